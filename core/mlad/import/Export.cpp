@@ -1,0 +1,150 @@
+#include "mlad/import/Export.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "mlad/io/LineReader.h"
+#include "mlad/parse/LineParser.h"
+#include "mlad/util/Strings.h"
+
+namespace mlad {
+
+namespace fs = std::filesystem;
+
+static std::ofstream openOut(const std::string& path) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + path);
+    return out;
+}
+
+static void writeHeader(std::ofstream& out, const LogFormat& format) {
+    out << "LineId";
+    for (const auto& n : format.fieldNames()) out << ',' << csvField(n);
+    out << ",EventId,EventTemplate\n";
+}
+
+static void writeRow(std::ofstream& out, uint64_t lineId, std::string_view line,
+                     const std::vector<FieldSpan>& spans, const std::string& eventId,
+                     const std::string& templ) {
+    out << lineId;
+    for (const auto& s : spans) out << ',' << csvField(line.substr(s.begin, s.end - s.begin));
+    out << ',' << eventId << ',' << csvField(templ) << '\n';
+}
+
+ExportResult exportLoghub(Project& project, const std::string& system, const std::string& outDir,
+                          TaskContext* ctx) {
+    auto sys = project.system(system);
+    if (!sys) throw std::invalid_argument("no system named '" + system + "' in " + project.path());
+    fs::create_directories(outDir);
+    ExportResult r;
+    r.structuredCsv = (fs::path(outDir) / (system + "_structured.csv")).string();
+    r.templatesCsv = (fs::path(outDir) / (system + "_templates.csv")).string();
+    LogFormat format(sys->preset.format);
+    auto templates = project.templates(sys->id);
+    std::unordered_map<int64_t, const TemplateInfo*> byId;
+    for (const auto& t : templates) byId[t.id] = &t;
+
+    auto out = openOut(r.structuredCsv);
+    writeHeader(out, format);
+    auto st = project.db().prepare(
+        "SELECT raw, fields, template_id FROM lines WHERE system_id = ? ORDER BY id");
+    st.bind(1, sys->id);
+    const uint64_t total = sys->lines;
+    while (st.step()) {
+        std::string_view raw = st.getTextView(0);
+        auto spans = unpackSpans(st.getBlob(1));
+        auto it = byId.find(st.getInt(2));
+        const TemplateInfo* t = it == byId.end() ? nullptr : it->second;
+        ++r.lines;
+        writeRow(out, r.lines, raw, spans, t ? "E" + std::to_string(t->ordinal) : "",
+                 t ? t->text : "");
+        if (ctx && (r.lines & 0xFFFF) == 0) {
+            ctx->checkCancelled();
+            Progress p;
+            p.stage = "exporting " + system;
+            p.done = r.lines;
+            p.total = total;
+            ctx->report(p);
+        }
+    }
+    auto tout = openOut(r.templatesCsv);
+    tout << "EventId,EventTemplate,Occurrences\n";
+    for (const auto& t : templates) {
+        tout << 'E' << t.ordinal << ',' << csvField(t.text) << ',' << t.count << '\n';
+        ++r.templates;
+    }
+    if (!out.flush() || !tout.flush()) throw std::runtime_error("write error in " + outDir);
+    return r;
+}
+
+ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
+                              const std::string& outDir, TaskContext* ctx) {
+    auto t0 = std::chrono::steady_clock::now();
+    ParseOnlyResult r;
+    LineParser parser(preset);
+    std::vector<int32_t> clusterOfLine;  // -1 = skipped
+    {
+        LineReader reader(file);
+        std::string_view line;
+        ParsedLine pl;
+        LineReader::Status s;
+        while ((s = reader.next(line)) != LineReader::Status::End) {
+            ++r.linesRead;
+            if (s == LineReader::Status::Line && parser.parse(line, pl)) {
+                clusterOfLine.push_back(pl.cluster);
+                ++r.parsed;
+            } else {
+                clusterOfLine.push_back(-1);
+                ++r.skipped;
+            }
+            if (ctx && (r.linesRead & 0xFFFF) == 0) {
+                ctx->checkCancelled();
+                Progress p;
+                p.stage = "parsing " + file;
+                p.done = r.linesRead;
+                p.bytesDone = reader.bytesRead();
+                p.bytesTotal = reader.fileSize();
+                ctx->report(p);
+            }
+        }
+    }
+    fs::create_directories(outDir);
+    std::string base = fs::path(file).filename().string();
+    r.files.structuredCsv = (fs::path(outDir) / (base + "_structured.csv")).string();
+    r.files.templatesCsv = (fs::path(outDir) / (base + "_templates.csv")).string();
+    const Drain& drain = parser.drain();
+    std::vector<std::string> texts(drain.size());
+    for (size_t c = 0; c < drain.size(); ++c) texts[c] = drain.templateText(int(c));
+
+    auto out = openOut(r.files.structuredCsv);
+    writeHeader(out, parser.format());
+    {
+        LineReader reader(file);
+        std::string_view line;
+        std::vector<FieldSpan> spans;
+        uint64_t i = 0, lineId = 0;
+        while (reader.next(line) != LineReader::Status::End) {
+            int32_t c = i < clusterOfLine.size() ? clusterOfLine[i] : -1;
+            ++i;
+            if (c < 0) continue;
+            std::string_view stripped = trim(line);
+            parser.format().match(stripped, spans);
+            writeRow(out, ++lineId, stripped, spans, "E" + std::to_string(c + 1),
+                     texts[size_t(c)]);
+        }
+        r.files.lines = lineId;
+    }
+    auto tout = openOut(r.files.templatesCsv);
+    tout << "EventId,EventTemplate,Occurrences\n";
+    for (size_t c = 0; c < drain.size(); ++c)
+        tout << 'E' << c + 1 << ',' << csvField(texts[c]) << ',' << drain.cluster(int(c)).count
+             << '\n';
+    r.files.templates = drain.size();
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+}  // namespace mlad

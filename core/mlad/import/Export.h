@@ -1,0 +1,35 @@
+#pragma once
+// Writers for loghub's own layout: <name>_structured.csv (LineId, fields..., EventId,
+// EventTemplate) and <name>_templates.csv (EventId, EventTemplate, Occurrences).
+#include <cstdint>
+#include <string>
+
+#include "mlad/io/Preset.h"
+#include "mlad/store/Project.h"
+#include "mlad/task/Task.h"
+
+namespace mlad {
+
+struct ExportResult {
+    std::string structuredCsv, templatesCsv;
+    uint64_t lines = 0;
+    uint64_t templates = 0;
+};
+
+/// Exports one system of a project. Throws std::invalid_argument for an unknown system.
+ExportResult exportLoghub(Project& project, const std::string& system, const std::string& outDir,
+                          TaskContext* ctx = nullptr);
+
+struct ParseOnlyResult {
+    ExportResult files;
+    uint64_t linesRead = 0, parsed = 0, skipped = 0;
+    double seconds = 0;
+};
+
+/// Parses a file with a preset, no project: writes the two loghub CSVs named after the file.
+/// The file is read twice (templates are final only at the end), memory stays bounded by one
+/// cluster id per line.
+ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
+                              const std::string& outDir, TaskContext* ctx = nullptr);
+
+}  // namespace mlad

@@ -1,0 +1,551 @@
+#include "mlad/import/Importer.h"
+
+#include <re2/re2.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "mlad/io/LineReader.h"
+#include "mlad/parse/LineParser.h"
+#include "mlad/util/Strings.h"
+
+namespace mlad {
+
+std::string fileFingerprint(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path, 0, "cannot open");
+    in.seekg(0, std::ios::end);
+    uint64_t size = uint64_t(in.tellg());
+    const size_t chunk = 64 * 1024;
+    std::string buf(chunk, '\0');
+    in.seekg(0);
+    in.read(&buf[0], std::streamsize(std::min<uint64_t>(chunk, size)));
+    uint64_t h = fnv1a64(buf.data(), size_t(in.gcount()));
+    if (size > chunk) {
+        uint64_t tail = std::min<uint64_t>(chunk, size - chunk);
+        in.clear();
+        in.seekg(std::streamoff(size - tail));
+        in.read(&buf[0], std::streamsize(tail));
+        h = fnv1a64(buf.data(), size_t(in.gcount()), h);
+    }
+    return std::to_string(size) + "-" + hex64(h);
+}
+
+std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw InputError(path, 0, "cannot open labels file");
+    std::string line;
+    uint64_t lineNo = 0;
+    int idCol = -1, labelCol = -1;
+    std::vector<std::pair<std::string, int>> out;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        if (trim(line).empty()) continue;
+        std::vector<std::string> cols;
+        try {
+            cols = parseCsvLine(line);
+        } catch (const std::exception& e) {
+            throw InputError(path, lineNo, e.what());
+        }
+        if (idCol < 0) {
+            for (size_t i = 0; i < cols.size(); ++i) {
+                std::string c = toLower(trim(cols[i]));
+                if (c == "label") labelCol = int(i);
+                else if (idCol < 0) idCol = int(i);
+            }
+            if (labelCol < 0 || idCol < 0)
+                throw InputError(path, lineNo,
+                                 "expected a header with an id column and a Label column");
+            continue;
+        }
+        if (int(cols.size()) <= std::max(idCol, labelCol))
+            throw InputError(path, lineNo, "too few columns");
+        std::string v = toLower(trim(cols[size_t(labelCol)]));
+        int label;
+        if (v == "normal" || v == "0" || v == "-" || v == "false") label = 0;
+        else if (v == "anomaly" || v == "anomalous" || v == "abnormal" || v == "1" || v == "true")
+            label = 1;
+        else throw InputError(path, lineNo, "unknown label '" + cols[size_t(labelCol)] + "'");
+        out.emplace_back(std::string(trim(cols[size_t(idCol)])), label);
+    }
+    if (out.empty()) throw InputError(path, lineNo, "no labels found");
+    return out;
+}
+
+namespace {
+
+struct TemplateStats {
+    uint64_t count = 0, anomalous = 0, labelled = 0;
+    std::optional<int64_t> firstTs, lastTs;
+    int64_t firstLine = 0, lastLine = 0;
+};
+
+struct TemplateRow {
+    int64_t id;
+    int64_t ordinal;
+    std::string text;
+    std::string path;
+    bool isNew;
+};
+
+// Everything one transaction writes.
+struct Batch {
+    int64_t fileId = 0;
+    std::string arena;  // raw lines back to back
+    struct Row {
+        int64_t id;
+        int64_t lineNo;
+        uint32_t rawOff, rawLen;
+        uint32_t spanOff, spanCount;
+        std::optional<int64_t> ts;
+        int label;
+        int64_t templateId;
+    };
+    std::vector<Row> rows;
+    std::vector<FieldSpan> spans;
+    std::vector<TemplateRow> templates;
+    std::unordered_map<int64_t, TemplateStats> stats;
+    std::vector<ImportIssue> issues;
+    uint64_t linesRead = 0, imported = 0, skipped = 0;  // file totals after this batch
+    std::string finalStatus;  // set on the last batch of a file: complete | failed
+    std::string error;
+};
+
+// Writes batches on its own thread so that parsing and SQLite work overlap on two cores.
+class BatchWriter {
+public:
+    explicit BatchWriter(Project& p) : project_(p), thread_([this] { loop(); }) {}
+    ~BatchWriter() { finish(); }
+
+    void push(Batch b) {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait(lk, [&] { return queue_.size() < 2 || error_; });
+        if (error_) std::rethrow_exception(error_);
+        queue_.push_back(std::move(b));
+        cv_.notify_all();
+    }
+    /// Waits until everything pushed is committed; rethrows a writer error.
+    void drain() {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait(lk, [&] { return (queue_.empty() && !busy_) || error_; });
+        if (error_) std::rethrow_exception(error_);
+    }
+    void finish() {
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            if (stop_) return;
+            stop_ = true;
+            cv_.notify_all();
+        }
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    void loop() {
+        auto& db = project_.db();
+        auto insLine = db.prepare(
+            "INSERT INTO lines(id, file_id, system_id, line_no, ts, label, template_id, raw, "
+            "fields) VALUES (?,?,?,?,?,?,?,?,?)");
+        auto insTemplate = db.prepare(
+            "INSERT INTO templates(id, system_id, ordinal, template, tree_path) "
+            "VALUES (?,?,?,?,?)");
+        auto updTemplate = db.prepare("UPDATE templates SET template = ? WHERE id = ?");
+        auto updStats = db.prepare(
+            "UPDATE templates SET count = count + ?, anomalous = anomalous + ?, "
+            "labelled = labelled + ?, first_ts = CASE WHEN first_ts IS NULL OR ?1 < first_ts "
+            "THEN ?4 ELSE first_ts END, last_ts = CASE WHEN last_ts IS NULL OR ?5 > last_ts THEN "
+            "?5 ELSE last_ts END, first_line = coalesce(first_line, ?6), last_line = ?7 "
+            "WHERE id = ?8");
+        auto updFile = db.prepare(
+            "UPDATE files SET lines_read = ?, lines_imported = ?, lines_skipped = ?, "
+            "status = coalesce(?, status), error = coalesce(?, error), finished_at = CASE WHEN "
+            "?4 IS NULL THEN finished_at ELSE datetime('now') END WHERE id = ?");
+        auto insIssue = db.prepare(
+            "INSERT INTO import_issues(file_id, line_no, kind, message) VALUES (?,?,?,?)");
+        while (true) {
+            Batch b;
+            {
+                std::unique_lock<std::mutex> lk(m_);
+                cv_.wait(lk, [&] { return !queue_.empty() || stop_; });
+                if (queue_.empty()) return;
+                b = std::move(queue_.front());
+                queue_.pop_front();
+                busy_ = true;
+            }
+            try {
+                sql::Transaction tx(db);
+                for (const auto& t : b.templates) {
+                    if (t.isNew)
+                        insTemplate.bind(1, t.id).bind(2, systemId).bind(3, t.ordinal)
+                            .bind(4, t.text).bind(5, t.path).run();
+                    else
+                        updTemplate.bind(1, t.text).bind(2, t.id).run();
+                }
+                for (const auto& r : b.rows) {
+                    insLine.bind(1, r.id).bind(2, b.fileId).bind(3, systemId).bind(4, r.lineNo);
+                    if (r.ts) insLine.bind(5, *r.ts); else insLine.bindNull(5);
+                    if (r.label >= 0) insLine.bind(6, r.label); else insLine.bindNull(6);
+                    insLine.bind(7, r.templateId);
+                    insLine.bind(8, std::string_view(b.arena.data() + r.rawOff, r.rawLen), false);
+                    insLine.bindBlob(9, b.spans.data() + r.spanOff,
+                                     r.spanCount * sizeof(FieldSpan), false);
+                    insLine.run();
+                }
+                for (const auto& [id, s] : b.stats) {
+                    updStats.bind(1, s.count).bind(2, s.anomalous).bind(3, s.labelled);
+                    if (s.firstTs) updStats.bind(4, *s.firstTs); else updStats.bindNull(4);
+                    if (s.lastTs) updStats.bind(5, *s.lastTs); else updStats.bindNull(5);
+                    updStats.bind(6, s.firstLine).bind(7, s.lastLine).bind(8, id).run();
+                }
+                for (const auto& is : b.issues)
+                    insIssue.bind(1, b.fileId).bind(2, is.line).bind(3, is.kind)
+                        .bind(4, is.message).run();
+                updFile.bind(1, b.linesRead).bind(2, b.imported).bind(3, b.skipped);
+                if (b.finalStatus.empty()) updFile.bindNull(4); else updFile.bind(4, b.finalStatus);
+                if (b.error.empty()) updFile.bindNull(5); else updFile.bind(5, b.error);
+                updFile.bind(6, b.fileId).run();
+                tx.commit();
+            } catch (...) {
+                std::lock_guard<std::mutex> lk(m_);
+                error_ = std::current_exception();
+                busy_ = false;
+                queue_.clear();
+                cv_.notify_all();
+                return;
+            }
+            std::lock_guard<std::mutex> lk(m_);
+            busy_ = false;
+            cv_.notify_all();
+        }
+    }
+
+public:
+    int64_t systemId = 0;
+
+private:
+    Project& project_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::deque<Batch> queue_;
+    bool stop_ = false;
+    bool busy_ = false;
+    std::exception_ptr error_;
+    std::thread thread_;
+};
+
+uint64_t fileSizeOf(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
+}
+
+}  // namespace
+
+ImportReport importFiles(Project& project, const std::vector<std::string>& files,
+                         const ImportOptions& opt, TaskContext* ctx) {
+    auto t0 = std::chrono::steady_clock::now();
+    ImportReport report;
+    opt.preset.validate();
+    report.system = opt.system.empty() ? opt.preset.name : opt.system;
+    LineParser parser(opt.preset);  // compiles format and masks before anything is written
+    auto& db = project.db();
+    const int64_t systemId = project.ensureSystem(report.system, opt.preset);
+    report.systemId = systemId;
+
+    // Group labels (HDFS blocks): store them, then label lines by the groups they mention.
+    std::unique_ptr<RE2> groupRe;
+    std::unordered_map<std::string, int> groupLabels;
+    if (!opt.labelsCsv.empty()) project.storeGroupLabels(systemId, readGroupLabels(opt.labelsCsv));
+    if (!opt.preset.groupRegex.empty() && project.groupLabelCount(systemId) > 0) {
+        groupRe = std::make_unique<RE2>("(" + opt.preset.groupRegex + ")");
+        if (!groupRe->ok())
+            throw std::invalid_argument("group regex '" + opt.preset.groupRegex +
+                                        "' does not compile: " + groupRe->error());
+        auto st = db.prepare("SELECT group_key, label FROM group_labels WHERE system_id = ?");
+        st.bind(1, systemId);
+        while (st.step()) groupLabels.emplace(st.getText(0), int(st.getInt(1)));
+    }
+
+    // Restore Drain from the system's stored templates so that ids stay stable across files.
+    std::vector<int64_t> clusterIds;  // cluster index -> templates.id
+    for (const auto& t : project.templates(systemId)) {
+        int c = parser.drain().restore(t.text, t.treePath, t.count);
+        if (size_t(c) != clusterIds.size())
+            throw std::logic_error("template ordinals of system " + report.system +
+                                   " are not contiguous");
+        clusterIds.push_back(t.id);
+    }
+    parser.drain().takeChanged();
+    report.templatesBefore = clusterIds.size();
+    int64_t nextTemplateId = db.queryInt("SELECT coalesce(max(id),0)+1 FROM templates").value();
+    int64_t nextLineId = db.queryInt("SELECT coalesce(max(id),0)+1 FROM lines").value();
+
+    // Bulk loads are faster without secondary indexes; rebuild them at the end. Only worth it
+    // when the import is large compared with what the project already holds.
+    uint64_t totalBytes = 0;
+    for (const auto& f : files) totalBytes += fileSizeOf(f);
+    const bool dropIndexes = uint64_t(nextLineId) < totalBytes / 200;
+    if (dropIndexes) project.dropLineIndexes();
+
+    BatchWriter writer(project);
+    writer.systemId = systemId;
+    uint64_t bytesBefore = 0;
+    ParsedLine pl;
+    std::string repaired;
+
+    for (const auto& path : files) {
+        FileReport fr;
+        fr.path = path;
+        std::string fingerprint;
+        try {
+            fingerprint = fileFingerprint(path);
+        } catch (const InputError& e) {
+            fr.status = "failed";
+            fr.message = e.what();
+            report.files.push_back(fr);
+            continue;
+        }
+        const uint64_t fsize = fileSizeOf(path);
+        if (fsize == 0) {
+            fr.status = "empty";
+            fr.message = path + ": empty file (0 bytes), nothing imported";
+            report.files.push_back(fr);
+            continue;
+        }
+        uint64_t skipLines = 0;
+        auto existing = project.findFile(systemId, fingerprint);
+        if (existing && existing->status == "complete" && !opt.force) {
+            fr.status = "duplicate";
+            fr.fileId = existing->id;
+            fr.message = path + ": already imported into system " + report.system + " (file #" +
+                         std::to_string(existing->id) + ", " +
+                         std::to_string(existing->linesImported) +
+                         " lines); skipped. Use --force to import it again.";
+            report.files.push_back(fr);
+            bytesBefore += fsize;
+            continue;
+        }
+        std::unique_ptr<LineReader> reader;
+        try {
+            LineReader::Options ro;
+            ro.maxLineBytes = opt.maxLineBytes;
+            reader = std::make_unique<LineReader>(path, ro);
+        } catch (const InputError& e) {
+            fr.status = "failed";
+            fr.message = e.what();
+            report.files.push_back(fr);
+            bytesBefore += fsize;
+            continue;
+        }
+        int64_t fileId;
+        uint64_t linesRead = 0, imported = 0, skipped = 0;
+        if (existing && existing->status != "complete") {
+            fileId = existing->id;
+            skipLines = existing->linesRead;
+            linesRead = existing->linesRead;
+            imported = existing->linesImported;
+            skipped = existing->linesSkipped;
+            fr.resumedFrom = existing->linesRead;
+            db.prepare("UPDATE files SET status = 'importing', error = NULL, path = ? WHERE id = ?")
+                .bind(1, path).bind(2, fileId).run();
+        } else {
+            if (existing) fingerprint += "#" + std::to_string(nextLineId);  // forced re-import
+            auto st = db.prepare(
+                "INSERT INTO files(system_id, path, size, fingerprint, status) "
+                "VALUES (?, ?, ?, ?, 'importing')");
+            st.bind(1, systemId).bind(2, path).bind(3, fsize).bind(4, fingerprint).run();
+            fileId = db.lastInsertId();
+        }
+        fr.fileId = fileId;
+
+        Batch batch;
+        auto newBatch = [&] {
+            batch = Batch{};
+            batch.fileId = fileId;
+        };
+        newBatch();
+        uint64_t storedIssues = 0;
+        auto addIssue = [&](uint64_t line, const char* kind, std::string msg) {
+            ImportIssue is{fileId, line, kind, path + ":" + std::to_string(line) + ": " + msg};
+            if (fr.firstIssues.size() < 20) fr.firstIssues.push_back(is);
+            if (storedIssues++ < opt.maxIssuesPerFile) batch.issues.push_back(std::move(is));
+        };
+        auto flush = [&](const std::string& finalStatus, const std::string& error) {
+            // Template rows created or renamed since the last batch travel with it.
+            for (int c : parser.drain().takeChanged()) {
+                bool isNew = size_t(c) >= clusterIds.size();
+                if (isNew) clusterIds.push_back(nextTemplateId++);
+                batch.templates.push_back({clusterIds[size_t(c)], int64_t(c) + 1,
+                                           parser.drain().templateText(c),
+                                           parser.drain().cluster(c).path, isNew});
+            }
+            batch.linesRead = linesRead;
+            batch.imported = imported;
+            batch.skipped = skipped;
+            batch.finalStatus = finalStatus;
+            batch.error = error;
+            writer.push(std::move(batch));
+            newBatch();
+        };
+
+        std::string_view line;
+        bool cancelled = false;
+        try {
+            while (true) {
+                auto status = reader->next(line);
+                if (status == LineReader::Status::End) break;
+                const uint64_t lineNo = reader->lineNumber();
+                if (lineNo <= skipLines) continue;  // committed by an earlier, interrupted run
+                ++linesRead;
+                ++fr.linesRead;
+                if (status == LineReader::Status::TooLong) {
+                    ++skipped;
+                    ++fr.tooLong;
+                    addIssue(lineNo, "too_long",
+                             "line of " + humanBytes(reader->skippedLength()) +
+                                 " exceeds the limit of " + humanBytes(opt.maxLineBytes) +
+                                 "; skipped");
+                } else if (std::memchr(line.data(), 0, line.size()) != nullptr) {
+                    ++skipped;
+                    ++fr.nulBytes;
+                    addIssue(lineNo, "nul_bytes", "line contains NUL bytes (binary data); skipped");
+                } else {
+                    if (!isValidUtf8(line)) {
+                        repaired = repairUtf8(line);
+                        line = repaired;
+                        ++fr.repairedUtf8;
+                        addIssue(lineNo, "invalid_utf8",
+                                 "invalid UTF-8; bad bytes replaced by U+FFFD and the line kept");
+                    }
+                    if (!parser.parse(line, pl)) {
+                        ++skipped;
+                        ++fr.noMatch;
+                        std::string shown(trim(line).substr(0, 120));
+                        addIssue(lineNo, "no_match",
+                                 "line does not match the format '" + opt.preset.format +
+                                     "': " + shown);
+                    } else {
+                        // Store the stripped line; spans are relative to it.
+                        Batch::Row r;
+                        r.id = nextLineId++;
+                        r.lineNo = int64_t(lineNo);
+                        r.rawOff = uint32_t(batch.arena.size());
+                        r.rawLen = uint32_t(pl.line.size());
+                        batch.arena.append(pl.line);
+                        r.spanOff = uint32_t(batch.spans.size());
+                        r.spanCount = uint32_t(pl.spans.size());
+                        batch.spans.insert(batch.spans.end(), pl.spans.begin(), pl.spans.end());
+                        r.ts = pl.ts;
+                        int label = pl.label;
+                        if (groupRe) {
+                            re2::StringPiece in(pl.line.data(), pl.line.size());
+                            std::string key;
+                            int found = -1;
+                            while (RE2::FindAndConsume(&in, *groupRe, &key)) {
+                                auto it = groupLabels.find(key);
+                                if (it != groupLabels.end()) found = std::max(found, it->second);
+                            }
+                            label = found;
+                        }
+                        r.label = label;
+                        if (size_t(pl.cluster) >= clusterIds.size()) {
+                            // New cluster: its id is assigned at flush, in creation order.
+                            r.templateId = nextTemplateId + (pl.cluster - int(clusterIds.size()));
+                        } else {
+                            r.templateId = clusterIds[size_t(pl.cluster)];
+                        }
+                        batch.rows.push_back(r);
+                        auto& s = batch.stats[r.templateId];
+                        ++s.count;
+                        if (label >= 0) {
+                            ++s.labelled;
+                            if (label == 1) ++s.anomalous;
+                        }
+                        if (r.ts) {
+                            if (!s.firstTs || *r.ts < *s.firstTs) s.firstTs = r.ts;
+                            if (!s.lastTs || *r.ts > *s.lastTs) s.lastTs = r.ts;
+                        }
+                        if (!s.firstLine) s.firstLine = r.id;
+                        s.lastLine = r.id;
+                        ++imported;
+                        ++fr.imported;
+                    }
+                }
+                if (batch.rows.size() >= opt.batchLines || batch.arena.size() >= (8u << 20)) {
+                    flush("", "");
+                    if (ctx) {
+                        Progress p;
+                        p.stage = "importing " + path;
+                        p.done = report.imported + fr.imported;
+                        p.bytesDone = bytesBefore + reader->bytesRead();
+                        p.bytesTotal = totalBytes;
+                        ctx->report(p);
+                        if (ctx->isCancelled()) {
+                            cancelled = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            if (cancelled) {
+                flush("", "");
+                fr.status = "cancelled";
+                fr.message = path + ": cancelled after line " +
+                             std::to_string(reader->lineNumber()) +
+                             "; import it again to resume";
+            } else {
+                fr.status = fr.resumedFrom ? "resumed" : "imported";
+                flush("complete", "");
+                fr.message = path + ": " + std::to_string(fr.imported) + " lines imported";
+                if (fr.resumedFrom)
+                    fr.message += " (resumed after line " + std::to_string(fr.resumedFrom) + ")";
+            }
+        } catch (const InputError& e) {
+            fr.status = "failed";
+            fr.message = e.what();
+            addIssue(e.line(), "error", e.what());
+            flush("failed", e.what());
+        }
+        fr.skipped = fr.noMatch + fr.tooLong + fr.nulBytes;
+        if (fr.status != "failed" && fr.skipped)
+            fr.message += ", " + std::to_string(fr.skipped) + " skipped (" +
+                          std::to_string(fr.noMatch) + " not matching the format, " +
+                          std::to_string(fr.tooLong) + " too long, " +
+                          std::to_string(fr.nulBytes) + " with NUL bytes)";
+        if (fr.repairedUtf8)
+            fr.message += ", " + std::to_string(fr.repairedUtf8) + " with invalid UTF-8 repaired";
+        writer.drain();
+        report.imported += fr.imported;
+        report.skipped += fr.skipped;
+        bytesBefore += fsize;
+        report.files.push_back(std::move(fr));
+        if (cancelled) {
+            report.cancelled = true;
+            break;
+        }
+    }
+    writer.drain();
+    writer.finish();
+    if (dropIndexes) {
+        if (ctx) {
+            Progress p;
+            p.stage = "building indexes";
+            ctx->report(p, true);
+        }
+        project.createLineIndexes();
+    }
+    report.templatesAfter = parser.drain().size();
+    report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return report;
+}
+
+}  // namespace mlad

@@ -1,0 +1,30 @@
+#pragma once
+// Timestamp parsing for log fields with a small strptime-like language, written by hand because
+// std::get_time is locale-bound and slow. Supported: %Y %y %m %d %H %M %S %f (fraction digits)
+// %b (Jan..Dec) %a (weekday name, skipped) %j (day of year), literal characters; a space matches
+// one or more whitespace characters. "epoch" / "epoch_ms" read integer (or decimal) seconds / ms.
+// A missing year means 1970 (syslog lines carry none; only order matters then).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mlad {
+
+class TimeParser {
+public:
+    explicit TimeParser(std::string format);
+    /// Milliseconds since the Unix epoch (UTC), or nullopt when the text does not fit.
+    std::optional<int64_t> parse(std::string_view text) const;
+    const std::string& format() const { return format_; }
+    bool empty() const { return format_.empty(); }
+
+private:
+    std::string format_;
+    enum class Mode { None, Epoch, EpochMs, Pattern } mode_ = Mode::None;
+};
+
+/// Days since 1970-01-01 for a proleptic Gregorian date.
+int64_t daysFromCivil(int64_t y, unsigned m, unsigned d);
+
+}  // namespace mlad

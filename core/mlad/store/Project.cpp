@@ -1,0 +1,389 @@
+#include "mlad/store/Project.h"
+
+#include <cstring>
+
+#include "mlad/io/LogFormat.h"
+
+namespace mlad {
+
+namespace {
+
+// Numbered migrations: migration i brings the schema from version i to i+1. Never edit a
+// released one; append a new one instead.
+const char* const kMigrations[] = {
+    // 0 -> 1: the data layer.
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE systems (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    preset TEXT NOT NULL,           -- the preset text (key = value lines) used for this system
+    created_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    system_id INTEGER NOT NULL REFERENCES systems(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('importing', 'complete', 'failed')),
+    error TEXT,
+    lines_read INTEGER NOT NULL DEFAULT 0,
+    lines_imported INTEGER NOT NULL DEFAULT 0,
+    lines_skipped INTEGER NOT NULL DEFAULT 0,
+    started_at TEXT NOT NULL DEFAULT (datetime('now')),
+    finished_at TEXT,
+    UNIQUE (system_id, fingerprint)
+);
+CREATE TABLE templates (
+    id INTEGER PRIMARY KEY,
+    system_id INTEGER NOT NULL REFERENCES systems(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    template TEXT NOT NULL,
+    tree_path TEXT NOT NULL DEFAULT '',
+    count INTEGER NOT NULL DEFAULT 0,
+    anomalous INTEGER NOT NULL DEFAULT 0,
+    labelled INTEGER NOT NULL DEFAULT 0,
+    first_ts INTEGER,
+    last_ts INTEGER,
+    first_line INTEGER,
+    last_line INTEGER,
+    UNIQUE (system_id, ordinal)
+);
+CREATE TABLE lines (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    system_id INTEGER NOT NULL REFERENCES systems(id) ON DELETE CASCADE,
+    line_no INTEGER NOT NULL,
+    ts INTEGER,
+    label INTEGER,
+    template_id INTEGER REFERENCES templates(id),
+    raw TEXT NOT NULL,
+    fields BLOB
+);
+CREATE TABLE group_labels (
+    system_id INTEGER NOT NULL REFERENCES systems(id) ON DELETE CASCADE,
+    group_key TEXT NOT NULL,
+    label INTEGER NOT NULL,
+    PRIMARY KEY (system_id, group_key)
+) WITHOUT ROWID;
+CREATE TABLE import_issues (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    line_no INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX idx_templates_system ON templates(system_id, count DESC);
+CREATE INDEX idx_issues_file ON import_issues(file_id, line_no);
+)sql",
+};
+
+constexpr int kMigrationCount = int(sizeof(kMigrations) / sizeof(kMigrations[0]));
+static_assert(kMigrationCount == Project::kSchemaVersion, "one migration per schema version");
+
+const char* const kLineIndexes[] = {
+    "CREATE INDEX IF NOT EXISTS idx_lines_template ON lines(template_id, id)",
+    "CREATE INDEX IF NOT EXISTS idx_lines_system ON lines(system_id, id)",
+    "CREATE INDEX IF NOT EXISTS idx_lines_file ON lines(file_id, line_no)",
+};
+
+SystemInfo readSystem(sql::Statement& st) {
+    SystemInfo s;
+    s.id = st.getInt(0);
+    s.name = st.getText(1);
+    s.preset = parsePreset(st.getText(2), "project system " + s.name);
+    return s;
+}
+
+}  // namespace
+
+std::string packSpans(const std::vector<FieldSpan>& spans) {
+    std::string out(spans.size() * 8, '\0');
+    for (size_t i = 0; i < spans.size(); ++i) {
+        std::memcpy(&out[i * 8], &spans[i].begin, 4);
+        std::memcpy(&out[i * 8 + 4], &spans[i].end, 4);
+    }
+    return out;
+}
+
+std::vector<FieldSpan> unpackSpans(const std::string& blob) {
+    std::vector<FieldSpan> out(blob.size() / 8);
+    for (size_t i = 0; i < out.size(); ++i) {
+        std::memcpy(&out[i].begin, &blob[i * 8], 4);
+        std::memcpy(&out[i].end, &blob[i * 8 + 4], 4);
+    }
+    return out;
+}
+
+Project::Project(std::unique_ptr<sql::Database> db, std::string path)
+    : db_(std::move(db)), path_(std::move(path)) {}
+
+std::unique_ptr<Project> Project::open(const std::string& path) {
+    auto db = std::make_unique<sql::Database>(path);
+    // WAL lets readers (the workbench views) run while an import writes; NORMAL sync is safe
+    // in WAL mode against process crashes (only an OS crash can lose the last commits).
+    try {
+        auto mode = db->queryText("PRAGMA journal_mode=WAL");
+        (void)mode;
+        db->exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                 "PRAGMA cache_size=-65536;");
+    } catch (const sql::Error& e) {
+        throw sql::Error(path + " is not a MLAD project (or not an SQLite file): " + e.what());
+    }
+    std::unique_ptr<Project> p(new Project(std::move(db), path));
+    p->migrate();
+    return p;
+}
+
+std::unique_ptr<Project> Project::openReadOnly(const std::string& path) {
+    auto db = std::make_unique<sql::Database>(path, sql::Database::Mode::ReadOnly);
+    db->exec("PRAGMA foreign_keys=ON;");
+    std::unique_ptr<Project> p(new Project(std::move(db), path));
+    int v = p->schemaVersion();
+    if (v != kSchemaVersion)
+        throw sql::Error(path + ": schema version " + std::to_string(v) + ", this build needs " +
+                         std::to_string(kSchemaVersion) + " (open it read-write once to migrate)");
+    return p;
+}
+
+int Project::schemaVersion() { return int(db_->queryInt("PRAGMA user_version").value_or(0)); }
+
+void Project::migrate() {
+    int v;
+    try {
+        v = schemaVersion();
+    } catch (const sql::Error& e) {
+        throw sql::Error(path_ + " is not a MLAD project: " + e.what());
+    }
+    if (v > kSchemaVersion)
+        throw sql::Error(path_ + " was written by a newer MLAD Workbench (schema " +
+                         std::to_string(v) + ", this build knows " +
+                         std::to_string(kSchemaVersion) + ")");
+    if (v == 0) {
+        // A non-empty database without our version stamp is someone else's file: refuse it.
+        auto tables = db_->queryInt("SELECT count(*) FROM sqlite_master");
+        if (tables && *tables > 0)
+            throw sql::Error(path_ + " is an SQLite file but not a MLAD project");
+    }
+    for (; v < kSchemaVersion; ++v) {
+        sql::Transaction tx(*db_);
+        db_->exec(kMigrations[v]);
+        db_->exec("PRAGMA user_version = " + std::to_string(v + 1));
+        if (v == 0)
+            db_->exec("INSERT INTO meta(key, value) VALUES ('application', 'mlad-workbench')");
+        tx.commit();
+    }
+    createLineIndexes();  // no-op when present; restores them after an interrupted bulk load
+}
+
+int64_t Project::ensureSystem(const std::string& name, const Preset& preset) {
+    if (auto s = system(name)) {
+        if (s->preset.format != preset.format)
+            throw std::invalid_argument("system '" + name + "' already exists with format '" +
+                                        s->preset.format + "', not '" + preset.format +
+                                        "'; import into a new system name instead");
+        return s->id;
+    }
+    auto st = db_->prepare("INSERT INTO systems(name, preset) VALUES (?, ?)");
+    st.bind(1, name).bind(2, presetToText(preset)).run();
+    return db_->lastInsertId();
+}
+
+std::vector<SystemInfo> Project::systems() {
+    std::vector<SystemInfo> out;
+    auto st = db_->prepare("SELECT id, name, preset FROM systems ORDER BY id");
+    while (st.step()) out.push_back(readSystem(st));
+    auto cnt = db_->prepare(
+        "SELECT count(*), coalesce(sum(count),0), coalesce(sum(anomalous),0), "
+        "coalesce(sum(labelled),0) FROM templates WHERE system_id = ?");
+    for (auto& s : out) {
+        cnt.bind(1, s.id);
+        if (cnt.step()) {
+            s.templates = uint64_t(cnt.getInt(0));
+            s.lines = uint64_t(cnt.getInt(1));
+            s.anomalousLines = uint64_t(cnt.getInt(2));
+            s.labelledLines = uint64_t(cnt.getInt(3));
+        }
+        cnt.reset();
+    }
+    return out;
+}
+
+std::optional<SystemInfo> Project::system(const std::string& name) {
+    for (auto& s : systems())
+        if (s.name == name) return s;
+    return std::nullopt;
+}
+
+std::optional<SystemInfo> Project::systemById(int64_t id) {
+    for (auto& s : systems())
+        if (s.id == id) return s;
+    return std::nullopt;
+}
+
+static FileInfo readFile(sql::Statement& st) {
+    FileInfo f;
+    f.id = st.getInt(0);
+    f.systemId = st.getInt(1);
+    f.path = st.getText(2);
+    f.size = uint64_t(st.getInt(3));
+    f.fingerprint = st.getText(4);
+    f.status = st.getText(5);
+    f.error = st.isNull(6) ? "" : st.getText(6);
+    f.linesRead = uint64_t(st.getInt(7));
+    f.linesImported = uint64_t(st.getInt(8));
+    f.linesSkipped = uint64_t(st.getInt(9));
+    return f;
+}
+
+static const char* kFileColumns =
+    "SELECT id, system_id, path, size, fingerprint, status, error, lines_read, lines_imported, "
+    "lines_skipped FROM files ";
+
+std::optional<FileInfo> Project::findFile(int64_t systemId, const std::string& fingerprint) {
+    auto st = db_->prepare(std::string(kFileColumns) + "WHERE system_id = ? AND fingerprint = ?");
+    st.bind(1, systemId).bind(2, fingerprint);
+    if (!st.step()) return std::nullopt;
+    return readFile(st);
+}
+
+std::vector<FileInfo> Project::files(std::optional<int64_t> systemId) {
+    auto st = db_->prepare(std::string(kFileColumns) +
+                           (systemId ? "WHERE system_id = ? ORDER BY id" : "ORDER BY id"));
+    if (systemId) st.bind(1, *systemId);
+    std::vector<FileInfo> out;
+    while (st.step()) out.push_back(readFile(st));
+    return out;
+}
+
+static TemplateInfo readTemplate(sql::Statement& st) {
+    TemplateInfo t;
+    t.id = st.getInt(0);
+    t.systemId = st.getInt(1);
+    t.ordinal = st.getInt(2);
+    t.text = st.getText(3);
+    t.treePath = st.getText(4);
+    t.count = uint64_t(st.getInt(5));
+    t.anomalous = uint64_t(st.getInt(6));
+    t.labelled = uint64_t(st.getInt(7));
+    if (!st.isNull(8)) t.firstTs = st.getInt(8);
+    if (!st.isNull(9)) t.lastTs = st.getInt(9);
+    t.firstLine = st.getInt(10);
+    t.lastLine = st.getInt(11);
+    return t;
+}
+
+static const char* kTemplateColumns =
+    "SELECT id, system_id, ordinal, template, tree_path, count, anomalous, labelled, first_ts, "
+    "last_ts, coalesce(first_line,0), coalesce(last_line,0) FROM templates ";
+
+std::vector<TemplateInfo> Project::templates(int64_t systemId) {
+    auto st = db_->prepare(std::string(kTemplateColumns) + "WHERE system_id = ? ORDER BY ordinal");
+    st.bind(1, systemId);
+    std::vector<TemplateInfo> out;
+    while (st.step()) out.push_back(readTemplate(st));
+    return out;
+}
+
+std::optional<TemplateInfo> Project::templateById(int64_t id) {
+    auto st = db_->prepare(std::string(kTemplateColumns) + "WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    return readTemplate(st);
+}
+
+static LineRecord readLine(sql::Statement& st) {
+    LineRecord r;
+    r.id = st.getInt(0);
+    r.fileId = st.getInt(1);
+    r.systemId = st.getInt(2);
+    r.lineNo = st.getInt(3);
+    if (!st.isNull(4)) r.ts = st.getInt(4);
+    if (!st.isNull(5)) r.label = int(st.getInt(5));
+    r.templateId = st.getInt(6);
+    r.raw = st.getText(7);
+    r.fields = st.getBlob(8);
+    return r;
+}
+
+static const char* kLineColumns =
+    "SELECT id, file_id, system_id, line_no, ts, label, coalesce(template_id,0), raw, fields "
+    "FROM lines ";
+
+std::vector<LineRecord> Project::linesOfTemplate(int64_t templateId, int64_t afterLineId,
+                                                 int limit) {
+    auto st = db_->prepare(std::string(kLineColumns) +
+                           "WHERE template_id = ? AND id > ? ORDER BY id LIMIT ?");
+    st.bind(1, templateId).bind(2, afterLineId).bind(3, limit);
+    std::vector<LineRecord> out;
+    while (st.step()) out.push_back(readLine(st));
+    return out;
+}
+
+std::vector<LineRecord> Project::linesInRange(int64_t systemId, int64_t fromId, int64_t toId,
+                                              int limit) {
+    auto st = db_->prepare(std::string(kLineColumns) +
+                           "WHERE system_id = ? AND id BETWEEN ? AND ? ORDER BY id LIMIT ?");
+    st.bind(1, systemId).bind(2, fromId).bind(3, toId).bind(4, limit);
+    std::vector<LineRecord> out;
+    while (st.step()) out.push_back(readLine(st));
+    return out;
+}
+
+uint64_t Project::lineCount(std::optional<int64_t> systemId) {
+    if (!systemId) return uint64_t(db_->queryInt("SELECT count(*) FROM lines").value_or(0));
+    auto st = db_->prepare("SELECT count(*) FROM lines WHERE system_id = ?");
+    st.bind(1, *systemId);
+    st.step();
+    return uint64_t(st.getInt(0));
+}
+
+std::vector<ImportIssue> Project::issues(int64_t fileId, int limit) {
+    auto st = db_->prepare(
+        "SELECT file_id, line_no, kind, message FROM import_issues WHERE file_id = ? "
+        "ORDER BY line_no LIMIT ?");
+    st.bind(1, fileId).bind(2, limit);
+    std::vector<ImportIssue> out;
+    while (st.step())
+        out.push_back({st.getInt(0), uint64_t(st.getInt(1)), st.getText(2), st.getText(3)});
+    return out;
+}
+
+void Project::storeGroupLabels(int64_t systemId,
+                               const std::vector<std::pair<std::string, int>>& labels) {
+    sql::Transaction tx(*db_);
+    auto st = db_->prepare(
+        "INSERT INTO group_labels(system_id, group_key, label) VALUES (?, ?, ?) "
+        "ON CONFLICT(system_id, group_key) DO UPDATE SET label = excluded.label");
+    for (const auto& [key, label] : labels) st.bind(1, systemId).bind(2, key).bind(3, label).run();
+    tx.commit();
+}
+
+uint64_t Project::groupLabelCount(int64_t systemId) {
+    auto st = db_->prepare("SELECT count(*) FROM group_labels WHERE system_id = ?");
+    st.bind(1, systemId);
+    st.step();
+    return uint64_t(st.getInt(0));
+}
+
+void Project::dropLineIndexes() {
+    db_->exec("DROP INDEX IF EXISTS idx_lines_template; DROP INDEX IF EXISTS idx_lines_system;"
+              "DROP INDEX IF EXISTS idx_lines_file;");
+}
+
+void Project::createLineIndexes() {
+    for (const char* sqlText : kLineIndexes) db_->exec(sqlText);
+}
+
+std::string Project::integrityCheck() {
+    auto st = db_->prepare("PRAGMA integrity_check");
+    std::string out;
+    while (st.step()) {
+        if (!out.empty()) out += "; ";
+        out += st.getText(0);
+    }
+    return out;
+}
+
+}  // namespace mlad

@@ -1,0 +1,131 @@
+#pragma once
+// A project is one SQLite file (*.mlad) holding everything: systems and their presets, the raw
+// lines (so drill-down works after the source files are gone), parsed fields, templates,
+// sequences, splits, embeddings and runs. Schema versioned with PRAGMA user_version.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlad/io/Preset.h"
+#include "mlad/store/Sqlite.h"
+
+namespace mlad {
+
+struct SystemInfo {
+    int64_t id = 0;
+    std::string name;
+    Preset preset;
+    uint64_t lines = 0;
+    uint64_t templates = 0;
+    uint64_t anomalousLines = 0;
+    uint64_t labelledLines = 0;
+};
+
+struct FileInfo {
+    int64_t id = 0;
+    int64_t systemId = 0;
+    std::string path;
+    std::string fingerprint;
+    std::string status;  ///< importing | complete | failed
+    std::string error;
+    uint64_t size = 0;
+    uint64_t linesRead = 0;       ///< source lines consumed (imported + skipped)
+    uint64_t linesImported = 0;
+    uint64_t linesSkipped = 0;
+};
+
+struct TemplateInfo {
+    int64_t id = 0;
+    int64_t systemId = 0;
+    int64_t ordinal = 0;  ///< 1-based per system: EventId "E<ordinal>" in exports
+    std::string text;
+    std::string treePath;
+    uint64_t count = 0;
+    uint64_t anomalous = 0;  ///< lines labelled anomalous
+    uint64_t labelled = 0;   ///< lines with a label at all
+    std::optional<int64_t> firstTs, lastTs;
+    int64_t firstLine = 0, lastLine = 0;
+};
+
+struct LineRecord {
+    int64_t id = 0;
+    int64_t fileId = 0;
+    int64_t systemId = 0;
+    int64_t lineNo = 0;
+    std::optional<int64_t> ts;
+    std::optional<int> label;
+    int64_t templateId = 0;
+    std::string raw;
+    std::string fields;  ///< packed FieldSpan pairs (uint32 begin, end) into raw
+};
+
+struct ImportIssue {
+    int64_t fileId = 0;
+    uint64_t line = 0;
+    std::string kind;  ///< no_match | too_long | nul_bytes | invalid_utf8 | error
+    std::string message;
+};
+
+class Project {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    /// Opens or creates a project, applying pending migrations. Throws sql::Error with the
+    /// file name when the file is not a project (or newer than this build understands).
+    static std::unique_ptr<Project> open(const std::string& path);
+    static std::unique_ptr<Project> openReadOnly(const std::string& path);
+
+    sql::Database& db() { return *db_; }
+    const std::string& path() const { return path_; }
+    int schemaVersion();
+
+    // Systems ------------------------------------------------------------------------------
+    /// Returns the id of system `name`, creating it with `preset` when new. An existing system
+    /// keeps its preset; a different format raises an error (a system has one format).
+    int64_t ensureSystem(const std::string& name, const Preset& preset);
+    std::vector<SystemInfo> systems();
+    std::optional<SystemInfo> system(const std::string& name);
+    std::optional<SystemInfo> systemById(int64_t id);
+
+    // Files --------------------------------------------------------------------------------
+    std::optional<FileInfo> findFile(int64_t systemId, const std::string& fingerprint);
+    std::vector<FileInfo> files(std::optional<int64_t> systemId = std::nullopt);
+
+    // Templates ----------------------------------------------------------------------------
+    std::vector<TemplateInfo> templates(int64_t systemId);
+    std::optional<TemplateInfo> templateById(int64_t id);
+
+    // Lines --------------------------------------------------------------------------------
+    /// Lines of a template with id > afterLineId, in id order (paged by key, not OFFSET).
+    std::vector<LineRecord> linesOfTemplate(int64_t templateId, int64_t afterLineId, int limit);
+    /// Lines [fromId, toId] of one system in id order.
+    std::vector<LineRecord> linesInRange(int64_t systemId, int64_t fromId, int64_t toId, int limit);
+    uint64_t lineCount(std::optional<int64_t> systemId = std::nullopt);
+    std::vector<ImportIssue> issues(int64_t fileId, int limit = 1000);
+
+    // Group labels (e.g. HDFS block labels) ------------------------------------------------
+    void storeGroupLabels(int64_t systemId, const std::vector<std::pair<std::string, int>>& labels);
+    uint64_t groupLabelCount(int64_t systemId);
+
+    // Maintenance --------------------------------------------------------------------------
+    /// Secondary indexes on lines are dropped for bulk loads and rebuilt afterwards.
+    void dropLineIndexes();
+    void createLineIndexes();
+    /// PRAGMA integrity_check; returns "ok" or the problems found.
+    std::string integrityCheck();
+
+private:
+    Project(std::unique_ptr<sql::Database> db, std::string path);
+    void migrate();
+    std::unique_ptr<sql::Database> db_;
+    std::string path_;
+};
+
+/// Packs field spans into the compact blob stored per line, and back.
+struct FieldSpan;
+std::string packSpans(const std::vector<FieldSpan>& spans);
+std::vector<FieldSpan> unpackSpans(const std::string& blob);
+
+}  // namespace mlad
