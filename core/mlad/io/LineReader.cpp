@@ -35,14 +35,24 @@ LineReader::LineReader(const std::string& path, Options opt) : path_(path), opt_
     }
     buf_.resize(opt_.blockBytes + opt_.maxLineBytes + 1);
     fill();
-    // A text log has no NUL bytes; refuse binary files up front instead of importing garbage.
+    // Refuse binary files up front instead of importing garbage. A stray NUL in a text log is
+    // handled per line by the importer; many NULs or control bytes mean this is not text.
     size_t probe = std::min<size_t>(end_ - begin_, 8192);
-    if (std::memchr(buf_.data() + begin_, 0, probe) != nullptr) {
+    size_t nul = 0, control = 0;
+    for (size_t i = 0; i < probe; ++i) {
+        auto c = static_cast<unsigned char>(buf_[begin_ + i]);
+        if (c == 0) ++nul;
+        else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
+                 c != 0x1b)
+            ++control;
+    }
+    if (probe > 0 && (nul * 100 > probe || (nul > 0 && (nul + control) * 20 > probe))) {
         if (gz_) gzclose(static_cast<gzFile>(gz_));
         ::close(fd_);
         gz_ = nullptr;
         fd_ = -1;
-        throw InputError(path, 1, "binary data (NUL bytes in the first 8 KiB): not a text log");
+        throw InputError(path, 1,
+                         "binary data (NUL and control bytes in the first 8 KiB): not a text log");
     }
 }
 

@@ -41,6 +41,12 @@ public:
     bool match(std::string_view line, std::vector<FieldSpan>& spans) const;
     /// Same through the regex engine only (used by tests to check the fast path).
     bool matchRegex(std::string_view line, std::vector<FieldSpan>& spans) const;
+    /// True when the format ends in "<space><Field>": such a line may end right after the
+    /// previous field with an empty last field (loghub's regex would reject it).
+    bool emptyTailAllowed() const {
+        return atoms_.size() >= 2 && atoms_.back().kind == Atom::Field &&
+               atoms_[atoms_.size() - 2].kind == Atom::Space;
+    }
     /// The regular expression the format compiles to.
     const std::string& regex() const { return regexText_; }
 

@@ -1,5 +1,6 @@
 #include "mlad/parse/LineParser.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mlad/util/Strings.h"
@@ -34,7 +35,19 @@ bool LineParser::split(std::string_view rawLine, ParsedLine& out) const {
     out.cluster = -1;
     out.ts.reset();
     out.label = -1;
-    if (!format_.match(out.line, out.spans)) return false;
+    if (!format_.match(out.line, out.spans)) {
+        // "... KERNEL FATAL" with nothing after the level: accept it with an empty Content
+        // rather than dropping an event that may matter (logparser drops it).
+        if (!format_.emptyTailAllowed()) return false;
+        tailScratch_.assign(out.line);
+        tailScratch_.push_back(' ');
+        if (!format_.match(tailScratch_, out.spans)) return false;
+        const auto n = uint32_t(out.line.size());
+        for (auto& sp : out.spans) {
+            sp.begin = std::min(sp.begin, n);
+            sp.end = std::min(sp.end, n);
+        }
+    }
     out.masked.assign(out.field(size_t(format_.contentIndex())));
     masker_.apply(out.masked);
     return true;

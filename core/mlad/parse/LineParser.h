@@ -52,6 +52,7 @@ private:
     std::vector<int> timeFields_;
     int labelField_ = -1;
     std::string timeScratch_;
+    mutable std::string tailScratch_;
 };
 
 }  // namespace mlad

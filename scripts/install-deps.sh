@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages MLAD Workbench needs, only those missing (idempotent).
+# libopenblas0-pthread matters: without it Debian's LibTorch runs on the reference BLAS, ~40x
+# slower.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache git
+  libtorch-dev libopenblas0-pthread libeigen3-dev
+  libsqlite3-dev sqlite3 libre2-dev zlib1g-dev
+  qt6-base-dev qt6-charts-dev libgl-dev fonts-dejavu-core
+  libgtest-dev libgmock-dev
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,319 @@
+// The importer against bad input, interruptions and repeated imports, on a real SQLite file.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "TestData.h"
+#include "mlad/import/Export.h"
+#include "mlad/import/Importer.h"
+#include "mlad/store/Project.h"
+
+namespace {
+
+using namespace mlad;
+using mlad::test::TempDir;
+
+const char* kBglLine =
+    "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 "
+    "R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected";
+const char* kBglAlert =
+    "KERNDTLB 1118536327 2005.06.11 R30-M0-N9-C:J16-U01 2005-06-11-17.32.07.581048 "
+    "R30-M0-N9-C:J16-U01 RAS KERNEL FATAL data TLB error interrupt";
+
+void writeFile(const std::string& path, const std::string& content) {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+}
+
+std::string bglLines(int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+        s += (i % 10 == 3) ? kBglAlert : kBglLine;
+        s += "\n";
+    }
+    return s;
+}
+
+ImportOptions bglOptions() {
+    ImportOptions o;
+    o.preset = *findPreset("BGL");
+    return o;
+}
+
+int64_t count(Project& p, const std::string& sql) { return p.db().queryInt(sql).value_or(-1); }
+
+TEST(Importer, ImportsLinesTemplatesLabelsAndTimestamps) {
+    TempDir dir;
+    writeFile(dir.file("a.log"), bglLines(100));
+    auto p = Project::open(dir.file("p.mlad"));
+    auto r = importFiles(*p, {dir.file("a.log")}, bglOptions());
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].status, "imported");
+    EXPECT_EQ(r.imported, 100u);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 100);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines WHERE label = 1"), 10);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM templates"), 2);
+    EXPECT_EQ(count(*p, "SELECT sum(count) FROM templates"), 100);
+    // 2005-06-03 15:42:50.675 UTC in ms.
+    EXPECT_EQ(count(*p, "SELECT min(ts) FROM lines"), 1117813370675LL);
+    auto sys = p->system("BGL");
+    ASSERT_TRUE(sys);
+    EXPECT_EQ(sys->anomalousLines, 10u);
+    EXPECT_EQ(p->integrityCheck(), "ok");
+}
+
+TEST(Importer, SameFileTwiceIsDetected) {
+    TempDir dir;
+    writeFile(dir.file("a.log"), bglLines(50));
+    auto p = Project::open(dir.file("p.mlad"));
+    importFiles(*p, {dir.file("a.log")}, bglOptions());
+    std::filesystem::copy_file(dir.file("a.log"), dir.file("copy.log"));
+    auto r = importFiles(*p, {dir.file("copy.log")}, bglOptions());
+    EXPECT_EQ(r.files[0].status, "duplicate");
+    EXPECT_NE(r.files[0].message.find("already imported"), std::string::npos);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 50);
+    auto opt = bglOptions();
+    opt.force = true;
+    r = importFiles(*p, {dir.file("copy.log")}, opt);
+    EXPECT_EQ(r.files[0].status, "imported");
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 100);
+}
+
+TEST(Importer, EmptyFileIsReportedAndNothingChanges) {
+    TempDir dir;
+    writeFile(dir.file("empty.log"), "");
+    auto p = Project::open(dir.file("p.mlad"));
+    auto r = importFiles(*p, {dir.file("empty.log")}, bglOptions());
+    EXPECT_EQ(r.files[0].status, "empty");
+    EXPECT_NE(r.files[0].message.find("empty.log"), std::string::npos);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 0);
+}
+
+TEST(Importer, BinaryFileFailsCleanlyAndKeepsEarlierData) {
+    TempDir dir;
+    writeFile(dir.file("good.log"), bglLines(20));
+    std::string bin(4096, '\0');
+    for (size_t i = 0; i < bin.size(); ++i) bin[i] = char((i * 131) & 0xFF);
+    writeFile(dir.file("blob.bin"), bin);
+    auto p = Project::open(dir.file("p.mlad"));
+    auto r = importFiles(*p, {dir.file("good.log"), dir.file("blob.bin")}, bglOptions());
+    ASSERT_EQ(r.files.size(), 2u);
+    EXPECT_EQ(r.files[1].status, "failed");
+    EXPECT_NE(r.files[1].message.find("blob.bin:1"), std::string::npos) << r.files[1].message;
+    EXPECT_NE(r.files[1].message.find("binary"), std::string::npos);
+    EXPECT_TRUE(r.anyFailed());
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 20);
+    EXPECT_EQ(p->integrityCheck(), "ok");
+}
+
+TEST(Importer, BadLinesAreSkippedOrRepairedWithFileAndLine) {
+    TempDir dir;
+    std::string s = bglLines(5);                  // lines 1-5
+    s += "this line does not fit the BGL format\n";  // 6: no match
+    s += std::string(kBglLine) + " caf\xC3\x28 bad utf8\n";  // 7: invalid UTF-8, repaired
+    s += std::string("- 1 2 3 4 5 6 7 8 with\0nul", 27) + "\n";  // 8: NUL byte
+    s += std::string(10 * 1024 * 1024, 'x') + "\n";          // 9: a 10 MB line
+    s += bglLines(3);                                        // 10-12
+    writeFile(dir.file("bad.log"), s);
+    auto p = Project::open(dir.file("p.mlad"));
+    auto r = importFiles(*p, {dir.file("bad.log")}, bglOptions());
+    const auto& f = r.files.at(0);
+    EXPECT_EQ(f.status, "imported");
+    EXPECT_EQ(f.imported, 9u);
+    EXPECT_EQ(f.noMatch, 1u);
+    EXPECT_EQ(f.nulBytes, 1u);
+    EXPECT_EQ(f.tooLong, 1u);
+    EXPECT_EQ(f.repairedUtf8, 1u);
+    EXPECT_EQ(f.skipped, 3u);
+    auto issues = p->issues(f.fileId);
+    ASSERT_EQ(issues.size(), 4u);
+    EXPECT_EQ(issues[0].line, 6u);
+    EXPECT_EQ(issues[0].kind, "no_match");
+    EXPECT_NE(issues[0].message.find("bad.log:6"), std::string::npos);
+    EXPECT_EQ(issues[1].line, 7u);
+    EXPECT_EQ(issues[1].kind, "invalid_utf8");
+    EXPECT_EQ(issues[2].line, 8u);
+    EXPECT_EQ(issues[2].kind, "nul_bytes");
+    EXPECT_EQ(issues[3].line, 9u);
+    EXPECT_EQ(issues[3].kind, "too_long");
+    EXPECT_NE(issues[3].message.find("bad.log:9"), std::string::npos);
+    // The repaired line is valid UTF-8 in the store; the last lines kept their numbers.
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines WHERE line_no = 7 AND raw LIKE '%caf\xEF\xBF\xBD(%'"),
+              1);
+    EXPECT_EQ(count(*p, "SELECT max(line_no) FROM lines"), 12);
+    auto files = p->files();
+    EXPECT_EQ(files[0].linesSkipped, 3u);
+    EXPECT_EQ(p->integrityCheck(), "ok");
+}
+
+TEST(Importer, TruncatedGzipFailsAtItsLineAndKeepsWhatCameBefore) {
+    TempDir dir;
+    std::string text = bglLines(20000);
+    std::string gzPath = dir.file("full.log.gz");
+    gzFile g = gzopen(gzPath.c_str(), "wb");
+    gzwrite(g, text.data(), unsigned(text.size()));
+    gzclose(g);
+    // Cut the compressed file in half.
+    auto size = std::filesystem::file_size(gzPath);
+    std::filesystem::resize_file(gzPath, size / 2);
+    auto p = Project::open(dir.file("p.mlad"));
+    auto opt = bglOptions();
+    opt.batchLines = 1000;
+    auto r = importFiles(*p, {gzPath}, opt);
+    const auto& f = r.files.at(0);
+    EXPECT_EQ(f.status, "failed");
+    EXPECT_NE(f.message.find("full.log.gz:"), std::string::npos) << f.message;
+    EXPECT_NE(f.message.find("gzip"), std::string::npos) << f.message;
+    EXPECT_GT(f.imported, 1000u);
+    EXPECT_LT(f.imported, 20000u);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), int64_t(f.imported));
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM files WHERE status = 'failed'"), 1);
+    EXPECT_EQ(p->integrityCheck(), "ok");
+}
+
+TEST(Importer, PlainGzipMatchesPlainText) {
+    TempDir dir;
+    std::string text = bglLines(300);
+    writeFile(dir.file("a.log"), text);
+    gzFile g = gzopen(dir.file("b.log.gz").c_str(), "wb");
+    gzwrite(g, text.data(), unsigned(text.size()));
+    gzclose(g);
+    auto p = Project::open(dir.file("p.mlad"));
+    auto r1 = importFiles(*p, {dir.file("b.log.gz")}, bglOptions());
+    EXPECT_EQ(r1.files[0].imported, 300u);
+}
+
+TEST(Importer, FileThatShrinksMidReadIsReported) {
+    TempDir dir;
+    const std::string path = dir.file("shrinks.log");
+    writeFile(path, bglLines(80000));  // ~12 MiB: more than one 4 MiB read block
+    auto p = Project::open(dir.file("p.mlad"));
+    auto opt = bglOptions();
+    opt.batchLines = 1000;
+    bool truncated = false;
+    TaskContext ctx(
+        [&](const Progress&) {
+            if (!truncated) {
+                std::filesystem::resize_file(path, 0);  // another process empties the file
+                truncated = true;
+            }
+        },
+        0.0);
+    auto r = importFiles(*p, {path}, opt, &ctx);
+    const auto& f = r.files.at(0);
+    EXPECT_TRUE(truncated);
+    EXPECT_EQ(f.status, "failed");
+    EXPECT_NE(f.message.find("shrank or disappeared"), std::string::npos) << f.message;
+    EXPECT_NE(f.message.find("shrinks.log:"), std::string::npos) << f.message;
+    EXPECT_GT(f.imported, 0u);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), int64_t(f.imported));
+    EXPECT_EQ(p->integrityCheck(), "ok");
+}
+
+TEST(Importer, CancelledImportResumesWithoutDuplicates) {
+    TempDir dir;
+    const std::string path = dir.file("big.log");
+    writeFile(path, bglLines(30000));
+    auto p = Project::open(dir.file("p.mlad"));
+    auto opt = bglOptions();
+    opt.batchLines = 2000;
+    int reports = 0;
+    TaskContext* self = nullptr;
+    TaskContext ctx(
+        [&](const Progress&) {
+            if (++reports == 3) self->cancel();
+        },
+        0.0);
+    self = &ctx;
+    auto r = importFiles(*p, {path}, opt, &ctx);
+    EXPECT_TRUE(r.cancelled);
+    EXPECT_EQ(r.files[0].status, "cancelled");
+    int64_t partial = count(*p, "SELECT count(*) FROM lines");
+    EXPECT_GT(partial, 0);
+    EXPECT_LT(partial, 30000);
+    EXPECT_EQ(p->integrityCheck(), "ok");
+    // Resume: the rest is imported, nothing twice, template counts consistent.
+    auto r2 = importFiles(*p, {path}, opt);
+    EXPECT_EQ(r2.files[0].status, "resumed");
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 30000);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM (SELECT line_no FROM lines GROUP BY file_id, "
+                        "line_no HAVING count(*) > 1)"),
+              0);
+    EXPECT_EQ(count(*p, "SELECT sum(count) FROM templates"), 30000);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM templates"), 2);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM files WHERE status = 'complete'"), 1);
+}
+
+TEST(Importer, HdfsBlockLabelsLabelLinesAndSystemsCoexist) {
+    MLAD_REQUIRE_SHARED(log, "hdfs-v1-110blocks-logai/HDFS_5k.log");
+    MLAD_REQUIRE_SHARED(labels, "hdfs-v1-110blocks-logai/anomaly_label.csv");
+    MLAD_REQUIRE_SHARED(bgl, "loghub-2k/BGL/BGL_2k.log");
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions o;
+    o.preset = *findPreset("HDFS");
+    o.labelsCsv = labels;
+    auto r = importFiles(*p, {log}, o);
+    EXPECT_EQ(r.imported, 4519u);
+    // The dataset README: 521 lines belong to the 10 anomalous blocks.
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines WHERE label = 1"), 521);
+    EXPECT_EQ(p->groupLabelCount(r.systemId), 110u);
+    auto r2 = importFiles(*p, {bgl}, bglOptions());
+    EXPECT_EQ(r2.imported, 2000u);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines WHERE label = 1 AND system_id = " +
+                            std::to_string(r2.systemId)),
+              143);
+    EXPECT_EQ(p->systems().size(), 2u);
+}
+
+TEST(Importer, ExportWritesLoghubLayout) {
+    MLAD_REQUIRE_SHARED(log, "loghub-2k/HDFS/HDFS_2k.log");
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions o;
+    o.preset = *findPreset("HDFS");
+    importFiles(*p, {log}, o);
+    auto e = exportLoghub(*p, "HDFS", dir.file("out"));
+    EXPECT_EQ(e.lines, 2000u);
+    std::ifstream s(e.structuredCsv);
+    std::string header, first;
+    std::getline(s, header);
+    std::getline(s, first);
+    EXPECT_EQ(header, "LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate");
+    EXPECT_EQ(first.rfind("1,081109,203615,148,INFO,dfs.DataNode$PacketResponder,", 0), 0u) << first;
+    std::ifstream t(e.templatesCsv);
+    std::getline(t, header);
+    EXPECT_EQ(header, "EventId,EventTemplate,Occurrences");
+    uint64_t total = 0;
+    std::string row;
+    while (std::getline(t, row)) total += std::stoull(row.substr(row.rfind(',') + 1));
+    EXPECT_EQ(total, 2000u);
+}
+
+TEST(Project, RefusesForeignFilesAndNewerSchemas) {
+    TempDir dir;
+    writeFile(dir.file("text.mlad"), "hello, not a database at all, just text\n");
+    EXPECT_THROW(Project::open(dir.file("text.mlad")), sql::Error);
+    {
+        sql::Database db(dir.file("other.db"));
+        db.exec("CREATE TABLE x(a)");
+    }
+    EXPECT_THROW(Project::open(dir.file("other.db")), sql::Error);
+    {
+        sql::Database db(dir.file("future.mlad"));
+        db.exec("PRAGMA user_version = 999");
+    }
+    try {
+        Project::open(dir.file("future.mlad"));
+        FAIL() << "expected an error";
+    } catch (const sql::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos);
+    }
+    auto p = Project::open(dir.file("new.mlad"));
+    EXPECT_EQ(p->schemaVersion(), Project::kSchemaVersion);
+    EXPECT_EQ(p->db().queryText("PRAGMA journal_mode").value(), "wal");
+}
+
+}  // namespace
