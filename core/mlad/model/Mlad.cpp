@@ -1,0 +1,330 @@
+#include "mlad/model/Mlad.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace mlad::model {
+
+namespace {
+
+using torch::Tensor;
+namespace nn = torch::nn;
+
+/// Added under square roots of sums of squares: keeps values and gradients finite at 0.
+constexpr double kTiny = 1e-12;
+
+/// Switches a module to eval mode for its lifetime and restores the previous mode.
+class EvalGuard {
+  public:
+    explicit EvalGuard(nn::Module& m) : m_(m), wasTraining_(m.is_training()) { m_.eval(); }
+    ~EvalGuard() { m_.train(wasTraining_); }
+    EvalGuard(const EvalGuard&) = delete;
+    EvalGuard& operator=(const EvalGuard&) = delete;
+
+  private:
+    nn::Module& m_;
+    bool wasTraining_;
+};
+
+/// Mean of h over non-padded positions; 0 for an all-padding sequence.
+Tensor poolValid(const Tensor& h, const Tensor& pad) {
+    const Tensor count = (~pad).sum(1, /*keepdim=*/true).to(h.scalar_type()).clamp_min(1);
+    return h.masked_fill(pad.unsqueeze(-1), 0.0).sum(1) / count;
+}
+
+void require(bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument("MladConfig: " + what);
+}
+
+}  // namespace
+
+// ---- config ----------------------------------------------------------------------------------
+
+int64_t MladConfig::scoringPasses() const {
+    if (recon == Recon::Full) return 1;
+    // The epsilon absorbs rounding, e.g. 1/0.25 must give 4 passes, not 5.
+    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(1.0 / maskRatio - 1e-9)));
+}
+
+void MladConfig::validate() const {
+    require(dIn > 0 && dModel > 0 && nLayers >= 0 && nHeads > 0 && dFf > 0 && maxLen > 0 &&
+                dZ >= 0 && nComponents > 0 && estHidden > 0,
+            "sizes must be positive");
+    require(dModel % nHeads == 0, "dModel must be divisible by nHeads");
+    require(dropout >= 0.0 && dropout < 1.0, "dropout must be in [0, 1)");
+    require(alpha >= 1.0, "alpha must be >= 1");
+    require(maskRatio > 0.0 && maskRatio <= 1.0, "maskRatio must be in (0, 1]");
+    require(covEps >= 0.0, "covEps must be >= 0");
+    require(std::isfinite(lambdaEnergy) && std::isfinite(lambdaCov), "lambdas must be finite");
+}
+
+// ---- encoder layer ---------------------------------------------------------------------------
+
+EncoderLayerImpl::EncoderLayerImpl(const MladConfig& cfg)
+    : nHeads_(cfg.nHeads),
+      dHead_(cfg.dModel / cfg.nHeads),
+      alpha_(cfg.alpha),
+      preNorm_(cfg.preNorm) {
+    qkv_ = register_module("qkv", nn::Linear(cfg.dModel, 3 * cfg.dModel));
+    out_ = register_module("out", nn::Linear(cfg.dModel, cfg.dModel));
+    ff1_ = register_module("ff1", nn::Linear(cfg.dModel, cfg.dFf));
+    ff2_ = register_module("ff2", nn::Linear(cfg.dFf, cfg.dModel));
+    norm1_ = register_module("norm1", nn::LayerNorm(nn::LayerNormOptions({cfg.dModel})));
+    norm2_ = register_module("norm2", nn::LayerNorm(nn::LayerNormOptions({cfg.dModel})));
+    drop_ = register_module("drop", nn::Dropout(cfg.dropout));
+    celu_ = register_module("celu", nn::CELU());
+}
+
+Tensor EncoderLayerImpl::selfAttention(const Tensor& h, const Tensor& padMask, Tensor* attn) {
+    const int64_t b = h.size(0), l = h.size(1);
+    const Tensor qkv = qkv_(h).view({b, l, 3, nHeads_, dHead_}).permute({2, 0, 3, 1, 4});
+    const Tensor q = qkv[0], k = qkv[1], v = qkv[2];  // [B,H,L,dk]
+    Tensor scores = q.matmul(k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dHead_));
+    // Fill, not add: a fully padded row then becomes exactly uniform instead of NaN.
+    scores = scores.masked_fill(padMask.view({b, 1, 1, l}), kMaskValue);
+    const Tensor w = entmax(scores, alpha_, -1);  // [B,H,L,L]
+    if (attn != nullptr) *attn = w.detach();
+    const Tensor ctx = w.matmul(v).transpose(1, 2).reshape({b, l, nHeads_ * dHead_});
+    return out_(ctx);
+}
+
+Tensor EncoderLayerImpl::feedForward(const Tensor& h) {
+    return ff2_(drop_(celu_(ff1_(h))));
+}
+
+Tensor EncoderLayerImpl::forward(const Tensor& h, const Tensor& padMask, Tensor* attn) {
+    if (preNorm_) {
+        const Tensor a = h + drop_(selfAttention(norm1_(h), padMask, attn));
+        return a + drop_(feedForward(norm2_(a)));
+    }
+    const Tensor a = norm1_(h + drop_(selfAttention(h, padMask, attn)));
+    return norm2_(a + drop_(feedForward(a)));
+}
+
+// ---- model -----------------------------------------------------------------------------------
+
+MladImpl::MladImpl(const MladConfig& cfg) : cfg_(cfg) {
+    cfg_.validate();
+    inProj_ = register_module("in_proj", nn::Linear(cfg_.dIn, cfg_.dModel));
+    pos_ = register_module("pos", nn::Embedding(cfg_.maxLen, cfg_.dModel));
+    drop_ = register_module("drop", nn::Dropout(cfg_.dropout));
+    for (int64_t i = 0; i < cfg_.nLayers; ++i)
+        layers_.push_back(register_module("layer" + std::to_string(i), EncoderLayer(cfg_)));
+    if (cfg_.preNorm)
+        finalNorm_ =
+            register_module("final_norm", nn::LayerNorm(nn::LayerNormOptions({cfg_.dModel})));
+    outProj_ = register_module("out_proj", nn::Linear(cfg_.dModel, cfg_.dIn));
+    zProj_ = register_module("z_proj", nn::Linear(cfg_.dModel, cfg_.dZ));
+    est1_ = register_module("est1", nn::Linear(cfg_.zDim(), cfg_.estHidden));
+    est2_ = register_module("est2", nn::Linear(cfg_.estHidden, cfg_.nComponents));
+    estDrop_ = register_module("est_drop", nn::Dropout(cfg_.dropout));
+    {
+        // BERT-style small initialisation: N(0,1) positions would swamp the projected input.
+        torch::NoGradGuard noGrad;
+        pos_->weight.normal_(0.0, 0.02);
+    }
+    maskToken_ = register_parameter("mask_token", torch::randn({cfg_.dIn}) * 0.02);
+
+    const int64_t k = cfg_.nComponents, d = cfg_.zDim();
+    const auto f64 = torch::TensorOptions().dtype(torch::kDouble);
+    gmmPhi_ = register_buffer("gmm_phi", torch::zeros({k}, f64));
+    gmmMu_ = register_buffer("gmm_mu", torch::zeros({k, d}, f64));
+    gmmSigma_ = register_buffer("gmm_sigma", torch::eye(d, f64).expand({k, d, d}).clone());
+    gmmFitted_ = register_buffer("gmm_fitted", torch::zeros({}, f64));
+}
+
+Tensor MladImpl::prepareInput(const Tensor& x) const {
+    if (!x.defined() || x.dim() != 3 || x.size(2) != cfg_.dIn)
+        throw std::invalid_argument("Mlad: x must be [B,L," + std::to_string(cfg_.dIn) + "]");
+    if (!x.is_floating_point()) throw std::invalid_argument("Mlad: x must be floating point");
+    if (x.size(1) > cfg_.maxLen)
+        throw std::invalid_argument("Mlad: sequence length " + std::to_string(x.size(1)) +
+                                    " exceeds maxLen " + std::to_string(cfg_.maxLen));
+    const auto& w = inProj_->weight;
+    return x.to(w.device(), w.scalar_type());
+}
+
+Tensor MladImpl::preparePad(const Tensor& x, const Tensor& padMask) const {
+    const auto opts = torch::TensorOptions().dtype(torch::kBool).device(x.device());
+    if (!padMask.defined()) return torch::zeros({x.size(0), x.size(1)}, opts);
+    if (padMask.dim() != 2 || padMask.size(0) != x.size(0) || padMask.size(1) != x.size(1))
+        throw std::invalid_argument("Mlad: padMask must be [B,L] matching x");
+    const Tensor m = padMask.to(x.device());
+    return m.scalar_type() == torch::kBool ? m : m.ne(0);
+}
+
+Tensor MladImpl::randomMask(const Tensor& valid) const {
+    // Rank positions by a uniform key (padding sorts last) and take the first k of each row:
+    // exactly floor(ratio * l + 1/2) masked positions, at least one, all on the device.
+    const Tensor u = torch::rand(valid.sizes(), torch::TensorOptions().device(valid.device()))
+                         .masked_fill(~valid, 2.0);
+    const Tensor rank = u.argsort(int64_t{1}, false).argsort(int64_t{1}, false);
+    const Tensor len = valid.sum(1);
+    const Tensor k = torch::minimum(
+        (len.to(torch::kDouble) * cfg_.maskRatio + 0.5).floor().clamp_min(1).to(torch::kLong), len);
+    return rank.lt(k.unsqueeze(1)).logical_and(valid);
+}
+
+MladImpl::Encoded MladImpl::encode(const Tensor& xIn, const Tensor& pad, bool keepAttn) {
+    const int64_t l = xIn.size(1);
+    const Tensor positions =
+        torch::arange(l, torch::TensorOptions().dtype(torch::kLong).device(xIn.device()));
+    Tensor h = drop_(inProj_(xIn) + pos_(positions));
+    Encoded enc;
+    for (auto& layer : layers_) {
+        Tensor attn;
+        h = layer->forward(h, pad, keepAttn ? &attn : nullptr);
+        if (keepAttn) enc.attn.push_back(attn);
+    }
+    if (cfg_.preNorm) h = finalNorm_(h);
+    enc.hidden = h;
+    enc.recon = outProj_(h);
+    return enc;
+}
+
+MladOutput MladImpl::head(const Tensor& xc, const Tensor& recon, const Tensor& positions,
+                          const Tensor& pooled) {
+    const Tensor off = ~positions.unsqueeze(-1);
+    const Tensor xm = xc.masked_fill(off, 0.0);
+    const Tensor rm = recon.masked_fill(off, 0.0);
+    const Tensor sqErr = (rm - xm).pow(2).sum({1, 2});  // [B]
+    const Tensor sx = xm.pow(2).sum({1, 2});
+    const Tensor sr = rm.pow(2).sum({1, 2});
+    const Tensor dot = (xm * rm).sum({1, 2});
+    const Tensor nPos = positions.sum(1).to(xc.scalar_type()).clamp_min(1);
+
+    MladOutput out;
+    out.recon = recon;
+    out.maskedPositions = positions;
+    out.reconError = sqErr / (nPos * static_cast<double>(cfg_.dIn));
+    const Tensor rel = (sqErr + kTiny).sqrt() / (sx + kTiny).sqrt();
+    const Tensor cosine = dot / ((sx + kTiny) * (sr + kTiny)).sqrt();
+    out.z = torch::cat({zProj_(pooled), rel.unsqueeze(1), cosine.unsqueeze(1)}, 1);
+    out.gamma = entmax(est2_(estDrop_(torch::tanh(est1_(out.z)))), cfg_.alpha, -1);
+    return out;
+}
+
+MladOutput MladImpl::forward(const Tensor& x, const Tensor& padMask, bool train) {
+    const Tensor xf = prepareInput(x);
+    const Tensor pad = preparePad(xf, padMask);
+    const Tensor valid = ~pad;
+    const Tensor padCol = pad.unsqueeze(-1);
+    const Tensor xc = xf.masked_fill(padCol, 0.0);  // padded content must not leak anywhere
+    const int64_t b = xc.size(0), l = xc.size(1);
+    lastAttention_.clear();
+
+    if (cfg_.recon == MladConfig::Recon::Full) {
+        Encoded enc = encode(xc, pad, keepAttention_);
+        if (keepAttention_) lastAttention_ = enc.attn;
+        return head(xc, enc.recon.masked_fill(padCol, 0.0), valid, poolValid(enc.hidden, pad));
+    }
+
+    if (train) {
+        const Tensor masked = randomMask(valid);
+        const Tensor xIn = torch::where(masked.unsqueeze(-1), maskToken_, xc);
+        Encoded enc = encode(xIn, pad, keepAttention_);
+        if (keepAttention_) lastAttention_ = enc.attn;
+        return head(xc, enc.recon.masked_fill(padCol, 0.0), masked, poolValid(enc.hidden, pad));
+    }
+
+    // Deterministic scheme: pass p masks the valid positions of rank = p (mod P).
+    const int64_t passes = cfg_.scoringPasses();
+    const Tensor rank = valid.to(torch::kLong).cumsum(1) - 1;  // [B,L]
+    const Tensor passIdx =
+        torch::arange(passes, torch::TensorOptions().dtype(torch::kLong).device(xc.device()))
+            .view({passes, 1, 1});
+    const Tensor maskP =
+        valid.unsqueeze(0).logical_and(rank.remainder(passes).unsqueeze(0) == passIdx);  // [P,B,L]
+    const Tensor xIn = torch::where(maskP.unsqueeze(-1), maskToken_, xc.unsqueeze(0))
+                           .reshape({passes * b, l, cfg_.dIn});
+    const Tensor padRep = pad.repeat({passes, 1});
+    Encoded enc = encode(xIn, padRep, keepAttention_);
+    if (keepAttention_) {
+        for (const Tensor& a : enc.attn)
+            lastAttention_.push_back(a.view({passes, b, a.size(1), l, l}).mean(0));
+    }
+    // Each valid position is masked in exactly one pass: the masked sum picks that pass.
+    const Tensor recon =
+        enc.recon.view({passes, b, l, cfg_.dIn}).masked_fill(~maskP.unsqueeze(-1), 0.0).sum(0);
+    const Tensor pooledP = poolValid(enc.hidden, padRep).view({passes, b, cfg_.dModel});
+    const Tensor w = maskP.any(-1).to(pooledP.scalar_type()).unsqueeze(-1);  // [P,B,1]
+    const Tensor pooled = (pooledP * w).sum(0) / w.sum(0).clamp_min(1);
+    return head(xc, recon, valid, pooled);
+}
+
+MladImpl::LossParts MladImpl::loss(const MladOutput& out, const Tensor& x, const Tensor& padMask) {
+    const Tensor xf = prepareInput(x);
+    const Tensor pad = preparePad(xf, padMask);
+    const Tensor xc = xf.masked_fill(pad.unsqueeze(-1), 0.0);
+    const Tensor pos = out.maskedPositions.logical_and(~pad);
+    const Tensor sq = (out.recon - xc).pow(2).masked_fill(~pos.unsqueeze(-1), 0.0).sum();
+    const Tensor n = pos.sum().to(sq.scalar_type()).clamp_min(1) * static_cast<double>(cfg_.dIn);
+
+    LossParts parts;
+    parts.mse = sq / n;
+    if (!cfg_.useGmm) {
+        parts.energy = torch::zeros({}, parts.mse.options());
+        parts.cov = torch::zeros({}, parts.mse.options());
+        parts.total = parts.mse;
+        return parts;
+    }
+    const Tensor zd = out.z.to(torch::kDouble);
+    const GmmParams batch = gmmEstimate(zd, out.gamma.to(torch::kDouble));
+    const auto type = parts.mse.scalar_type();
+    parts.energy = gmmEnergy(zd, batch, cfg_.covEps).mean().to(type);
+    parts.cov = covariancePenalty(batch, cfg_.covEps).to(type);
+    parts.total = parts.mse + cfg_.lambdaEnergy * parts.energy + cfg_.lambdaCov * parts.cov;
+    return parts;
+}
+
+Tensor MladImpl::score(const Tensor& x, const Tensor& padMask) {
+    torch::NoGradGuard noGrad;
+    EvalGuard evalGuard(*this);
+    if (cfg_.useGmm && !gmmFitted())
+        throw std::logic_error("Mlad::score: no GMM stored; call setGmm after re-estimation");
+    const MladOutput out = forward(x, padMask, /*train=*/false);
+    if (!cfg_.useGmm) return out.reconError.to(torch::kDouble);
+    return gmmEnergy(out.z.to(torch::kDouble), gmm(), cfg_.covEps);
+}
+
+void MladImpl::accumulateGmm(GmmAccumulator& acc, const Tensor& x, const Tensor& padMask) {
+    torch::NoGradGuard noGrad;
+    EvalGuard evalGuard(*this);
+    const MladOutput out = forward(x, padMask, /*train=*/false);
+    // float64 in, so that finish() hands back float64 params with no float32 round trip.
+    acc.add(out.z.to(torch::kDouble), out.gamma.to(torch::kDouble));
+}
+
+void MladImpl::setGmm(const GmmParams& p) {
+    const int64_t k = cfg_.nComponents, d = cfg_.zDim();
+    if (!p.phi.defined() || !p.mu.defined() || !p.sigma.defined() ||
+        p.phi.sizes() != torch::IntArrayRef({k}) || p.mu.sizes() != torch::IntArrayRef({k, d}) ||
+        p.sigma.sizes() != torch::IntArrayRef({k, d, d}))
+        throw std::invalid_argument("Mlad::setGmm: expected phi [" + std::to_string(k) +
+                                    "], mu [K," + std::to_string(d) + "], sigma [K,D,D]");
+    torch::NoGradGuard noGrad;
+    gmmPhi_.copy_(p.phi);
+    gmmMu_.copy_(p.mu);
+    gmmSigma_.copy_(p.sigma);
+    gmmFitted_.fill_(1.0);
+}
+
+GmmParams MladImpl::gmm() const {
+    return {gmmPhi_.clone(), gmmMu_.clone(), gmmSigma_.clone()};
+}
+
+bool MladImpl::gmmFitted() const {
+    return gmmFitted_.item<double>() != 0.0;
+}
+
+std::vector<Tensor> MladImpl::attentionMaps(const Tensor& x, const Tensor& padMask) {
+    torch::NoGradGuard noGrad;
+    EvalGuard evalGuard(*this);
+    const Tensor xf = prepareInput(x);
+    const Tensor pad = preparePad(xf, padMask);
+    return encode(xf.masked_fill(pad.unsqueeze(-1), 0.0), pad, /*keepAttn=*/true).attn;
+}
+
+}  // namespace mlad::model
