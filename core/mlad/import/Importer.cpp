@@ -40,7 +40,8 @@ std::string fileFingerprint(const std::string& path) {
     return std::to_string(size) + "-" + hex64(h);
 }
 
-std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path) {
+std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path,
+                                                        bool nonNormalIsAnomalous) {
     std::ifstream in(path);
     if (!in) throw InputError(path, 0, "cannot open labels file");
     std::string line;
@@ -74,6 +75,7 @@ std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path
         if (v == "normal" || v == "0" || v == "-" || v == "false") label = 0;
         else if (v == "anomaly" || v == "anomalous" || v == "abnormal" || v == "1" || v == "true")
             label = 1;
+        else if (nonNormalIsAnomalous && !v.empty()) label = 1;
         else throw InputError(path, lineNo, "unknown label '" + cols[size_t(labelCol)] + "'");
         out.emplace_back(std::string(trim(cols[size_t(idCol)])), label);
     }

@@ -58,7 +58,10 @@ std::string fileFingerprint(const std::string& path);
 
 /// Reads a labels CSV (header with an id column and a Label column; Label values
 /// Normal/Anomaly, 0/1 or -/alert); throws InputError naming the file and line.
-std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path);
+/// With nonNormalIsAnomalous, any label other than normal / 0 / - counts as anomalous (loghub
+/// Hadoop: "Machine down", "Disk full", ...).
+std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path,
+                                                        bool nonNormalIsAnomalous = false);
 
 /// Imports files into one system. Throws only for problems that concern the whole call (a
 /// bad preset, a project that cannot be written); per-file problems go into the report.

@@ -77,6 +77,98 @@ CREATE TABLE import_issues (
 CREATE INDEX idx_templates_system ON templates(system_id, count DESC);
 CREATE INDEX idx_issues_file ON import_issues(file_id, line_no);
 )sql",
+    // 1 -> 2: sequences, splits, template vectors, runs.
+    R"sql(
+CREATE TABLE sequence_sets (
+    id INTEGER PRIMARY KEY,
+    system_id INTEGER NOT NULL REFERENCES systems(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,           -- window | sliding | time | session_regex | session_file | session_folder | imported
+    params TEXT NOT NULL,         -- human-readable parameters, e.g. "size=20 step=20"
+    created_at TEXT NOT NULL DEFAULT (datetime('now')),
+    UNIQUE (system_id, name)
+);
+CREATE TABLE sequences (
+    id INTEGER PRIMARY KEY,
+    set_id INTEGER NOT NULL REFERENCES sequence_sets(id) ON DELETE CASCADE,
+    system_id INTEGER NOT NULL REFERENCES systems(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,     -- build order (time / first-appearance order)
+    key TEXT,                     -- session id, or window start
+    label INTEGER,                -- 1 anomalous if any member is, 0 normal, NULL unknown
+    length INTEGER NOT NULL,
+    first_line INTEGER,           -- lines.id of the first member (NULL for pre-parsed sessions)
+    last_line INTEGER,
+    start_ts INTEGER,
+    end_ts INTEGER,
+    events BLOB NOT NULL,         -- int32 template ids, little endian
+    members BLOB,                 -- int64 line ids when the members are not a contiguous range
+    UNIQUE (set_id, ordinal)
+);
+CREATE TABLE splits (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    protocol TEXT NOT NULL,
+    params TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    report TEXT NOT NULL,         -- JSON leakage facts
+    created_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE split_members (
+    split_id INTEGER NOT NULL REFERENCES splits(id) ON DELETE CASCADE,
+    sequence_id INTEGER NOT NULL REFERENCES sequences(id) ON DELETE CASCADE,
+    part TEXT NOT NULL CHECK (part IN ('train', 'val', 'test')),
+    PRIMARY KEY (split_id, sequence_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_split_members_part ON split_members(split_id, part);
+CREATE TABLE embedders (
+    kind TEXT NOT NULL,
+    version TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    spec TEXT NOT NULL,           -- how to rebuild it: corpus | vectors:FILE | torchscript:DIR
+    state BLOB,                   -- serialised model (corpus embedder)
+    created_at TEXT NOT NULL DEFAULT (datetime('now')),
+    PRIMARY KEY (kind, version)
+);
+CREATE TABLE template_vectors (
+    kind TEXT NOT NULL,
+    version TEXT NOT NULL,
+    template_id INTEGER NOT NULL REFERENCES templates(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL,         -- float32[dim]
+    PRIMARY KEY (kind, version, template_id)
+) WITHOUT ROWID;
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    model TEXT NOT NULL,          -- mlad | w/o-entmax | w/o-gmm | ...
+    split_id INTEGER REFERENCES splits(id) ON DELETE SET NULL,
+    status TEXT NOT NULL,         -- running | done | failed | cancelled
+    config TEXT NOT NULL,         -- JSON
+    embedder TEXT NOT NULL,       -- kind:version
+    seed INTEGER NOT NULL,
+    code_version TEXT NOT NULL,
+    device TEXT NOT NULL,
+    model_path TEXT,
+    message TEXT,
+    metrics TEXT,                 -- JSON, final
+    train_seconds REAL,
+    created_at TEXT NOT NULL DEFAULT (datetime('now')),
+    finished_at TEXT
+);
+CREATE TABLE run_epochs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    train_loss REAL, train_mse REAL, train_energy REAL, train_cov REAL,
+    val_loss REAL, seconds REAL,
+    PRIMARY KEY (run_id, epoch)
+) WITHOUT ROWID;
+CREATE TABLE run_scores (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sequence_id INTEGER NOT NULL REFERENCES sequences(id) ON DELETE CASCADE,
+    part TEXT NOT NULL,           -- val | test | scored
+    score REAL NOT NULL,
+    PRIMARY KEY (run_id, sequence_id)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kMigrationCount = int(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -1,0 +1,89 @@
+#pragma once
+// Sequences: fixed / sliding windows over a system's lines (by count or time span), sessions
+// grouped by an id regex (HDFS blk_...), by source file or by source folder (loghub Hadoop:
+// one application folder = one session), and pre-parsed sessions imported as event-id lists.
+// A sequence is anomalous when any member line is (or when its session's label says so).
+// Stored with its line range or member list so any sequence traces back to raw lines.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlad/store/Project.h"
+#include "mlad/task/Task.h"
+
+namespace mlad {
+
+struct SequenceSpec {
+    enum class Kind { Window, TimeWindow, SessionRegex, SessionFile, SessionFolder };
+    Kind kind = Kind::Window;
+    std::string name;          ///< sequence-set name; empty = derived from the parameters
+    size_t size = 20;          ///< Window: lines per window
+    size_t step = 20;          ///< Window: lines between window starts (== size: fixed windows)
+    int64_t spanMs = 0;        ///< TimeWindow: window length
+    int64_t stepMs = 0;        ///< TimeWindow: distance between window starts
+    std::string regex;         ///< SessionRegex: id pattern (default: the system's group regex)
+    std::string labelsCsv;     ///< SessionFolder / SessionFile: labels per folder / file name
+    bool timeOrder = false;    ///< Window: order lines by timestamp instead of import order
+    size_t minLength = 1;      ///< drop sequences shorter than this
+};
+
+struct SequenceSetInfo {
+    int64_t id = 0;
+    int64_t systemId = 0;
+    std::string system;
+    std::string name;
+    std::string kind;
+    std::string params;
+    uint64_t count = 0;
+    uint64_t anomalous = 0;
+    uint64_t unlabelled = 0;
+};
+
+struct SequenceRow {
+    int64_t id = 0;
+    int64_t setId = 0;
+    int64_t systemId = 0;
+    int64_t ordinal = 0;
+    std::string key;
+    int label = -1;  ///< -1 unknown
+    int64_t length = 0;
+    int64_t firstLine = 0, lastLine = 0;  ///< 0 for pre-parsed sessions
+    std::optional<int64_t> startTs, endTs;
+    std::vector<int32_t> events;  ///< template ids
+};
+
+/// Builds (or rebuilds, replacing a set of the same name) a sequence set for one system.
+SequenceSetInfo buildSequences(Project& project, const std::string& system,
+                               const SequenceSpec& spec, TaskContext* ctx = nullptr);
+
+/// Pre-parsed sessions (DeepLog's one-session-per-line event ids, or a CSV with id, label and
+/// event columns) imported as a sequence set of `system`, with a templates CSV (EventId,
+/// EventTemplate) mapping event ids to template text.
+struct PreparsedSpec {
+    std::string system;
+    std::string templatesCsv;
+    std::string deeplogFile;   ///< one session per line, space-separated event numbers
+    int deeplogLabel = 0;      ///< label of every session in deeplogFile
+    std::string csvFile;       ///< or a CSV with the columns below
+    std::string idColumn = "BlockId";
+    std::string labelColumn = "Label";
+    std::string eventsColumn = "EventIds";
+    std::string setName;       ///< default "sessions"
+};
+SequenceSetInfo importPreparsedSessions(Project& project, const PreparsedSpec& spec,
+                                        TaskContext* ctx = nullptr);
+
+std::vector<SequenceSetInfo> sequenceSets(Project& project);
+std::optional<SequenceSetInfo> findSequenceSet(Project& project, const std::string& system,
+                                               const std::string& name);
+/// Sequences of a set in ordinal order, paged by key (ordinal > afterOrdinal).
+std::vector<SequenceRow> sequencesOfSet(Project& project, int64_t setId, int64_t afterOrdinal = 0,
+                                        int limit = -1);
+std::optional<SequenceRow> sequenceById(Project& project, int64_t id);
+/// The line ids of a sequence's members in order (empty for pre-parsed sessions).
+std::vector<int64_t> sequenceLineIds(Project& project, int64_t sequenceId);
+/// The member lines themselves (raw text etc.), at most `limit`.
+std::vector<LineRecord> sequenceLines(Project& project, int64_t sequenceId, int limit = 10000);
+
+}  // namespace mlad

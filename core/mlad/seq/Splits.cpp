@@ -1,0 +1,306 @@
+#include "mlad/seq/Splits.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "mlad/seq/Sequences.h"
+#include "mlad/util/Strings.h"
+
+namespace mlad {
+
+namespace {
+
+struct Seq {
+    int64_t id;
+    int label;
+    std::string events;  // packed int32 ids: a hashable key for "identical sequence"
+};
+
+// splitmix64: a tiny, platform-independent PRNG so that seeds reproduce everywhere.
+struct Rng {
+    uint64_t s;
+    uint64_t next() {
+        uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    template <class T>
+    void shuffle(std::vector<T>& v) {
+        for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[next() % i]);
+    }
+};
+
+std::vector<Seq> loadSet(Project& p, int64_t setId) {
+    auto st = p.db().prepare(
+        "SELECT id, label, events FROM sequences WHERE set_id = ? ORDER BY ordinal");
+    st.bind(1, setId);
+    std::vector<Seq> out;
+    while (st.step())
+        out.push_back({st.getInt(0), st.isNull(1) ? -1 : int(st.getInt(1)), st.getBlob(2)});
+    return out;
+}
+
+struct Parts {
+    std::vector<const Seq*> train, val, test;
+};
+
+void paper(const std::vector<Seq>& seqs, double valFraction, Rng& rng, Parts& out) {
+    std::vector<const Seq*> normal, anomalous;
+    for (const auto& s : seqs) {
+        if (s.label == 1) anomalous.push_back(&s);
+        else if (s.label == 0) normal.push_back(&s);
+    }
+    if (anomalous.empty())
+        throw std::invalid_argument("the paper protocol needs labelled anomalous sequences");
+    rng.shuffle(normal);
+    size_t nTest = std::min(anomalous.size(), normal.size());
+    out.test.insert(out.test.end(), anomalous.begin(), anomalous.end());
+    out.test.insert(out.test.end(), normal.begin(), normal.begin() + long(nTest));
+    std::vector<const Seq*> rest(normal.begin() + long(nTest), normal.end());
+    size_t nVal = size_t(std::llround(double(rest.size()) * valFraction));
+    out.val.insert(out.val.end(), rest.begin(), rest.begin() + long(nVal));
+    out.train.insert(out.train.end(), rest.begin() + long(nVal), rest.end());
+}
+
+void chronological(const std::vector<Seq>& seqs, double trainFraction, double valFraction,
+                   Parts& out) {
+    size_t cut = size_t(std::floor(double(seqs.size()) * trainFraction));
+    std::vector<const Seq*> normal;
+    for (size_t i = 0; i < cut; ++i)
+        if (seqs[i].label == 0 || seqs[i].label == -1) normal.push_back(&seqs[i]);
+    // Validation = the latest normal sequences of the training window (no shuffling).
+    size_t nVal = size_t(std::llround(double(normal.size()) * valFraction));
+    size_t nTrain = normal.size() - nVal;
+    out.train.insert(out.train.end(), normal.begin(), normal.begin() + long(nTrain));
+    out.val.insert(out.val.end(), normal.begin() + long(nTrain), normal.end());
+    for (size_t i = cut; i < seqs.size(); ++i) out.test.push_back(&seqs[i]);
+}
+
+PartStats stats(const std::vector<const Seq*>& v) {
+    PartStats s;
+    for (const Seq* q : v) {
+        ++s.total;
+        if (q->label == 1) ++s.anomalous;
+        if (q->label < 0) ++s.unlabelled;
+    }
+    return s;
+}
+
+std::string partJson(const PartStats& s) {
+    std::ostringstream o;
+    o << "{\"total\":" << s.total << ",\"anomalous\":" << s.anomalous
+      << ",\"unlabelled\":" << s.unlabelled << ",\"anomaly_rate\":" << s.anomalyRate() << "}";
+    return o.str();
+}
+
+std::string jsonEscape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        if (static_cast<unsigned char>(c) < 0x20) continue;
+        out.push_back(c);
+    }
+    return out;
+}
+
+SplitInfo readSplit(sql::Statement& st) {
+    SplitInfo i;
+    i.id = st.getInt(0);
+    i.name = st.getText(1);
+    i.protocol = st.getText(2);
+    i.params = st.getText(3);
+    i.seed = uint64_t(st.getInt(4));
+    i.reportJson = st.getText(5);
+    return i;
+}
+
+}  // namespace
+
+SplitInfo createSplit(Project& project, const SplitSpec& spec) {
+    if (spec.name.empty()) throw std::invalid_argument("a split needs a name");
+    if (spec.trainFraction <= 0 || spec.trainFraction >= 1)
+        throw std::invalid_argument("train fraction must be in (0, 1)");
+    if (spec.valFraction < 0 || spec.valFraction >= 1)
+        throw std::invalid_argument("validation fraction must be in [0, 1)");
+    auto setOf = [&](const std::string& system) {
+        if (!project.system(system))
+            throw std::invalid_argument("no system named '" + system + "'");
+        auto set = findSequenceSet(project, system, spec.sequenceSet);
+        if (!set)
+            throw std::invalid_argument(
+                "system " + system + " has no sequences" +
+                (spec.sequenceSet.empty() ? "" : " named '" + spec.sequenceSet + "'") +
+                "; build them first (mlad sequences)");
+        return *set;
+    };
+    Rng rng{spec.seed};
+    Parts parts;
+    std::vector<std::vector<Seq>> storage;  // keeps the sequences alive for the pointers
+    std::vector<std::string> systems;
+    std::ostringstream params;
+    const std::string& proto = spec.protocol;
+    if (proto == "paper" || proto == "chronological" || proto == "multi-system") {
+        std::vector<std::string> names = spec.systems;
+        if (names.empty()) {
+            for (const auto& s : project.systems())
+                if (findSequenceSet(project, s.name, spec.sequenceSet)) names.push_back(s.name);
+        }
+        if (names.empty()) throw std::invalid_argument("no system with sequences in the project");
+        if (proto != "multi-system" && names.size() != 1)
+            throw std::invalid_argument("protocol " + proto +
+                                        " takes one system (use multi-system for several)");
+        const std::string base = proto == "multi-system" ? spec.base : proto;
+        if (base != "paper" && base != "chronological")
+            throw std::invalid_argument("multi-system base protocol must be paper or chronological");
+        storage.reserve(names.size());
+        for (const auto& n : names) {
+            auto set = setOf(n);
+            storage.push_back(loadSet(project, set.id));
+            if (base == "paper") paper(storage.back(), spec.valFraction, rng, parts);
+            else chronological(storage.back(), spec.trainFraction, spec.valFraction, parts);
+            systems.push_back(n + ":" + set.name);
+        }
+        params << "base=" << base << " train_fraction=" << spec.trainFraction
+               << " val_fraction=" << spec.valFraction;
+    } else if (proto == "transfer") {
+        if (spec.trainSystem.empty() || spec.testSystem.empty())
+            throw std::invalid_argument("transfer needs --train-system and --test-system");
+        auto a = setOf(spec.trainSystem);
+        auto b = setOf(spec.testSystem);
+        storage.reserve(2);
+        storage.push_back(loadSet(project, a.id));
+        storage.push_back(loadSet(project, b.id));
+        std::vector<const Seq*> normal;
+        for (const auto& s : storage[0])
+            if (s.label != 1) normal.push_back(&s);
+        size_t nVal = size_t(std::llround(double(normal.size()) * spec.valFraction));
+        parts.train.assign(normal.begin(), normal.end() - long(nVal));
+        parts.val.assign(normal.end() - long(nVal), normal.end());
+        for (const auto& s : storage[1]) parts.test.push_back(&s);
+        systems = {spec.trainSystem + ":" + a.name, spec.testSystem + ":" + b.name};
+        params << "train_system=" << spec.trainSystem << " test_system=" << spec.testSystem
+               << " val_fraction=" << spec.valFraction;
+    } else {
+        throw std::invalid_argument("unknown protocol '" + proto +
+                                    "' (paper, chronological, multi-system, transfer)");
+    }
+    if (parts.train.empty()) throw std::invalid_argument("the split leaves no training sequences");
+    if (parts.test.empty()) throw std::invalid_argument("the split leaves no test sequences");
+
+    // Leakage facts.
+    SplitInfo info;
+    info.name = spec.name;
+    info.protocol = proto;
+    info.params = params.str();
+    info.seed = spec.seed;
+    info.systems = systems;
+    info.train = stats(parts.train);
+    info.val = stats(parts.val);
+    info.test = stats(parts.test);
+    std::unordered_set<std::string> trainSeqs, normalSeqs;
+    std::unordered_set<int32_t> trainTemplates;
+    for (const Seq* s : parts.train) {
+        trainSeqs.insert(s->events);
+        std::vector<int32_t> ev(s->events.size() / 4);
+        std::memcpy(ev.data(), s->events.data(), ev.size() * 4);
+        trainTemplates.insert(ev.begin(), ev.end());
+    }
+    for (const auto& set : storage)
+        for (const auto& s : set)
+            if (s.label == 0) normalSeqs.insert(s.events);
+    std::set<int32_t> unseen;
+    for (const Seq* s : parts.test) {
+        if (trainSeqs.count(s->events)) {
+            ++info.testIdenticalToTrain;
+            if (s->label == 1) ++info.anomalousTestIdenticalToTrain;
+        }
+        if (s->label == 1 && normalSeqs.count(s->events)) ++info.anomalousIdenticalToNormal;
+        std::vector<int32_t> ev(s->events.size() / 4);
+        std::memcpy(ev.data(), s->events.data(), ev.size() * 4);
+        for (int32_t t : ev)
+            if (!trainTemplates.count(t)) unseen.insert(t);
+    }
+    auto tq = project.db().prepare("SELECT template FROM templates WHERE id = ?");
+    for (int32_t t : unseen) {
+        tq.bind(1, int64_t(t));
+        info.unseenTestTemplates.push_back(tq.step() ? tq.getText(0) : "#" + std::to_string(t));
+        tq.reset();
+    }
+    std::ostringstream j;
+    j << "{\"protocol\":\"" << proto << "\",\"seed\":" << spec.seed << ",\"systems\":[";
+    for (size_t i = 0; i < systems.size(); ++i)
+        j << (i ? "," : "") << "\"" << jsonEscape(systems[i]) << "\"";
+    j << "],\"train\":" << partJson(info.train) << ",\"val\":" << partJson(info.val)
+      << ",\"test\":" << partJson(info.test)
+      << ",\"test_identical_to_train\":" << info.testIdenticalToTrain
+      << ",\"anomalous_test_identical_to_train\":" << info.anomalousTestIdenticalToTrain
+      << ",\"anomalous_identical_to_normal\":" << info.anomalousIdenticalToNormal
+      << ",\"unseen_test_templates\":" << unseen.size() << ",\"unseen_examples\":[";
+    for (size_t i = 0; i < info.unseenTestTemplates.size() && i < 50; ++i)
+        j << (i ? "," : "") << "\"" << jsonEscape(info.unseenTestTemplates[i]) << "\"";
+    j << "]}";
+    info.reportJson = j.str();
+
+    auto& db = project.db();
+    sql::Transaction tx(db);
+    db.prepare("DELETE FROM splits WHERE name = ?").bind(1, spec.name).run();
+    db.prepare("INSERT INTO splits(name, protocol, params, seed, report) VALUES (?,?,?,?,?)")
+        .bind(1, spec.name).bind(2, proto).bind(3, info.params).bind(4, int64_t(spec.seed))
+        .bind(5, info.reportJson).run();
+    info.id = db.lastInsertId();
+    auto ins = db.prepare("INSERT INTO split_members(split_id, sequence_id, part) VALUES (?,?,?)");
+    auto add = [&](const std::vector<const Seq*>& v, const char* part) {
+        for (const Seq* s : v) ins.bind(1, info.id).bind(2, s->id).bind(3, part).run();
+    };
+    add(parts.train, "train");
+    add(parts.val, "val");
+    add(parts.test, "test");
+    tx.commit();
+    return info;
+}
+
+static void fillStats(Project& p, SplitInfo& i) {
+    auto st = p.db().prepare(
+        "SELECT m.part, count(*), sum(q.label = 1), sum(q.label IS NULL) FROM split_members m "
+        "JOIN sequences q ON q.id = m.sequence_id WHERE m.split_id = ? GROUP BY m.part");
+    st.bind(1, i.id);
+    while (st.step()) {
+        PartStats s{uint64_t(st.getInt(1)), uint64_t(st.getInt(2)), uint64_t(st.getInt(3))};
+        std::string part = st.getText(0);
+        (part == "train" ? i.train : part == "val" ? i.val : i.test) = s;
+    }
+}
+
+std::vector<SplitInfo> listSplits(Project& project) {
+    auto st = project.db().prepare(
+        "SELECT id, name, protocol, params, seed, report FROM splits ORDER BY id");
+    std::vector<SplitInfo> out;
+    while (st.step()) out.push_back(readSplit(st));
+    for (auto& i : out) fillStats(project, i);
+    return out;
+}
+
+std::optional<SplitInfo> findSplit(Project& project, const std::string& name) {
+    for (auto& s : listSplits(project))
+        if (s.name == name) return s;
+    return std::nullopt;
+}
+
+std::vector<int64_t> splitPart(Project& project, int64_t splitId, const std::string& part) {
+    auto st = project.db().prepare(
+        "SELECT m.sequence_id FROM split_members m JOIN sequences q ON q.id = m.sequence_id "
+        "WHERE m.split_id = ? AND m.part = ? ORDER BY q.set_id, q.ordinal");
+    st.bind(1, splitId).bind(2, part);
+    std::vector<int64_t> out;
+    while (st.step()) out.push_back(st.getInt(0));
+    return out;
+}
+
+}  // namespace mlad

@@ -1,0 +1,267 @@
+// Sequences (windows, time windows, sessions, pre-parsed sessions) and evaluation splits.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "TestData.h"
+#include "mlad/import/Importer.h"
+#include "mlad/seq/Sequences.h"
+#include "mlad/seq/Splits.h"
+#include "mlad/store/Project.h"
+
+namespace {
+
+using namespace mlad;
+using mlad::test::TempDir;
+
+// 45 BGL lines one second apart, lines 7 and 31 are alerts.
+void importSmallBgl(Project& p, const TempDir& dir) {
+    std::ofstream o(dir.file("small.log"));
+    for (int i = 0; i < 45; ++i) {
+        int sec = i;
+        char time[64];
+        std::snprintf(time, sizeof time, "2005-06-03-15.42.%02d.000000", sec);
+        o << ((i == 6 || i == 30) ? "KERNDTLB " : "- ") << 1117813320 + sec << " 2005.06.03 R02 "
+          << time << " R02 RAS KERNEL INFO " << (i % 2 ? "cache parity error corrected"
+                                                       : "generating core.1234")
+          << "\n";
+    }
+    o.close();
+    ImportOptions opt;
+    opt.preset = *findPreset("BGL");
+    importFiles(p, {dir.file("small.log")}, opt);
+}
+
+TEST(Sequences, FixedAndSlidingWindows) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    importSmallBgl(*p, dir);
+    SequenceSpec fixed;
+    fixed.size = 20;
+    fixed.step = 20;
+    auto info = buildSequences(*p, "BGL", fixed);
+    EXPECT_EQ(info.name, "window20-step20");
+    EXPECT_EQ(info.count, 3u);  // 20 + 20 + a last window of 5
+    auto rows = sequencesOfSet(*p, info.id);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].length, 20);
+    EXPECT_EQ(rows[2].length, 5);
+    EXPECT_EQ(rows[0].label, 1);  // line 7
+    EXPECT_EQ(rows[1].label, 1);  // line 31
+    EXPECT_EQ(rows[2].label, 0);
+    EXPECT_EQ(info.anomalous, 2u);
+    // Trace back to raw lines.
+    auto lines = sequenceLines(*p, rows[1].id);
+    ASSERT_EQ(lines.size(), 20u);
+    EXPECT_EQ(lines.front().lineNo, 21);
+    EXPECT_EQ(lines[10].raw.rfind("KERNDTLB", 0), 0u);
+    EXPECT_EQ(rows[1].events.size(), 20u);
+    EXPECT_EQ(rows[1].events[0], lines[0].templateId);
+
+    SequenceSpec sliding;
+    sliding.size = 20;
+    sliding.step = 5;
+    auto s2 = buildSequences(*p, "BGL", sliding);
+    EXPECT_EQ(s2.count, 6u);  // starts 0,5,...,25
+    auto r2 = sequencesOfSet(*p, s2.id);
+    EXPECT_EQ(r2[1].firstLine - r2[0].firstLine, 5);
+    // Rebuilding a set of the same name replaces it.
+    auto again = buildSequences(*p, "BGL", fixed);
+    EXPECT_EQ(again.count, 3u);
+    EXPECT_EQ(sequenceSets(*p).size(), 2u);
+}
+
+TEST(Sequences, TimeWindows) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    importSmallBgl(*p, dir);
+    SequenceSpec t;
+    t.kind = SequenceSpec::Kind::TimeWindow;
+    t.spanMs = 10000;
+    t.stepMs = 10000;
+    auto info = buildSequences(*p, "BGL", t);
+    EXPECT_EQ(info.count, 5u);  // 45 s in 10 s windows
+    auto rows = sequencesOfSet(*p, info.id);
+    EXPECT_EQ(rows[0].length, 10);
+    EXPECT_EQ(rows[4].length, 5);
+    EXPECT_EQ(sequenceLineIds(*p, rows[0].id).size(), 10u);
+}
+
+TEST(Sequences, HdfsSessionsByBlockId) {
+    MLAD_REQUIRE_SHARED(log, "hdfs-v1-110blocks-logai/HDFS_5k.log");
+    MLAD_REQUIRE_SHARED(labels, "hdfs-v1-110blocks-logai/anomaly_label.csv");
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions o;
+    o.preset = *findPreset("HDFS");
+    o.labelsCsv = labels;
+    importFiles(*p, {log}, o);
+    SequenceSpec s;
+    s.kind = SequenceSpec::Kind::SessionRegex;  // the preset's blk_-?\d+
+    auto info = buildSequences(*p, "HDFS", s);
+    EXPECT_EQ(info.count, 110u);
+    EXPECT_EQ(info.anomalous, 10u);
+    EXPECT_EQ(info.unlabelled, 0u);
+    // Every member line of a session mentions its block id.
+    auto rows = sequencesOfSet(*p, info.id, 0, 5);
+    for (const auto& r : rows)
+        for (const auto& l : sequenceLines(*p, r.id))
+            EXPECT_NE(l.raw.find(r.key), std::string::npos) << r.key;
+}
+
+TEST(Sequences, HadoopSessionsByFolderWithLabels) {
+    MLAD_REQUIRE_SHARED(labels, "hadoop-loghub/app_labels.csv");
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions o;
+    o.preset = *findPreset("Hadoop");
+    std::vector<std::string> files;
+    for (const char* app : {"application_1445062781478_0011", "application_1445062781478_0012"}) {
+        auto d = std::filesystem::path(mlad::test::sharedFile("hadoop-loghub/apps/" + std::string(app)));
+        int n = 0;
+        for (const auto& e : std::filesystem::directory_iterator(d))
+            if (n++ < 3) files.push_back(e.path().string());
+    }
+    importFiles(*p, files, o);
+    SequenceSpec s;
+    s.kind = SequenceSpec::Kind::SessionFolder;
+    s.labelsCsv = labels;
+    auto info = buildSequences(*p, "Hadoop", s);
+    EXPECT_EQ(info.count, 2u);
+    auto rows = sequencesOfSet(*p, info.id);
+    std::map<std::string, int> byKey;
+    for (const auto& r : rows) byKey[r.key] = r.label;
+    EXPECT_EQ(byKey["application_1445062781478_0011"], 0);  // Normal
+    EXPECT_EQ(byKey["application_1445062781478_0012"], 1);  // Machine down
+}
+
+class HdfsSessions : public ::testing::Test {
+protected:
+    void SetUp() override {
+        csv = mlad::test::sharedFile("hdfs-v1-100k-sessions-deeploglizer/sessions.csv");
+        templates = mlad::test::sharedFile("loghub-2k/HDFS/HDFS_templates.csv");
+        if (csv.empty() || templates.empty()) GTEST_SKIP() << "shared HDFS session data missing";
+        p = Project::open(dir.file("p.mlad"));
+        PreparsedSpec s;
+        s.system = "HDFS";
+        s.templatesCsv = templates;
+        s.csvFile = csv;
+        info = importPreparsedSessions(*p, s);
+    }
+    TempDir dir;
+    std::string csv, templates;
+    std::unique_ptr<Project> p;
+    SequenceSetInfo info;
+};
+
+TEST_F(HdfsSessions, ImportsTheSessionCsv) {
+    // Dataset README: 7,406 sessions, 298 anomalous.
+    EXPECT_EQ(info.count, 7406u);
+    EXPECT_EQ(info.anomalous, 298u);
+    auto first = sequencesOfSet(*p, info.id, 0, 1).at(0);
+    EXPECT_EQ(first.key, "blk_-1678953999018234643");
+    EXPECT_EQ(first.length, 13);
+    EXPECT_EQ(first.label, 0);
+    auto t = p->templateById(first.events[0]);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->ordinal, 22);
+}
+
+TEST_F(HdfsSessions, ChronologicalSplitMatchesTheReferenceProtocol) {
+    SplitSpec s;
+    s.name = "chrono";
+    s.protocol = "chronological";
+    s.systems = {"HDFS"};
+    s.trainFraction = 0.6;
+    s.valFraction = 0.1;
+    auto sp = createSplit(*p, s);
+    // The reference split: last 40% of sessions = 2,963 test sessions, 116 anomalous.
+    EXPECT_EQ(sp.test.total, 2963u);
+    EXPECT_EQ(sp.test.anomalous, 116u);
+    EXPECT_EQ(sp.train.anomalous + sp.val.anomalous, 0u);
+    // No shuffling across the boundary: every training ordinal precedes every test ordinal.
+    auto ordinal = [&](int64_t id) { return sequenceById(*p, id)->ordinal; };
+    auto train = splitPart(*p, sp.id, "train"), val = splitPart(*p, sp.id, "val"),
+         test = splitPart(*p, sp.id, "test");
+    int64_t maxTrain = 0, minTest = INT64_MAX;
+    for (auto id : train) maxTrain = std::max(maxTrain, ordinal(id));
+    for (auto id : val) maxTrain = std::max(maxTrain, ordinal(id));
+    for (auto id : test) minTest = std::min(minTest, ordinal(id));
+    EXPECT_LT(maxTrain, minTest);
+    EXPECT_GT(sp.testIdenticalToTrain, 0u);
+    EXPECT_GT(sp.anomalousIdenticalToNormal, 0u);
+    EXPECT_NE(sp.reportJson.find("\"unseen_test_templates\""), std::string::npos);
+}
+
+TEST_F(HdfsSessions, PaperSplitSizesNoOverlapAndSeeds) {
+    SplitSpec s;
+    s.name = "paper";
+    s.protocol = "paper";
+    s.systems = {"HDFS"};
+    s.seed = 7;
+    auto a = createSplit(*p, s);
+    EXPECT_EQ(a.test.total, 2u * 298u);
+    EXPECT_EQ(a.test.anomalous, 298u);
+    EXPECT_EQ(a.train.anomalous, 0u);
+    EXPECT_EQ(a.train.total + a.val.total + a.test.total, 7406u);
+    std::set<int64_t> seen;
+    for (const char* part : {"train", "val", "test"})
+        for (auto id : splitPart(*p, a.id, part)) EXPECT_TRUE(seen.insert(id).second) << id;
+    auto testA = splitPart(*p, a.id, "test");
+    // Same seed -> same split; another seed -> another one.
+    s.name = "paper-again";
+    auto b = createSplit(*p, s);
+    EXPECT_EQ(splitPart(*p, b.id, "test"), testA);
+    s.name = "paper-other";
+    s.seed = 8;
+    auto c = createSplit(*p, s);
+    EXPECT_NE(splitPart(*p, c.id, "test"), testA);
+    EXPECT_EQ(listSplits(*p).size(), 3u);
+}
+
+TEST(Splits, TransferAndMultiSystem) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    importSmallBgl(*p, dir);
+    // A second system from the same file under another name.
+    ImportOptions o;
+    o.preset = *findPreset("BGL");
+    o.system = "BGL2";
+    o.force = true;
+    importFiles(*p, {dir.file("small.log")}, o);
+    SequenceSpec w;
+    w.size = 5;
+    w.step = 5;
+    buildSequences(*p, "BGL", w);
+    buildSequences(*p, "BGL2", w);
+    SplitSpec t;
+    t.name = "t";
+    t.protocol = "transfer";
+    t.trainSystem = "BGL";
+    t.testSystem = "BGL2";
+    auto tr = createSplit(*p, t);
+    EXPECT_EQ(tr.test.total, 9u);
+    EXPECT_EQ(tr.train.total + tr.val.total, 7u);  // BGL's 9 windows less its 2 anomalous
+    // Templates belong to their system, so no test window of BGL2 can equal a BGL one and all
+    // of BGL2's templates are unseen in training: what the model relies on is their vectors.
+    EXPECT_EQ(tr.testIdenticalToTrain, 0u);
+    EXPECT_EQ(tr.unseenTestTemplates.size(), 2u);
+    SplitSpec m;
+    m.name = "m";
+    m.protocol = "multi-system";
+    m.systems = {"BGL", "BGL2"};
+    auto ms = createSplit(*p, m);
+    EXPECT_EQ(ms.systems.size(), 2u);
+    EXPECT_GT(ms.test.total, 0u);
+    SplitSpec bad;
+    bad.name = "x";
+    bad.protocol = "nonsense";
+    EXPECT_THROW(createSplit(*p, bad), std::invalid_argument);
+    bad.protocol = "chronological";
+    bad.systems = {"missing"};
+    EXPECT_THROW(createSplit(*p, bad), std::invalid_argument);
+}
+
+}  // namespace
