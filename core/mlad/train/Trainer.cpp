@@ -1,0 +1,671 @@
+// Training, checkpointing, scoring and run records. The only translation unit of train/ that
+// includes LibTorch; everything it exposes is torch-free (Trainer.h).
+#include "mlad/train/Trainer.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "mlad/embed/TemplateVectors.h"
+#include "mlad/eval/Metrics.h"
+#include "mlad/model/Mlad.h"
+#include "mlad/seq/Sequences.h"
+#include "mlad/seq/Splits.h"
+#include "mlad/train/Evaluate.h"
+
+namespace mlad {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string num(double v) {
+    if (!std::isfinite(v)) return "null";
+    std::ostringstream o;
+    o.precision(8);
+    o << v;
+    return o.str();
+}
+
+std::string configJson(const TrainConfig& c) {
+    std::ostringstream o;
+    o << "{\"model\":\"" << c.model << "\",\"alpha\":" << num(c.alpha) << ",\"d_model\":" << c.dModel
+      << ",\"layers\":" << c.nLayers << ",\"heads\":" << c.nHeads << ",\"d_ff\":" << c.dFf
+      << ",\"d_z\":" << c.dZ << ",\"components\":" << c.components << ",\"max_len\":" << c.maxLen
+      << ",\"dropout\":" << num(c.dropout) << ",\"mask_ratio\":" << num(c.maskRatio)
+      << ",\"recon\":\"" << c.recon << "\",\"lambda_energy\":" << num(c.lambdaEnergy)
+      << ",\"lambda_cov\":" << num(c.lambdaCov) << ",\"cov_eps\":" << num(c.covEps)
+      << ",\"epochs\":" << c.epochs << ",\"batch_size\":" << c.batchSize << ",\"lr\":" << num(c.lr)
+      << ",\"patience\":" << c.patience << ",\"clip_norm\":" << num(c.clipNorm)
+      << ",\"seed\":" << c.seed << ",\"device\":\"" << c.device << "\",\"amp\":"
+      << (c.amp ? "true" : "false") << ",\"threads\":" << c.threads << ",\"embedder\":\""
+      << c.embedder << "\",\"embed_dim\":" << c.embedDim << ",\"nu\":" << num(c.nu) << "}";
+    return o.str();
+}
+
+// A tiny JSON reader for the flat config objects written above.
+double jsonNumber(const std::string& j, const std::string& key, double def) {
+    auto p = j.find("\"" + key + "\":");
+    if (p == std::string::npos) return def;
+    p += key.size() + 3;
+    try {
+        return std::stod(j.substr(p));
+    } catch (const std::exception&) {
+        return def;
+    }
+}
+std::string jsonText(const std::string& j, const std::string& key, const std::string& def) {
+    auto p = j.find("\"" + key + "\":\"");
+    if (p == std::string::npos) return def;
+    p += key.size() + 4;
+    auto e = j.find('"', p);
+    return j.substr(p, e - p);
+}
+
+TrainConfig configFromJson(const std::string& j) {
+    TrainConfig c;
+    c.model = jsonText(j, "model", c.model);
+    c.alpha = jsonNumber(j, "alpha", c.alpha);
+    c.dModel = int(jsonNumber(j, "d_model", c.dModel));
+    c.nLayers = int(jsonNumber(j, "layers", c.nLayers));
+    c.nHeads = int(jsonNumber(j, "heads", c.nHeads));
+    c.dFf = int(jsonNumber(j, "d_ff", c.dFf));
+    c.dZ = int(jsonNumber(j, "d_z", c.dZ));
+    c.components = int(jsonNumber(j, "components", c.components));
+    c.maxLen = int(jsonNumber(j, "max_len", c.maxLen));
+    c.dropout = jsonNumber(j, "dropout", c.dropout);
+    c.maskRatio = jsonNumber(j, "mask_ratio", c.maskRatio);
+    c.recon = jsonText(j, "recon", c.recon);
+    c.lambdaEnergy = jsonNumber(j, "lambda_energy", c.lambdaEnergy);
+    c.lambdaCov = jsonNumber(j, "lambda_cov", c.lambdaCov);
+    c.covEps = jsonNumber(j, "cov_eps", c.covEps);
+    c.embedder = jsonText(j, "embedder", c.embedder);
+    c.embedDim = int(jsonNumber(j, "embed_dim", c.embedDim));
+    c.nu = jsonNumber(j, "nu", c.nu);
+    c.seed = uint64_t(jsonNumber(j, "seed", double(c.seed)));
+    return c;
+}
+
+model::MladConfig modelConfig(const TrainConfig& c, int dIn, int64_t maxLen) {
+    model::MladConfig m;
+    m.dIn = dIn;
+    m.dModel = c.dModel;
+    m.nLayers = c.nLayers;
+    m.nHeads = c.nHeads;
+    m.dFf = c.dFf;
+    m.maxLen = maxLen;
+    m.dZ = c.dZ;
+    m.nComponents = c.components;
+    m.dropout = c.dropout;
+    m.alpha = c.alpha;
+    m.maskRatio = c.maskRatio;
+    m.lambdaEnergy = c.lambdaEnergy;
+    m.lambdaCov = c.lambdaCov;
+    m.covEps = c.covEps;
+    m.recon = c.recon == "full" ? model::MladConfig::Recon::Full : model::MladConfig::Recon::Masked;
+    if (c.model == "w/o-entmax") m.alpha = 1.0;
+    if (c.model == "w/o-gmm") m.useGmm = false;
+    m.validate();
+    return m;
+}
+
+void validateConfig(const TrainConfig& c) {
+    if (c.model != "mlad" && c.model != "w/o-entmax" && c.model != "w/o-gmm")
+        throw std::invalid_argument("unknown model '" + c.model + "' (mlad, w/o-entmax, w/o-gmm)");
+    if (c.recon != "masked" && c.recon != "full")
+        throw std::invalid_argument("recon must be masked or full");
+    if (c.epochs < 1 || c.batchSize < 1 || c.lr <= 0)
+        throw std::invalid_argument("epochs, batch size and learning rate must be positive");
+    if (c.nu <= 0 || c.nu >= 1) throw std::invalid_argument("nu must be in (0, 1)");
+    if (c.device != "auto" && c.device != "cpu" && c.device != "cuda")
+        throw std::invalid_argument("device must be auto, cpu or cuda");
+    if (c.device == "cuda" && !torch::cuda::is_available())
+        throw std::invalid_argument("--device cuda: this build or machine has no CUDA device");
+    if (c.amp)
+        throw std::invalid_argument(
+            "mixed precision (--amp) is not supported by this build yet; train in float32");
+}
+
+std::string runDir(Project& p, const std::string& run) {
+    std::string safe;
+    for (char ch : run) safe.push_back(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
+                                               ch == '_' || ch == '.'
+                                           ? ch
+                                           : '_');
+    return p.path() + ".runs/" + safe;
+}
+
+// The sequences of a split part as template-index rows into a vector table.
+struct Dataset {
+    std::vector<int64_t> ids;
+    std::vector<uint8_t> labels;   // 0/1, 2 unknown
+    torch::Tensor index;           // [N, L] int64 into the vector table, 0 = padding
+    torch::Tensor lengths;         // [N]
+};
+
+struct VectorTable {
+    torch::Tensor table;  // [T+1, d], row 0 = zeros (padding)
+    std::unordered_map<int64_t, int64_t> row;
+};
+
+VectorTable buildTable(const embed::TemplateVectors& tv) {
+    VectorTable vt;
+    vt.table = torch::zeros({int64_t(tv.byTemplate.size()) + 1, tv.dim}, torch::kFloat32);
+    auto acc = vt.table.accessor<float, 2>();
+    int64_t r = 1;
+    std::vector<int64_t> keys;
+    for (const auto& kv : tv.byTemplate) keys.push_back(kv.first);
+    std::sort(keys.begin(), keys.end());
+    for (int64_t k : keys) {
+        const auto& v = tv.byTemplate.at(k);
+        for (int d = 0; d < tv.dim; ++d) acc[r][d] = v[size_t(d)];
+        vt.row[k] = r++;
+    }
+    return vt;
+}
+
+Dataset loadDataset(Project& p, const std::vector<int64_t>& ids, const VectorTable& vt,
+                    int maxLen) {
+    Dataset ds;
+    std::vector<std::vector<int64_t>> rows;
+    int64_t longest = 1;
+    for (int64_t id : ids) {
+        auto s = sequenceById(p, id);
+        if (!s) continue;
+        std::vector<int64_t> r;
+        for (int32_t t : s->events) {
+            if (int(r.size()) >= maxLen) break;
+            auto it = vt.row.find(t);
+            if (it == vt.row.end())
+                throw std::runtime_error("template " + std::to_string(t) + " has no vector");
+            r.push_back(it->second);
+        }
+        if (r.empty()) continue;
+        longest = std::max<int64_t>(longest, int64_t(r.size()));
+        ds.ids.push_back(id);
+        ds.labels.push_back(s->label < 0 ? 2 : uint8_t(s->label));
+        rows.push_back(std::move(r));
+    }
+    ds.index = torch::zeros({int64_t(rows.size()), longest}, torch::kInt64);
+    ds.lengths = torch::zeros({int64_t(rows.size())}, torch::kInt64);
+    auto acc = ds.index.accessor<int64_t, 2>();
+    auto lac = ds.lengths.accessor<int64_t, 1>();
+    for (size_t i = 0; i < rows.size(); ++i) {
+        for (size_t j = 0; j < rows[i].size(); ++j) acc[long(i)][long(j)] = rows[i][j];
+        lac[long(i)] = int64_t(rows[i].size());
+    }
+    return ds;
+}
+
+struct Batch {
+    torch::Tensor x, pad;
+};
+
+Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tensor& rows,
+                torch::Device dev) {
+    auto idx = ds.index.index_select(0, rows);
+    int64_t len = std::max<int64_t>(1, ds.lengths.index_select(0, rows).max().item<int64_t>());
+    idx = idx.narrow(1, 0, len).to(dev);
+    Batch b;
+    b.pad = idx.eq(0);
+    b.x = table.index_select(0, idx.reshape({-1})).reshape({idx.size(0), len, table.size(1)});
+    return b;
+}
+
+void insertRunEpoch(Project& p, int64_t runId, const EpochStats& e) {
+    p.db().prepare("INSERT OR REPLACE INTO run_epochs(run_id, epoch, train_loss, train_mse, "
+                   "train_energy, train_cov, val_loss, seconds) VALUES (?,?,?,?,?,?,?,?)")
+        .bind(1, runId).bind(2, e.epoch).bind(3, e.trainLoss).bind(4, e.trainMse)
+        .bind(5, e.trainEnergy).bind(6, e.trainCov).bind(7, e.valLoss).bind(8, e.seconds).run();
+}
+
+RunInfo readRun(sql::Statement& st) {
+    RunInfo r;
+    r.id = st.getInt(0);
+    r.name = st.getText(1);
+    r.model = st.getText(2);
+    r.splitId = st.isNull(3) ? 0 : st.getInt(3);
+    r.status = st.getText(4);
+    r.configJson = st.getText(5);
+    r.embedder = st.getText(6);
+    r.seed = uint64_t(st.getInt(7));
+    r.codeVersion = st.getText(8);
+    r.device = st.getText(9);
+    r.modelPath = st.isNull(10) ? "" : st.getText(10);
+    r.message = st.isNull(11) ? "" : st.getText(11);
+    r.metricsJson = st.isNull(12) ? "" : st.getText(12);
+    r.trainSeconds = st.isNull(13) ? 0 : st.getDouble(13);
+    r.createdAt = st.getText(14);
+    r.finishedAt = st.isNull(15) ? "" : st.getText(15);
+    r.splitName = st.isNull(16) ? "" : st.getText(16);
+    return r;
+}
+
+const char* kRunColumns =
+    "SELECT r.id, r.name, r.model, r.split_id, r.status, r.config, r.embedder, r.seed, "
+    "r.code_version, r.device, r.model_path, r.message, r.metrics, r.train_seconds, "
+    "r.created_at, r.finished_at, s.name FROM runs r LEFT JOIN splits s ON s.id = r.split_id ";
+
+// Loads a trained run's model and the vectors of its embedder for all current templates.
+struct LoadedRun {
+    RunInfo info;
+    TrainConfig cfg;
+    model::Mlad net{nullptr};
+    VectorTable vt;
+};
+
+LoadedRun loadRun(Project& p, const std::string& runName) {
+    auto run = findRun(p, runName);
+    if (!run) throw std::invalid_argument("no run named '" + runName + "'");
+    if (run->status != "done" || run->modelPath.empty())
+        throw std::invalid_argument("run '" + runName + "' has no trained model (status " +
+                                    run->status + ")");
+    LoadedRun lr;
+    lr.info = *run;
+    lr.cfg = configFromJson(run->configJson);
+    auto tv = embed::ensureTemplateVectors(p, lr.cfg.embedder, lr.cfg.embedDim);
+    if (run->embedder != tv.kind + ":" + tv.version && tv.kind != "corpus")
+        throw std::runtime_error("run '" + runName + "' was trained with embedder " +
+                                 run->embedder + ", now " + tv.kind + ":" + tv.version);
+    lr.vt = buildTable(tv);
+    // The corpus embedder may have been retrained on new templates since: use the run's own
+    // stored vectors where they exist, new templates get the current ones.
+    {
+        auto colon = run->embedder.find(':');
+        auto st = p.db().prepare(
+            "SELECT template_id, vector FROM template_vectors WHERE kind = ? AND version = ?");
+        st.bind(1, run->embedder.substr(0, colon)).bind(2, run->embedder.substr(colon + 1));
+        auto acc = lr.vt.table.accessor<float, 2>();
+        while (st.step()) {
+            auto it = lr.vt.row.find(st.getInt(0));
+            std::string blob = st.getBlob(1);
+            if (it == lr.vt.row.end() || blob.size() != size_t(tv.dim) * sizeof(float)) continue;
+            std::memcpy(&acc[it->second][0], blob.data(), blob.size());
+        }
+    }
+    lr.net = model::Mlad(modelConfig(lr.cfg, tv.dim, std::max(lr.cfg.maxLen, 1)));
+    torch::load(lr.net, run->modelPath);
+    lr.net->eval();
+    return lr;
+}
+
+}  // namespace
+
+bool cudaAvailable() { return torch::cuda::is_available(); }
+
+RunInfo trainRun(Project& project, const std::string& splitName, const std::string& runName,
+                 const TrainConfig& config, TaskContext* ctx, const TrainCallbacks& cb) {
+    validateConfig(config);
+    if (runName.empty()) throw std::invalid_argument("a run needs a name");
+    auto split = findSplit(project, splitName);
+    if (!split) throw std::invalid_argument("no split named '" + splitName + "'");
+    auto& db = project.db();
+    const auto t0 = Clock::now();
+
+    const int threads = config.threads > 0 ? config.threads
+                                           : int(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(threads);
+    const bool useCuda = config.device == "cuda" ||
+                         (config.device == "auto" && torch::cuda::is_available());
+    const torch::Device dev = useCuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+
+    // A run of the same name may be resumed when it did not finish.
+    std::optional<RunInfo> existing = findRun(project, runName);
+    if (existing && existing->status == "done")
+        throw std::invalid_argument("run '" + runName + "' exists; choose another name");
+
+    auto tv = embed::ensureTemplateVectors(project, config.embedder, config.embedDim, ctx);
+    VectorTable vt = buildTable(tv);
+    torch::Tensor table = vt.table.to(dev);
+    Dataset train = loadDataset(project, splitPart(project, split->id, "train"), vt, config.maxLen);
+    Dataset val = loadDataset(project, splitPart(project, split->id, "val"), vt, config.maxLen);
+    Dataset test = loadDataset(project, splitPart(project, split->id, "test"), vt, config.maxLen);
+    if (train.ids.empty()) throw std::invalid_argument("split " + splitName + " has no training data");
+    const int64_t maxLen = std::max<int64_t>(
+        {train.index.size(1), val.ids.empty() ? 1 : val.index.size(1),
+         test.ids.empty() ? 1 : test.index.size(1), int64_t(config.maxLen)});
+
+    const std::string dir = runDir(project, runName);
+    fs::create_directories(dir);
+    const std::string ckptPath = dir + "/checkpoint.pt";
+    const std::string modelPath = dir + "/model.pt";
+    const std::string embedderId = tv.kind + ":" + tv.version;
+    int64_t runId;
+    if (existing) {
+        runId = existing->id;
+        db.prepare("UPDATE runs SET status = 'running', message = NULL WHERE id = ?")
+            .bind(1, runId).run();
+    } else {
+        db.prepare("INSERT INTO runs(name, model, split_id, status, config, embedder, seed, "
+                   "code_version, device) VALUES (?,?,?,'running',?,?,?,?,?)")
+            .bind(1, runName).bind(2, config.model).bind(3, split->id).bind(4, configJson(config))
+            .bind(5, embedderId).bind(6, int64_t(config.seed)).bind(7, MLAD_GIT_VERSION)
+            .bind(8, useCuda ? "cuda" : "cpu (" + std::to_string(threads) + " threads)").run();
+        runId = db.lastInsertId();
+    }
+    auto fail = [&](const std::string& status, const std::string& msg) {
+        db.prepare("UPDATE runs SET status = ?, message = ?, finished_at = datetime('now') "
+                   "WHERE id = ?")
+            .bind(1, status).bind(2, msg).bind(3, runId).run();
+    };
+
+    torch::manual_seed(config.seed);
+    model::Mlad net(modelConfig(config, tv.dim, maxLen));
+    net->to(dev);
+    torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(config.lr));
+
+    int startEpoch = 1, badEpochs = 0;
+    double bestVal = std::numeric_limits<double>::infinity();
+    std::string bestState;  // serialized parameters of the best epoch
+    auto saveState = [&]() {
+        std::ostringstream os;
+        torch::save(net, os);
+        return os.str();
+    };
+    if (existing && fs::exists(ckptPath)) {
+        torch::serialize::InputArchive ar;
+        ar.load_from(ckptPath, dev);
+        torch::serialize::InputArchive m, o;
+        ar.read("model", m);
+        ar.read("optimizer", o);
+        net->load(m);
+        opt.load(o);
+        torch::Tensor e, b, bad;
+        ar.read("epoch", e);
+        ar.read("best_val", b);
+        ar.read("bad_epochs", bad);
+        startEpoch = int(e.item<int64_t>()) + 1;
+        bestVal = b.item<double>();
+        badEpochs = int(bad.item<int64_t>());
+        if (fs::exists(dir + "/best.pt")) {
+            std::ifstream in(dir + "/best.pt", std::ios::binary);
+            bestState.assign(std::istreambuf_iterator<char>(in), {});
+        }
+    }
+
+    const int64_t n = int64_t(train.ids.size());
+    const int64_t batches = (n + config.batchSize - 1) / config.batchSize;
+    try {
+        for (int epoch = startEpoch; epoch <= config.epochs; ++epoch) {
+            auto te = Clock::now();
+            // Per-epoch seeds make a resumed run continue exactly like an uninterrupted one.
+            torch::manual_seed(config.seed * 1000003ULL + uint64_t(epoch));
+            auto perm = torch::randperm(n, torch::kInt64);
+            net->train();
+            double sumLoss = 0, sumMse = 0, sumEnergy = 0, sumCov = 0;
+            for (int64_t b = 0; b < batches; ++b) {
+                if (ctx && ctx->isCancelled()) throw Cancelled();
+                auto rows = perm.narrow(0, b * config.batchSize,
+                                        std::min<int64_t>(config.batchSize, n - b * config.batchSize));
+                Batch bt = makeBatch(train, table, rows, dev);
+                auto out = net->forward(bt.x, bt.pad, true);
+                auto parts = net->loss(out, bt.x, bt.pad);
+                double loss = parts.total.item<double>();
+                if (!std::isfinite(loss))
+                    throw std::runtime_error(
+                        "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
+                        " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) +
+                        "; training stopped (try a lower learning rate or lambda_energy)");
+                opt.zero_grad();
+                parts.total.backward();
+                if (config.clipNorm > 0)
+                    torch::nn::utils::clip_grad_norm_(net->parameters(), config.clipNorm);
+                opt.step();
+                const double w = double(rows.size(0));
+                sumLoss += loss * w;
+                sumMse += parts.mse.item<double>() * w;
+                sumEnergy += parts.energy.item<double>() * w;
+                sumCov += parts.cov.item<double>() * w;
+                if (cb.onBatch) cb.onBatch({epoch, int(b + 1), int(batches), loss});
+                if (ctx) {
+                    Progress p;
+                    p.stage = "epoch " + std::to_string(epoch) + "/" + std::to_string(config.epochs);
+                    p.done = uint64_t((epoch - 1) * batches + b + 1);
+                    p.total = uint64_t(config.epochs * batches);
+                    ctx->report(p);
+                }
+            }
+            EpochStats es;
+            es.epoch = epoch;
+            es.epochs = config.epochs;
+            es.trainLoss = sumLoss / double(n);
+            es.trainMse = sumMse / double(n);
+            es.trainEnergy = sumEnergy / double(n);
+            es.trainCov = sumCov / double(n);
+            // Validation loss with the deterministic scoring masks (no dropout).
+            {
+                torch::NoGradGuard ng;
+                net->eval();
+                const Dataset& vd = val.ids.empty() ? train : val;
+                const int64_t vn = int64_t(vd.ids.size());
+                double sum = 0;
+                for (int64_t s = 0; s < vn; s += config.batchSize) {
+                    auto rows = torch::arange(s, std::min<int64_t>(vn, s + config.batchSize),
+                                              torch::kInt64);
+                    Batch bt = makeBatch(vd, table, rows, dev);
+                    auto out = net->forward(bt.x, bt.pad, false);
+                    sum += net->loss(out, bt.x, bt.pad).total.item<double>() * double(rows.size(0));
+                }
+                es.valLoss = sum / double(vn);
+            }
+            es.seconds = secondsSince(te);
+            es.improved = es.valLoss < bestVal;
+            if (es.improved) {
+                bestVal = es.valLoss;
+                badEpochs = 0;
+                bestState = saveState();
+                std::ofstream(dir + "/best.pt", std::ios::binary) << bestState;
+            } else {
+                ++badEpochs;
+            }
+            insertRunEpoch(project, runId, es);
+            {
+                torch::serialize::OutputArchive ar, m, o;
+                net->save(m);
+                opt.save(o);
+                ar.write("model", m);
+                ar.write("optimizer", o);
+                ar.write("epoch", torch::tensor(int64_t(epoch)));
+                ar.write("best_val", torch::tensor(bestVal, torch::kFloat64));
+                ar.write("bad_epochs", torch::tensor(int64_t(badEpochs)));
+                ar.save_to(ckptPath + ".tmp");
+                fs::rename(ckptPath + ".tmp", ckptPath);  // atomic: never a half checkpoint
+            }
+            if (cb.onEpoch) cb.onEpoch(es);
+            if (config.patience > 0 && badEpochs >= config.patience) break;
+        }
+        if (!bestState.empty()) {
+            std::istringstream is(bestState);
+            torch::load(net, is, dev);
+        }
+        // Re-estimate the GMM over the whole training set (not the last batch).
+        net->eval();
+        if (net->config().useGmm) {
+            torch::NoGradGuard ng;
+            model::GmmAccumulator acc;
+            for (int64_t s = 0; s < n; s += config.batchSize) {
+                auto rows = torch::arange(s, std::min<int64_t>(n, s + config.batchSize), torch::kInt64);
+                Batch bt = makeBatch(train, table, rows, dev);
+                net->accumulateGmm(acc, bt.x, bt.pad);
+            }
+            net->setGmm(acc.finish());
+        }
+        torch::save(net, modelPath);
+        // Score validation and test sequences.
+        auto scoreAll = [&](const Dataset& d) {
+            std::vector<double> out;
+            for (int64_t s = 0; s < int64_t(d.ids.size()); s += config.batchSize) {
+                auto rows = torch::arange(s, std::min<int64_t>(int64_t(d.ids.size()),
+                                                               s + config.batchSize),
+                                          torch::kInt64);
+                Batch bt = makeBatch(d, table, rows, dev);
+                auto sc = net->score(bt.x, bt.pad).to(torch::kCPU).contiguous();
+                const double* p = sc.data_ptr<double>();
+                out.insert(out.end(), p, p + sc.size(0));
+            }
+            return out;
+        };
+        auto valScores = scoreAll(val);
+        auto testScores = scoreAll(test);
+        {
+            sql::Transaction tx(db);
+            db.prepare("DELETE FROM run_scores WHERE run_id = ?").bind(1, runId).run();
+            auto ins = db.prepare(
+                "INSERT INTO run_scores(run_id, sequence_id, part, score) VALUES (?,?,?,?)");
+            for (size_t i = 0; i < valScores.size(); ++i)
+                ins.bind(1, runId).bind(2, val.ids[i]).bind(3, "val").bind(4, valScores[i]).run();
+            for (size_t i = 0; i < testScores.size(); ++i)
+                ins.bind(1, runId).bind(2, test.ids[i]).bind(3, "test").bind(4, testScores[i]).run();
+            db.prepare("UPDATE runs SET status = 'done', model_path = ?, train_seconds = ?, "
+                       "finished_at = datetime('now') WHERE id = ?")
+                .bind(1, modelPath).bind(2, secondsSince(t0)).bind(3, runId).run();
+            tx.commit();
+        }
+        bool anyLabels = false;
+        for (uint8_t l : test.labels) anyLabels |= l <= 1;
+        if (anyLabels) {
+            auto rep = evaluateRun(project, runName, ThresholdChoice::parse("", 1.0 - config.nu));
+            db.prepare("UPDATE runs SET metrics = ? WHERE id = ?")
+                .bind(1, rep.toJson()).bind(2, runId).run();
+        }
+    } catch (const Cancelled&) {
+        fail("cancelled", "cancelled by the user; train again with the same run name to resume");
+        throw;
+    } catch (const std::exception& e) {
+        fail("failed", e.what());
+        throw;
+    }
+    return *findRun(project, runName);
+}
+
+std::vector<RunInfo> listRuns(Project& project) {
+    auto st = project.db().prepare(std::string(kRunColumns) + "ORDER BY r.id");
+    std::vector<RunInfo> out;
+    while (st.step()) out.push_back(readRun(st));
+    return out;
+}
+
+std::optional<RunInfo> findRun(Project& project, const std::string& name) {
+    auto st = project.db().prepare(std::string(kRunColumns) + "WHERE r.name = ?");
+    st.bind(1, name);
+    if (!st.step()) return std::nullopt;
+    return readRun(st);
+}
+
+std::vector<EpochRecord> runEpochs(Project& project, int64_t runId) {
+    auto st = project.db().prepare(
+        "SELECT epoch, train_loss, train_mse, train_energy, train_cov, val_loss, seconds FROM "
+        "run_epochs WHERE run_id = ? ORDER BY epoch");
+    st.bind(1, runId);
+    std::vector<EpochRecord> out;
+    while (st.step())
+        out.push_back({int(st.getInt(0)), st.getDouble(1), st.getDouble(2), st.getDouble(3),
+                       st.getDouble(4), st.getDouble(5), st.getDouble(6)});
+    return out;
+}
+
+RunScores loadRunScores(Project& project, int64_t runId) {
+    RunScores r;
+    auto cfg = project.db().prepare("SELECT config FROM runs WHERE id = ?");
+    cfg.bind(1, runId);
+    if (!cfg.step()) throw std::invalid_argument("no run with id " + std::to_string(runId));
+    r.nu = jsonNumber(cfg.getText(0), "nu", 0.01);
+    auto st = project.db().prepare(
+        "SELECT s.part, s.sequence_id, s.score, q.label FROM run_scores s JOIN sequences q ON "
+        "q.id = s.sequence_id WHERE s.run_id = ? ORDER BY q.set_id, q.ordinal");
+    st.bind(1, runId);
+    while (st.step()) {
+        if (st.getText(0) == "val") {
+            r.valScores.push_back(st.getDouble(2));
+        } else if (st.getText(0) == "test") {
+            r.testIds.push_back(st.getInt(1));
+            r.testScores.push_back(st.getDouble(2));
+            r.testLabels.push_back(st.isNull(3) ? 2 : uint8_t(st.getInt(3)));
+        }
+    }
+    if (!r.valScores.empty()) r.defaultThreshold = eval::quantile(r.valScores, 1.0 - r.nu);
+    else if (!r.testScores.empty()) r.defaultThreshold = *std::max_element(r.testScores.begin(), r.testScores.end());
+    return r;
+}
+
+std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& runName,
+                                           const std::vector<int64_t>& sequenceIds,
+                                           std::optional<double> threshold, TaskContext* ctx) {
+    LoadedRun lr = loadRun(project, runName);
+    if (!threshold) threshold = loadRunScores(project, lr.info.id).defaultThreshold;
+    Dataset d = loadDataset(project, sequenceIds, lr.vt, lr.cfg.maxLen);
+    std::vector<ScoredSequence> out;
+    torch::NoGradGuard ng;
+    const int64_t bs = std::max(1, lr.cfg.batchSize);
+    std::unordered_map<int64_t, std::string> systemNames;
+    for (const auto& s : project.systems()) systemNames[s.id] = s.name;
+    for (int64_t s = 0; s < int64_t(d.ids.size()); s += bs) {
+        if (ctx) ctx->checkCancelled();
+        auto rows = torch::arange(s, std::min<int64_t>(int64_t(d.ids.size()), s + bs), torch::kInt64);
+        Batch bt = makeBatch(d, lr.vt.table, rows, torch::Device(torch::kCPU));
+        auto sc = lr.net->score(bt.x, bt.pad).contiguous();
+        for (int64_t i = 0; i < sc.size(0); ++i) {
+            auto seq = sequenceById(project, d.ids[size_t(s + i)]);
+            ScoredSequence r;
+            r.sequenceId = seq->id;
+            r.system = systemNames[seq->systemId];
+            r.firstLine = seq->firstLine;
+            r.lastLine = seq->lastLine;
+            r.label = seq->label;
+            r.score = sc[i].item<double>();
+            r.predicted = r.score >= *threshold;
+            out.push_back(r);
+        }
+        if (ctx) {
+            Progress p;
+            p.stage = "scoring";
+            p.done = uint64_t(s + rows.size(0));
+            p.total = d.ids.size();
+            ctx->report(p);
+        }
+    }
+    return out;
+}
+
+AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t sequenceId) {
+    LoadedRun lr = loadRun(project, runName);
+    Dataset d = loadDataset(project, {sequenceId}, lr.vt, lr.cfg.maxLen);
+    if (d.ids.empty()) throw std::invalid_argument("sequence " + std::to_string(sequenceId) + " is empty");
+    Batch bt = makeBatch(d, lr.vt.table, torch::tensor({int64_t(0)}), torch::Device(torch::kCPU));
+    auto maps = lr.net->attentionMaps(bt.x, bt.pad);
+    AttentionMaps out;
+    out.layers = int(maps.size());
+    out.heads = maps.empty() ? 0 : int(maps[0].size(1));
+    out.length = int(bt.x.size(1));
+    for (const auto& m : maps) {
+        auto c = m.to(torch::kCPU).to(torch::kFloat32).contiguous();
+        const float* p = c.data_ptr<float>();
+        out.weights.insert(out.weights.end(), p, p + c.numel());
+    }
+    auto seq = sequenceById(project, sequenceId);
+    auto tq = project.db().prepare("SELECT template FROM templates WHERE id = ?");
+    for (int i = 0; i < out.length && i < int(seq->events.size()); ++i) {
+        tq.bind(1, int64_t(seq->events[size_t(i)]));
+        out.templates.push_back(tq.step() ? tq.getText(0) : "?");
+        tq.reset();
+    }
+    return out;
+}
+
+}  // namespace mlad

@@ -1,0 +1,163 @@
+// Training runs end to end on a real project file: manifest, epochs, checkpoints, resume,
+// stored scores, evaluation and scoring with a trained run.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "TestData.h"
+#include "mlad/eval/Metrics.h"
+#include "mlad/import/Importer.h"
+#include "mlad/seq/Sequences.h"
+#include "mlad/seq/Splits.h"
+#include "mlad/store/Project.h"
+#include "mlad/train/Evaluate.h"
+#include "mlad/train/Trainer.h"
+
+namespace {
+
+using namespace mlad;
+using mlad::test::TempDir;
+
+// 400 BGL-like lines of three normal templates; bursts of an error template are anomalies.
+void makeProject(Project& p, const TempDir& dir) {
+    std::ofstream o(dir.file("ras.log"));
+    const char* normal[] = {"instruction cache parity error corrected",
+                            "generating core.77", "CE sym 4, at 0x0b85eee0, mask 0x10"};
+    for (int i = 0; i < 400; ++i) {
+        bool bad = (i / 20) % 7 == 5 && i % 20 >= 15;
+        char t[64];
+        std::snprintf(t, sizeof t, "2005-06-03-15.%02d.%02d.000000", (i / 60) % 60, i % 60);
+        o << (bad ? "KERNSTOR " : "- ") << 1117813320 + i << " 2005.06.03 R02 " << t
+          << " R02 RAS KERNEL " << (bad ? "FATAL data storage interrupt" : "INFO ")
+          << (bad ? "" : normal[(i * 7) % 3]) << "\n";
+    }
+    o.close();
+    ImportOptions opt;
+    opt.preset = *findPreset("BGL");
+    importFiles(p, {dir.file("ras.log")}, opt);
+    SequenceSpec w;
+    w.size = 10;
+    w.step = 10;
+    buildSequences(p, "BGL", w);
+    SplitSpec s;
+    s.name = "chrono";
+    s.systems = {"BGL"};
+    s.trainFraction = 0.5;
+    createSplit(p, s);
+}
+
+TrainConfig tinyConfig() {
+    TrainConfig c;
+    c.dModel = 16;
+    c.nLayers = 1;
+    c.nHeads = 2;
+    c.dFf = 32;
+    c.dZ = 4;
+    c.components = 2;
+    c.epochs = 3;
+    c.batchSize = 4;
+    c.patience = 0;
+    c.threads = 1;
+    c.embedDim = 16;
+    c.dropout = 0.0;
+    return c;
+}
+
+TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    std::vector<EpochStats> epochs;
+    TrainCallbacks cb;
+    cb.onEpoch = [&](const EpochStats& e) { epochs.push_back(e); };
+    RunInfo r = trainRun(*p, "chrono", "tiny", tinyConfig(), nullptr, cb);
+    EXPECT_EQ(r.status, "done");
+    EXPECT_EQ(epochs.size(), 3u);
+    EXPECT_TRUE(std::filesystem::exists(r.modelPath));
+    EXPECT_EQ(runEpochs(*p, r.id).size(), 3u);
+    EXPECT_NE(r.configJson.find("\"alpha\":1.5"), std::string::npos);
+    EXPECT_EQ(r.embedder.rfind("corpus:", 0), 0u);
+    EXPECT_FALSE(r.metricsJson.empty());
+    for (const auto& e : epochs) EXPECT_TRUE(std::isfinite(e.trainLoss));
+
+    RunScores s = loadRunScores(*p, r.id);
+    auto split = findSplit(*p, "chrono");
+    EXPECT_EQ(s.testScores.size(), split->test.total);
+    EXPECT_EQ(s.valScores.size(), split->val.total);
+    EXPECT_DOUBLE_EQ(s.defaultThreshold, eval::quantile(s.valScores, 0.99));
+
+    // Evaluation at the default threshold equals a direct computation on the stored scores.
+    auto rep = evaluateRun(*p, "tiny", ThresholdChoice::parse("", 0.99));
+    std::vector<uint8_t> labels(s.testLabels.begin(), s.testLabels.end());
+    eval::ThresholdSweep sweep(s.testScores, labels);
+    EXPECT_EQ(rep.confusion, sweep.at(s.defaultThreshold));
+    EXPECT_FALSE(rep.oracle);
+    auto oracle = evaluateRun(*p, "tiny", ThresholdChoice::parse("oracle", 0.99));
+    EXPECT_TRUE(oracle.oracle);
+    EXPECT_NE(oracle.toJson().find("\"oracle\":true"), std::string::npos);
+
+    // Scoring with the trained run reproduces the stored test scores.
+    auto scored = scoreSequences(*p, "tiny", s.testIds, std::nullopt);
+    ASSERT_EQ(scored.size(), s.testIds.size());
+    for (size_t i = 0; i < scored.size(); ++i) EXPECT_NEAR(scored[i].score, s.testScores[i], 1e-6);
+
+    auto att = attentionOf(*p, "tiny", s.testIds[0]);
+    EXPECT_EQ(att.layers, 1);
+    EXPECT_EQ(att.heads, 2);
+    ASSERT_EQ(att.weights.size(), size_t(att.layers * att.heads * att.length * att.length));
+    double row = 0;
+    for (int j = 0; j < att.length; ++j) row += att.weights[size_t(j)];
+    EXPECT_NEAR(row, 1.0, 1e-5);
+
+    // A finished run's name cannot be reused; unknown splits are refused.
+    EXPECT_THROW(trainRun(*p, "chrono", "tiny", tinyConfig()), std::invalid_argument);
+    EXPECT_THROW(trainRun(*p, "nope", "x", tinyConfig()), std::invalid_argument);
+}
+
+TEST(Trainer, ResumeFromCheckpointGivesTheSameNextLoss) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    trainRun(*p, "chrono", "straight", tinyConfig());
+    auto straight = runEpochs(*p, findRun(*p, "straight")->id);
+    ASSERT_EQ(straight.size(), 3u);
+
+    TaskContext ctx;
+    TrainCallbacks cb;
+    cb.onEpoch = [&](const EpochStats& e) {
+        if (e.epoch == 2) ctx.cancel();
+    };
+    EXPECT_THROW(trainRun(*p, "chrono", "resumed", tinyConfig(), &ctx, cb), Cancelled);
+    EXPECT_EQ(findRun(*p, "resumed")->status, "cancelled");
+    EXPECT_EQ(runEpochs(*p, findRun(*p, "resumed")->id).size(), 2u);
+    auto r = trainRun(*p, "chrono", "resumed", tinyConfig());
+    EXPECT_EQ(r.status, "done");
+    auto resumed = runEpochs(*p, r.id);
+    ASSERT_EQ(resumed.size(), 3u);
+    for (int e = 0; e < 3; ++e) {
+        EXPECT_NEAR(resumed[size_t(e)].trainLoss, straight[size_t(e)].trainLoss, 1e-9) << e;
+        EXPECT_NEAR(resumed[size_t(e)].valLoss, straight[size_t(e)].valLoss, 1e-9) << e;
+    }
+}
+
+TEST(Trainer, AblationsAndBadConfigs) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    auto c = tinyConfig();
+    c.epochs = 1;
+    c.model = "w/o-gmm";
+    EXPECT_EQ(trainRun(*p, "chrono", "nogmm", c).status, "done");
+    c.model = "w/o-entmax";
+    EXPECT_EQ(trainRun(*p, "chrono", "noentmax", c).status, "done");
+    c.model = "something";
+    EXPECT_THROW(trainRun(*p, "chrono", "bad", c), std::invalid_argument);
+    c.model = "mlad";
+    c.nu = 2;
+    EXPECT_THROW(trainRun(*p, "chrono", "bad", c), std::invalid_argument);
+    EXPECT_EQ(listRuns(*p).size(), 2u);
+}
+
+}  // namespace
