@@ -22,5 +22,13 @@ int cmdParse(int argc, char** argv);
 int cmdSystems(int argc, char** argv);
 int cmdDemo(int argc, char** argv);
 int cmdCheck(int argc, char** argv);
+int cmdSequences(int argc, char** argv);
+int cmdImportSessions(int argc, char** argv);
+int cmdSplit(int argc, char** argv);
+int cmdEmbed(int argc, char** argv);
+int cmdTrain(int argc, char** argv);
+int cmdEvaluate(int argc, char** argv);
+int cmdScore(int argc, char** argv);
+int cmdRuns(int argc, char** argv);
 
 }  // namespace mlad::cli

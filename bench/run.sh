@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints the figures (nothing here asserts on time).
+# Usage: bench/run.sh [LINES]   (default 1,000,000 lines for the data benchmarks)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lines="${1:-1000000}"
+./scripts/install-deps.sh >/dev/null
+./scripts/build.sh >/dev/null
+export MLAD_SHARED_DATA="${MLAD_SHARED_DATA:-$(cd .. && pwd)/shared/datasets}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+echo "== data layer (file built from the shared BGL sample)"
+build/bench/mlad_bench_data parse "$lines" "$work"
+build/bench/mlad_bench_data parse "$((lines * 2))" "$work"
+build/bench/mlad_bench_data import "$lines" "$work"
+echo "== sequences and embeddings"
+build/bench/mlad_bench_data sequences "$lines" "$work" || true
+echo "== model (CPU)"
+build/bench/mlad_bench_model cpu "$(nproc)"
+if build/app/mlad --version >/dev/null && [ -e /dev/nvidia0 ]; then
+  echo "== model (CUDA)"
+  build/bench/mlad_bench_model cuda || true
+fi
