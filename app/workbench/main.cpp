@@ -1,1 +1,65 @@
-int main() { return 0; }
+// mlad-workbench: the desktop application.
+//   mlad-workbench [--demo PATH] [--screenshots DIR] [PROJECT]
+// --demo opens the demo project at PATH (generated and imported in the background the first
+// time); --screenshots grabs every view into DIR once the project is shown, then quits.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSettings>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "MainWindow.h"
+#include "TemplateExplorer.h"
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("MLAD"));
+    QApplication::setApplicationName(QStringLiteral("MLAD Workbench"));
+    QApplication::setApplicationVersion(QStringLiteral(MLAD_VERSION));
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription(QStringLiteral("Unsupervised log anomaly detection workbench"));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    QCommandLineOption demo(
+        QStringLiteral("demo"),
+        QStringLiteral("Create (first time) and open the demo project at PATH."),
+        QStringLiteral("PATH"));
+    QCommandLineOption shots(QStringLiteral("screenshots"),
+                             QStringLiteral("Save a PNG of every view into DIR, then quit."),
+                             QStringLiteral("DIR"));
+    cli.addOption(demo);
+    cli.addOption(shots);
+    cli.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project file (*.mlad)"));
+    cli.process(app);
+
+    mlad::ui::MainWindow window;
+    window.show();
+
+    const QString shotsDir = cli.value(shots);
+    auto takeShots = [&window, shotsDir] {
+        if (shotsDir.isEmpty()) return;
+        // Give the views a moment to receive their first background results.
+        QTimer::singleShot(1500, &window, [&window, shotsDir] {
+            const QStringList files = window.saveScreenshots(shotsDir);
+            for (const auto& f : files) std::printf("%s\n", qPrintable(f));
+            QApplication::exit(files.isEmpty() ? 1 : 0);
+        });
+    };
+    if (cli.isSet(demo)) {
+        QObject::connect(&window, &mlad::ui::MainWindow::demoReady, &window, takeShots);
+        window.openDemoProject(cli.value(demo));
+    } else if (!cli.positionalArguments().isEmpty()) {
+        if (window.openProject(cli.positionalArguments().first()))
+            takeShots();
+        else if (!shotsDir.isEmpty())
+            return 1;
+    } else {
+        const QString last = QSettings().value(QStringLiteral("lastProject")).toString();
+        if (!last.isEmpty() && QFileInfo::exists(last)) window.openProject(last);
+        takeShots();
+    }
+    return app.exec();
+}

@@ -1,0 +1,781 @@
+// Workbench UI tests (QTest, offscreen): they drive the real widgets over real projects and
+// wait with QSignalSpy / QTRY_*, never with fixed sleeps. Data from the shared datasets is
+// found through MLAD_SHARED_DATA (or ../shared/datasets next to the source tree); tests that
+// need it skip with a message when it is absent.
+#include <QtTest>
+
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSlider>
+#include <QSortFilterProxyModel>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "ErrorBanner.h"
+#include "ImportWizard.h"
+#include "LinesDialog.h"
+#include "MainWindow.h"
+#include "ResultsView.h"
+#include "SequenceBrowser.h"
+#include "SequenceListModel.h"
+#include "TemplateExplorer.h"
+#include "TemplateModels.h"
+#include "TrainingPanel.h"
+#include "mlad/eval/Metrics.h"
+#include "mlad/import/Importer.h"
+#include "mlad/io/LogFormat.h"
+#include "mlad/seq/Sequences.h"
+#include "mlad/seq/Splits.h"
+#include "mlad/store/Project.h"
+#include "mlad/train/Trainer.h"
+
+using namespace mlad;
+using namespace mlad::ui;
+
+namespace {
+
+QString sharedDataDir() {
+    const QByteArray env = qgetenv("MLAD_SHARED_DATA");
+    if (!env.isEmpty()) return QString::fromLocal8Bit(env);
+#ifdef MLAD_SOURCE_DIR
+    const QString fromSource = QStringLiteral(MLAD_SOURCE_DIR "/../shared/datasets");
+    if (QFileInfo::exists(fromSource)) return fromSource;
+#endif
+    return QStringLiteral("../shared/datasets");
+}
+
+/// Full path of a shared dataset file, or "" when missing.
+QString sharedFile(const QString& rel) {
+    const QString p = QDir(sharedDataDir()).filePath(rel);
+    return QFileInfo::exists(p) ? QFileInfo(p).absoluteFilePath() : QString();
+}
+
+#define REQUIRE_SHARED(var, rel)                                                          \
+    const QString var = sharedFile(QStringLiteral(rel));                                  \
+    if (var.isEmpty())                                                                    \
+        QSKIP(qPrintable(QStringLiteral("shared dataset file %1 not found under %2 (set " \
+                                        "MLAD_SHARED_DATA)")                              \
+                             .arg(QStringLiteral(rel), sharedDataDir())));
+
+/// A tiny MLAD configuration that trains in seconds on a CPU.
+TrainConfig tinyConfig(int epochs) {
+    TrainConfig c;
+    c.model = "mlad";
+    c.dModel = 16;
+    c.nLayers = 1;
+    c.nHeads = 2;
+    c.dFf = 32;
+    c.dZ = 4;
+    c.components = 2;
+    c.maxLen = 32;
+    c.epochs = epochs;
+    c.batchSize = 64;
+    c.embedDim = 16;
+    c.device = "cpu";
+    c.threads = 1;
+    c.patience = 0;
+    return c;
+}
+
+/// Records the longest interval between two ticks of a 5 ms timer: how long the event loop
+/// was kept from running.
+class GapMeter : public QObject {
+  public:
+    GapMeter() {
+        timer_.setInterval(5);
+        timer_.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&timer_, &QTimer::timeout, this, [this] {
+            const qint64 now = clock_.nsecsElapsed();
+            maxGapNs_ = std::max(maxGapNs_, now - last_);
+            last_ = now;
+        });
+        clock_.start();
+        last_ = clock_.nsecsElapsed();
+        timer_.start();
+    }
+    double maxGapMs() const { return double(maxGapNs_) / 1e6; }
+
+  private:
+    QTimer timer_;
+    QElapsedTimer clock_;
+    qint64 last_ = 0, maxGapNs_ = 0;
+};
+
+int countInFile(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return -1;
+    int n = 0;
+    while (!f.atEnd()) {
+        f.readLine();
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+class WorkbenchTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void initTestCase();
+    void mainWindowEmptyProject();
+    void endToEndImportTrainResults();
+    void cancelImportLeavesConsistentProject();
+    void cancelTrainingLeavesConsistentProject();
+    void responsivenessDuringImport();
+    void sliderAtOneMillionScores();
+    void screenshots();
+
+  private:
+    /// ~300k BGL lines (BGL_2k.log repeated), built once per test run; "" when BGL is absent.
+    QString bigBglFile();
+    /// Imports HDFS_2k (with block labels) through core and builds a block split.
+    bool prepareHdfsProject(const QString& path, const QString& log, const QString& labels);
+    QTemporaryDir scratch_;
+    QString bigFile_;
+    int bigLines_ = 0;
+};
+
+void WorkbenchTest::initTestCase() {
+    // Keep the tests' settings (recent projects, geometry) away from the user's.
+    QCoreApplication::setOrganizationName(QStringLiteral("MLAD-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("workbench-tests"));
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings().clear();  // every run starts from defaults
+    QVERIFY(scratch_.isValid());
+}
+
+QString WorkbenchTest::bigBglFile() {
+    if (!bigFile_.isEmpty()) return bigFile_;
+    const QString bgl = sharedFile(QStringLiteral("loghub-2k/BGL/BGL_2k.log"));
+    if (bgl.isEmpty()) return {};
+    QFile in(bgl);
+    if (!in.open(QIODevice::ReadOnly)) return {};
+    QByteArray block = in.readAll();
+    if (!block.endsWith('\n')) block += "\r\n";
+    const int perBlock = int(block.count('\n'));
+    const QString out = scratch_.filePath(QStringLiteral("bgl-300k.log"));
+    QFile f(out);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    const int copies = 150;
+    for (int i = 0; i < copies; ++i) f.write(block);
+    f.close();
+    bigLines_ = perBlock * copies;
+    bigFile_ = out;
+    return bigFile_;
+}
+
+bool WorkbenchTest::prepareHdfsProject(const QString& path, const QString& log,
+                                       const QString& labels) {
+    auto p = Project::open(path.toStdString());
+    ImportOptions io;
+    io.preset = *findPreset("HDFS");
+    io.system = "HDFS";
+    io.labelsCsv = labels.toStdString();
+    ImportReport r = importFiles(*p, {log.toStdString()}, io);
+    if (r.anyFailed() || r.imported == 0) return false;
+    SequenceSpec blocks;
+    blocks.kind = SequenceSpec::Kind::SessionRegex;
+    blocks.name = "blocks";
+    buildSequences(*p, "HDFS", blocks);
+    SplitSpec split;
+    split.name = "hdfs-blocks";
+    split.systems = {"HDFS"};
+    split.sequenceSet = "blocks";
+    createSplit(*p, split);
+    return true;
+}
+
+void WorkbenchTest::mainWindowEmptyProject() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QCOMPARE(w.tabs()->count(), 4);
+    QCOMPARE(w.tabs()->tabText(0), QStringLiteral("Templates"));
+    QSignalSpy systems(&w, &MainWindow::systemsLoaded);
+    const QString path = dir.filePath(QStringLiteral("empty.mlad"));
+    QVERIFY(w.openProject(path));
+    QVERIFY(QFileInfo::exists(path));
+    QTRY_COMPARE(systems.count(), 1);
+    QCOMPARE(systems.at(0).at(0).toInt(), 0);
+    QCOMPARE(w.systemsList()->count(), 0);
+    QVERIFY(w.errorBanner()->isHidden());
+    for (int i = 0; i < w.tabs()->count(); ++i) {
+        w.tabs()->setCurrentIndex(i);
+        QVERIFY(w.tabs()->currentWidget()->isVisible());
+    }
+    QCOMPARE(w.recentProjects().value(0), QFileInfo(path).absoluteFilePath());
+    // Training without a split says why instead of failing silently.
+    QVERIFY(!w.trainingPanel()->startTraining());
+    QTRY_VERIFY(!w.errorBanner()->isHidden());
+    QVERIFY(w.errorBanner()->text().contains(QStringLiteral("split")));
+    w.errorBanner()->dismiss();
+    // A file that is not a project: the error reaches the banner, the open project stays.
+    const QString bogus = dir.filePath(QStringLiteral("not-a-project.mlad"));
+    QFile f(bogus);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not an SQLite database, just text\n");
+    f.close();
+    QVERIFY(!w.openProject(bogus));
+    QVERIFY(!w.errorBanner()->isHidden());
+    QVERIFY(w.errorBanner()->text().contains(QStringLiteral("not-a-project.mlad")));
+    QCOMPARE(w.projectPath(), QFileInfo(path).absoluteFilePath());
+}
+
+void WorkbenchTest::endToEndImportTrainResults() {
+    REQUIRE_SHARED(log, "loghub-2k/HDFS/HDFS_2k.log");
+    const QString labels =
+        sharedFile(QStringLiteral("hdfs-2k-block-labels-logllm/anomaly_label.csv"));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("e2e.mlad"));
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.openProject(path));
+
+    // --- Import through the wizard, with its live preview.
+    ImportWizard* wiz = w.showImportWizard();
+    QVERIFY(wiz);
+    QSignalSpy preview(wiz, &ImportWizard::previewUpdated);
+    wiz->setFiles({log});
+    QVERIFY(wiz->setPresetName(QStringLiteral("HDFS")));
+    QCOMPARE(wiz->systemName(), QStringLiteral("HDFS"));
+    wiz->setLabelsCsv(labels);
+    QTRY_VERIFY(wiz->previewUpToDate() && preview.count() > 0);
+    QCOMPARE(wiz->previewTable()->rowCount(), ImportWizard::kPreviewLines);
+    const int fields = int(LogFormat(findPreset("HDFS")->format).fieldNames().size());
+    QCOMPARE(wiz->previewTable()->columnCount(), fields + 2);
+    QCOMPARE(preview.last().at(0).toInt(), ImportWizard::kPreviewLines);  // all lines match
+    const QString firstTemplate =
+        wiz->previewTable()->item(0, 1) ? wiz->previewTable()->item(0, 1)->text() : QString();
+    QVERIFY2(!firstTemplate.isEmpty(), "the preview shows each line's template");
+    // A format that does not fit: the preview says that no line matches.
+    preview.clear();
+    wiz->setFormat(QStringLiteral("<Date> <Time> [<Level>] <Content>"));
+    QTRY_VERIFY(wiz->previewUpToDate() && preview.count() > 0);
+    QCOMPARE(preview.last().at(0).toInt(), 0);
+    QVERIFY(wiz->previewStatus()->text().contains(QStringLiteral("do not match")));
+    // A format that does not compile: the error is shown, nothing crashes.
+    preview.clear();
+    wiz->setFormat(QStringLiteral("<Date> <Time"));
+    QTRY_VERIFY(wiz->previewUpToDate() && preview.count() > 0);
+    QVERIFY(!wiz->previewStatus()->text().isEmpty());
+    QVERIFY(wiz->setPresetName(QStringLiteral("BGL")));
+    QVERIFY(wiz->setPresetName(QStringLiteral("HDFS")));  // restores the preset's format
+    wiz->setSystemName(QStringLiteral("HDFS"));
+    preview.clear();
+    QTRY_VERIFY(wiz->previewUpToDate() && preview.count() > 0);
+    QCOMPARE(preview.last().at(0).toInt(), ImportWizard::kPreviewLines);
+
+    QSignalSpy done(wiz, &ImportWizard::importFinished);
+    QSignalSpy systems(&w, &MainWindow::systemsLoaded);
+    QVERIFY(wiz->startImport());
+    QVERIFY(wiz->isImporting());
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 120000);
+    QCOMPARE(done.at(0).at(0).toBool(), true);
+    QCOMPARE(done.at(0).at(1).toBool(), false);
+    QCOMPARE(wiz->report().imported, uint64_t(2000));
+    QVERIFY(wiz->reportText().contains(QStringLiteral("2,000 lines imported")) ||
+            wiz->reportText().contains(QStringLiteral("2000 lines imported")));
+    QCOMPARE(wiz->progressBar()->value(), 1000);
+
+    // --- Template table: one row per template of the system.
+    size_t expectedTemplates = 0;
+    int64_t systemId = 0;
+    {
+        auto p = Project::openReadOnly(path.toStdString());
+        auto sys = p->system("HDFS");
+        QVERIFY(sys);
+        systemId = sys->id;
+        expectedTemplates = p->templates(sys->id).size();
+    }
+    QVERIFY(expectedTemplates > 5);
+    QTRY_VERIFY(systems.count() > 0);
+    QCOMPARE(w.systemsList()->count(), 1);
+    QCOMPARE(w.currentSystem(), systemId);
+    TemplateExplorer* te = w.templateExplorer();
+    QTRY_COMPARE(te->templateModel()->rowCount(), int(expectedTemplates));
+    QCOMPARE(te->proxyModel()->rowCount(), int(expectedTemplates));
+
+    // Filter.
+    te->filterEdit()->setText(QStringLiteral("receiving"));
+    const int filtered = te->proxyModel()->rowCount();
+    QVERIFY(filtered > 0);
+    QVERIFY(filtered < int(expectedTemplates));
+    for (int r = 0; r < filtered; ++r)
+        QVERIFY(te->proxyModel()
+                    ->index(r, TemplateTableModel::Template)
+                    .data()
+                    .toString()
+                    .contains(QStringLiteral("receiving"), Qt::CaseInsensitive));
+    te->filterEdit()->clear();
+    QCOMPARE(te->proxyModel()->rowCount(), int(expectedTemplates));
+
+    // Sort by count (descending) and select the most frequent template: its raw lines load.
+    te->templateView()->sortByColumn(TemplateTableModel::Count, Qt::DescendingOrder);
+    te->selectRow(0);
+    const QModelIndex top = te->proxyModel()->mapToSource(te->proxyModel()->index(0, 0));
+    const TemplateInfo topTemplate = te->templateModel()->templateAt(top.row());
+    for (int r = 1; r < te->proxyModel()->rowCount(); ++r)
+        QVERIFY(te->templateModel()
+                    ->templateAt(te->proxyModel()->mapToSource(te->proxyModel()->index(r, 0)).row())
+                    .count <= topTemplate.count);
+    const int expectedLines = int(std::min<uint64_t>(topTemplate.count, LazyLineModel::kPageSize));
+    QTRY_COMPARE(te->linesModel()->rowCount(), expectedLines);
+    for (int r = 0; r < te->linesModel()->rowCount(); ++r)
+        QCOMPARE(te->linesModel()->lineAt(r).templateId, topTemplate.id);
+    // Parameter summary: one row per <*> position of the template.
+    const int wildcards = int(QString::fromStdString(topTemplate.text)
+                                  .split(QLatin1Char(' '), Qt::SkipEmptyParts)
+                                  .filter(QStringLiteral("<*>"))
+                                  .size());
+    QCOMPARE(te->parametersTable()->rowCount(), wildcards);
+    QTRY_VERIFY(te->isTimeChartLoaded());
+    QVERIFY(!te->timeChartView()->chart()->series().isEmpty());
+    // Paging by key: scrolling to the end fetches the next page until all lines are there.
+    if (topTemplate.count > uint64_t(LazyLineModel::kPageSize)) {
+        te->linesView()->scrollToBottom();
+        QTRY_VERIFY(te->linesModel()->rowCount() > LazyLineModel::kPageSize ||
+                    te->linesModel()->canFetchMore({}));
+        while (te->linesModel()->canFetchMore({})) te->linesModel()->fetchMore({});
+        QTRY_COMPARE(te->linesModel()->rowCount(), int(topTemplate.count));
+        for (int r = 1; r < te->linesModel()->rowCount(); ++r)
+            QVERIFY(te->linesModel()->lineAt(r).id > te->linesModel()->lineAt(r - 1).id);
+    }
+
+    // --- Sequences and a split, built with core; the browser lists them.
+    {
+        auto p = Project::open(path.toStdString());
+        SequenceSpec blocks;
+        blocks.kind = SequenceSpec::Kind::SessionRegex;
+        blocks.name = "blocks";
+        buildSequences(*p, "HDFS", blocks);
+        SplitSpec split;
+        split.name = "hdfs-blocks";
+        split.systems = {"HDFS"};
+        split.sequenceSet = "blocks";
+        createSplit(*p, split);
+    }
+    w.refreshAll();
+    SequenceBrowser* sb = w.sequenceBrowser();
+    QTRY_COMPARE(sb->splitCombo()->count(), 1);
+    int testCount = 0;
+    {
+        auto p = Project::openReadOnly(path.toStdString());
+        auto split = findSplit(*p, "hdfs-blocks");
+        QVERIFY(split);
+        testCount = int(splitPart(*p, split->id, "test").size());
+    }
+    QTRY_COMPARE(sb->model()->totalCount(), testCount);
+    QTRY_COMPARE(sb->model()->rowCount(), std::min(testCount, int(SequenceListModel::kPageSize)));
+    LinesDialog* lines = sb->openRow(0);
+    QVERIFY(lines);
+    QSignalSpy linesLoaded(lines, &LinesDialog::loaded);
+    QTRY_VERIFY(lines->isLoaded());
+    QCOMPARE(lines->table()->rowCount(), int(sb->model()->rowAt(0).length));
+    lines->close();
+
+    // --- Train a tiny MLAD for one epoch through the panel.
+    TrainingPanel* tp = w.trainingPanel();
+    QTRY_COMPARE(tp->splitCombo()->count(), 1);
+    tp->setConfig(tinyConfig(1));
+    QCOMPARE(tp->config().dModel, 16);
+    tp->runNameEdit()->setText(QStringLiteral("tiny"));
+    QSignalSpy finished(tp, &TrainingPanel::trainingFinished);
+    QSignalSpy epochs(tp, &TrainingPanel::epochFinished);
+    GapMeter trainGap;
+    QVERIFY(tp->startTraining());
+    QVERIFY(tp->isTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 600000);
+    qInfo("largest event-loop gap while training: %.1f ms", trainGap.maxGapMs());
+    QVERIFY2(finished.at(0).at(1).toString() == QStringLiteral("finished"),
+             qPrintable(tp->lastError()));
+    QCOMPARE(epochs.count(), 1);
+    QTRY_VERIFY(!tp->runsTable()->findItems(QStringLiteral("tiny"), Qt::MatchExactly).isEmpty());
+    const int runRow =
+        tp->runsTable()->findItems(QStringLiteral("tiny"), Qt::MatchExactly).first()->row();
+    QCOMPARE(tp->runsTable()->item(runRow, 1)->text(), QStringLiteral("done"));
+    tp->runsTable()->selectRow(runRow);
+    QVERIFY(tp->manifestView()->toPlainText().contains(QStringLiteral("Metrics:")));
+    QVERIFY(tp->manifestView()->toPlainText().contains(QStringLiteral("Config:")));
+
+    // --- Results: histogram, and the metrics follow the slider exactly as core computes them.
+    ResultsView* rv = w.resultsView();
+    QTRY_VERIFY(rv->runCombo()->findData(QStringLiteral("tiny")) >= 0);
+    QSignalSpy scores(rv, &ResultsView::scoresLoaded);
+    QVERIFY(rv->selectRun(QStringLiteral("tiny")));
+    QTRY_VERIFY(scores.count() > 0 && rv->hasScores());
+    QVERIFY(rv->histogramView()->chart()->series().size() >= 2);  // a class + threshold line
+
+    RunScores core;
+    {
+        auto p = Project::openReadOnly(path.toStdString());
+        auto run = findRun(*p, "tiny");
+        QVERIFY(run);
+        core = loadRunScores(*p, run->id);
+    }
+    std::vector<double> s;
+    std::vector<uint8_t> l;
+    for (size_t i = 0; i < core.testScores.size(); ++i)
+        if (core.testLabels[i] <= 1) {
+            s.push_back(core.testScores[i]);
+            l.push_back(core.testLabels[i]);
+        }
+    const eval::ThresholdSweep sweep(s, l);
+    QVERIFY(sweep.size() > 1);
+    QCOMPARE(rv->threshold(), core.defaultThreshold);  // starts at the default threshold
+    QStringList flaggedSeen;
+    for (int pos : {100, 500, 900, 1000, 0}) {
+        rv->slider()->setValue(pos);
+        const size_t idx =
+            size_t(std::lround(double(pos) / ResultsView::kSliderSteps * double(sweep.size() - 1)));
+        const double expected = sweep.sortedScores()[idx];
+        QCOMPARE(rv->threshold(), expected);
+        const eval::Confusion c = sweep.at(expected);
+        QCOMPARE(rv->metricText(QStringLiteral("precision")),
+                 ResultsView::formatMetric(c.precision()));
+        QCOMPARE(rv->metricText(QStringLiteral("recall")), ResultsView::formatMetric(c.recall()));
+        QCOMPARE(rv->metricText(QStringLiteral("f1")), ResultsView::formatMetric(c.f1()));
+        QCOMPARE(rv->metricText(QStringLiteral("specificity")),
+                 ResultsView::formatMetric(c.specificity()));
+        QCOMPARE(rv->metricText(QStringLiteral("tp")),
+                 QStringLiteral("TP %1").arg(QLocale().toString(qulonglong(c.tp))));
+        QCOMPARE(rv->metricText(QStringLiteral("fp")),
+                 QStringLiteral("FP %1").arg(QLocale().toString(qulonglong(c.fp))));
+        QCOMPARE(rv->metricText(QStringLiteral("tn")),
+                 QStringLiteral("TN %1").arg(QLocale().toString(qulonglong(c.tn))));
+        QCOMPARE(rv->metricText(QStringLiteral("fn")),
+                 QStringLiteral("FN %1").arg(QLocale().toString(qulonglong(c.fn))));
+        flaggedSeen << QString::number(c.tp + c.fp);
+    }
+    flaggedSeen.removeDuplicates();
+    QVERIFY2(flaggedSeen.size() > 1, "moving the slider changes the flagged set");
+    // The number box takes any threshold.
+    const double typed = (sweep.minScore() + sweep.maxScore()) / 2.0;
+    rv->thresholdBox()->setValue(typed);
+    QCOMPARE(rv->threshold(), rv->thresholdBox()->value());
+    QCOMPARE(rv->metricText(QStringLiteral("f1")),
+             ResultsView::formatMetric(sweep.at(rv->threshold()).f1()));
+    // Oracle and default buttons.
+    rv->oracleButton()->click();
+    const auto best = sweep.oracleBestF1();
+    QCOMPARE(rv->threshold(), best.threshold);
+    QCOMPARE(rv->metricText(QStringLiteral("f1")), ResultsView::formatMetric(best.f1));
+    QVERIFY(rv->oracleButton()->text().contains(QStringLiteral("Oracle")));
+    rv->defaultButton()->click();
+    QCOMPARE(rv->threshold(), core.defaultThreshold);
+    // Log count axis redraws without losing the threshold.
+    rv->logCountsBox()->setChecked(true);
+    QVERIFY(rv->histogramView()->chart()->series().size() >= 2);
+    QCOMPARE(rv->threshold(), core.defaultThreshold);
+    // Ranked list: most anomalous first; double-click opens raw lines.
+    QCOMPARE(rv->rankedTable()->rowCount(),
+             std::min<int>(int(core.testScores.size()), ResultsView::kRankedRows));
+    const double topScore = *std::max_element(core.testScores.begin(), core.testScores.end());
+    QCOMPARE(rv->rankedTable()->item(0, 1)->text(), QString::number(topScore, 'g', 6));
+    LinesDialog* ranked = rv->openRankedRow(0);
+    QVERIFY(ranked);
+    QTRY_VERIFY(ranked->isLoaded());
+    QVERIFY(ranked->table()->rowCount() > 0);
+    ranked->close();
+    QVERIFY(w.errorBanner()->isHidden());
+}
+
+void WorkbenchTest::cancelImportLeavesConsistentProject() {
+    const QString big = bigBglFile();
+    if (big.isEmpty()) QSKIP("loghub-2k/BGL/BGL_2k.log not found (set MLAD_SHARED_DATA)");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("cancel.mlad"));
+    { Project::open(path.toStdString()); }
+
+    {
+        ImportWizard wiz(path);
+        wiz.setFiles({big});
+        QVERIFY(wiz.setPresetName(QStringLiteral("BGL")));
+        QSignalSpy progress(&wiz, &ImportWizard::importProgress);
+        QSignalSpy done(&wiz, &ImportWizard::importFinished);
+        // Cancel as soon as the first lines are in.
+        connect(&wiz, &ImportWizard::importProgress, &wiz, [&wiz](quint64 lines) {
+            if (lines > 0) wiz.cancelImport();
+        });
+        QVERIFY(wiz.startImport());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 300000);
+        QVERIFY2(done.at(0).at(1).toBool(), "the import was cancelled before it ended");
+        QVERIFY(wiz.report().cancelled);
+        QVERIFY(wiz.report().imported < uint64_t(bigLines_));
+        QVERIFY(wiz.reportText().contains(QStringLiteral("Cancelled")));
+    }
+    uint64_t afterCancel = 0;
+    {
+        auto p = Project::open(path.toStdString());
+        QCOMPARE(QString::fromStdString(p->integrityCheck()), QStringLiteral("ok"));
+        afterCancel = p->lineCount();
+        QVERIFY(afterCancel < uint64_t(bigLines_));
+    }
+    // Importing again resumes and completes without duplicating lines.
+    {
+        ImportWizard wiz(path);
+        wiz.setFiles({big});
+        QVERIFY(wiz.setPresetName(QStringLiteral("BGL")));
+        QSignalSpy done(&wiz, &ImportWizard::importFinished);
+        QVERIFY(wiz.startImport());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 600000);
+        QCOMPARE(done.at(0).at(0).toBool(), true);
+        QCOMPARE(done.at(0).at(1).toBool(), false);
+        QVERIFY(!wiz.report().cancelled);
+        QCOMPARE(int(wiz.report().files.size()), 1);
+        QVERIFY(wiz.report().files[0].status == "resumed" ||
+                wiz.report().files[0].status == "imported");
+    }
+    auto p = Project::open(path.toStdString());
+    QCOMPARE(QString::fromStdString(p->integrityCheck()), QStringLiteral("ok"));
+    const auto dup =
+        p->db().queryInt("SELECT count(*) - count(DISTINCT file_id || ':' || line_no) FROM lines");
+    QCOMPARE(dup.value_or(-1), int64_t(0));
+    const auto maxLine = p->db().queryInt("SELECT max(line_no) FROM lines");
+    QCOMPARE(maxLine.value_or(0), int64_t(bigLines_));
+    QVERIFY(p->lineCount() > afterCancel);
+    QVERIFY(p->lineCount() <= uint64_t(bigLines_));
+    const auto files = p->files();
+    QCOMPARE(int(files.size()), 1);
+    QCOMPARE(QString::fromStdString(files[0].status), QStringLiteral("complete"));
+    QCOMPARE(files[0].linesImported + files[0].linesSkipped, uint64_t(bigLines_));
+    QCOMPARE(files[0].linesImported, p->lineCount());
+}
+
+void WorkbenchTest::cancelTrainingLeavesConsistentProject() {
+    REQUIRE_SHARED(log, "loghub-2k/HDFS/HDFS_2k.log");
+    const QString labels =
+        sharedFile(QStringLiteral("hdfs-2k-block-labels-logllm/anomaly_label.csv"));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("cancel-train.mlad"));
+    QVERIFY(prepareHdfsProject(path, log, labels));
+    TrainingPanel tp;
+    tp.setProjectPath(path);
+    QTRY_COMPARE(tp.splitCombo()->count(), 1);
+    TrainConfig c = tinyConfig(200);
+    c.batchSize = 16;
+    tp.setConfig(c);
+    tp.runNameEdit()->setText(QStringLiteral("to-cancel"));
+    QSignalSpy finished(&tp, &TrainingPanel::trainingFinished);
+    connect(&tp, &TrainingPanel::epochFinished, &tp, [&tp](int) { tp.cancelTraining(); });
+    QVERIFY(tp.startTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 600000);
+    QCOMPARE(finished.at(0).at(1).toString(), QStringLiteral("cancelled"));
+    QVERIFY(tp.epochsSeen() < 200);
+    {
+        auto p = Project::open(path.toStdString());
+        QCOMPARE(QString::fromStdString(p->integrityCheck()), QStringLiteral("ok"));
+        auto run = findRun(*p, "to-cancel");
+        QVERIFY(run);
+        QCOMPARE(QString::fromStdString(run->status), QStringLiteral("cancelled"));
+    }
+    // Resume under the same name (the panel's "Resume this run" loads its name, split and
+    // settings); this time it runs to the end.
+    QTRY_VERIFY(!tp.isTraining());
+    disconnect(&tp, &TrainingPanel::epochFinished, &tp, nullptr);
+    QTRY_VERIFY(
+        !tp.runsTable()->findItems(QStringLiteral("to-cancel"), Qt::MatchExactly).isEmpty());
+    const int row =
+        tp.runsTable()->findItems(QStringLiteral("to-cancel"), Qt::MatchExactly).first()->row();
+    QCOMPARE(tp.runsTable()->item(row, 1)->text(), QStringLiteral("cancelled"));
+    tp.setConfig(TrainConfig{});
+    tp.runNameEdit()->setText(QStringLiteral("something-else"));
+    tp.runsTable()->selectRow(row);
+    QVERIFY(tp.reuseButton()->isEnabled());
+    tp.reuseButton()->click();
+    QCOMPARE(tp.runNameEdit()->text(), QStringLiteral("to-cancel"));
+    QCOMPARE(tp.config().dModel, c.dModel);
+    QCOMPARE(tp.config().batchSize, c.batchSize);
+    QCOMPARE(tp.config().epochs, c.epochs);
+    TrainConfig resumed = tp.config();
+    resumed.epochs = tp.epochsSeen() + 1;
+    tp.setConfig(resumed);
+    finished.clear();
+    QVERIFY(tp.startTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 600000);
+    QVERIFY2(finished.at(0).at(1).toString() == QStringLiteral("finished"),
+             qPrintable(tp.lastError()));
+    auto p = Project::open(path.toStdString());
+    QCOMPARE(QString::fromStdString(findRun(*p, "to-cancel")->status), QStringLiteral("done"));
+    QCOMPARE(QString::fromStdString(p->integrityCheck()), QStringLiteral("ok"));
+}
+
+void WorkbenchTest::responsivenessDuringImport() {
+    const QString big = bigBglFile();
+    if (big.isEmpty()) QSKIP("loghub-2k/BGL/BGL_2k.log not found (set MLAD_SHARED_DATA)");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.openProject(dir.filePath(QStringLiteral("gap.mlad"))));
+    ImportWizard* wiz = w.showImportWizard();
+    QVERIFY(wiz);
+    wiz->setFiles({big});
+    QVERIFY(wiz->setPresetName(QStringLiteral("BGL")));
+    QTRY_VERIFY(wiz->previewUpToDate());
+    QSignalSpy done(wiz, &ImportWizard::importFinished);
+    QSignalSpy progress(wiz, &ImportWizard::importProgress);
+    QElapsedTimer clock;
+    clock.start();
+    GapMeter gap;
+    QVERIFY(wiz->startImport());
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 600000);
+    const double seconds = clock.elapsed() / 1000.0;
+    qInfo(
+        "imported %d lines in %.1f s through the UI; %lld progress updates; largest "
+        "event-loop gap %.1f ms",
+        bigLines_, seconds, qlonglong(progress.count()), gap.maxGapMs());
+    QCOMPARE(done.at(0).at(0).toBool(), true);
+    QCOMPARE(wiz->report().imported + wiz->report().skipped, uint64_t(bigLines_));
+    QVERIFY(progress.count() > 0);
+}
+
+void WorkbenchTest::sliderAtOneMillionScores() {
+    // The threshold slider over 1M test scores: each move re-reads the confusion matrix from the
+    // sorted-score sweep (no rescan) and redraws the threshold line. Prints the time per move.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("scores.mlad"));
+    { Project::open(path.toStdString()); }
+    ResultsView rv;
+    rv.resize(1200, 800);
+    rv.setProjectPath(path);
+    rv.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&rv));
+    RunScores rs;
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    const size_t n = 1000000;
+    for (size_t i = 0; i < n; ++i) {
+        const bool anomalous = i % 100 == 0;
+        rs.testScores.push_back(anomalous ? 3.0 + normal(rng) : normal(rng));
+        rs.testLabels.push_back(anomalous ? 1 : 0);
+    }
+    for (int i = 0; i < 1000; ++i) rs.valScores.push_back(normal(rng));
+    rs.defaultThreshold = eval::quantile(rs.valScores, 0.99);
+    const eval::ThresholdSweep sweep(rs.testScores, rs.testLabels);
+    QSignalSpy loaded(&rv, &ResultsView::scoresLoaded);
+    rv.showScores(QStringLiteral("synthetic 1M"), rs);
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 && rv.hasScores(), 120000);
+    QCOMPARE(rv.threshold(), rs.defaultThreshold);
+    QElapsedTimer clock;
+    double worst = 0, total = 0;
+    const int moves = 200;
+    for (int k = 1; k <= moves; ++k) {
+        clock.start();
+        rv.slider()->setValue(k * ResultsView::kSliderSteps / moves);
+        rv.histogramView()->viewport()->repaint();  // include drawing the moved line
+        const double ms = clock.nsecsElapsed() / 1e6;
+        worst = std::max(worst, ms);
+        total += ms;
+        const eval::Confusion c = sweep.at(rv.threshold());
+        QCOMPARE(rv.metricText(QStringLiteral("f1")), ResultsView::formatMetric(c.f1()));
+        QCOMPARE(rv.metricText(QStringLiteral("recall")), ResultsView::formatMetric(c.recall()));
+    }
+    qInfo(
+        "threshold slider over %zu scores: %.2f ms per move on average, %.2f ms at worst "
+        "(metrics + repaint)",
+        n, total / moves, worst);
+}
+
+void WorkbenchTest::screenshots() {
+    // Runs the demo flow (generate + import + sequences + splits in the background, train,
+    // results); writes PNGs only when MLAD_SCREENSHOTS_DIR is set.
+    const QString outDir = qEnvironmentVariable("MLAD_SCREENSHOTS_DIR");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("demo/demo.mlad"));
+    MainWindow w;
+    w.resize(1440, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    demo::DemoOptions opt;
+    opt.hdfsBlocks = 1200;
+    opt.rasLines = 12000;
+    QSignalSpy ready(&w, &MainWindow::demoReady);
+    w.openDemoProject(path, opt);
+    QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 300000);
+    QVERIFY2(w.errorBanner()->isHidden(), qPrintable(w.errorBanner()->text()));
+    QTRY_COMPARE(w.systemsList()->count(), 2);
+    // Opening it again finds it ready (no second generation).
+    w.openDemoProject(path, opt);
+    QCOMPARE(ready.count(), 2);
+
+    TemplateExplorer* te = w.templateExplorer();
+    QTRY_VERIFY(te->templateModel()->rowCount() > 0);
+    te->selectRow(0);
+    QTRY_VERIFY(te->linesModel()->rowCount() > 0 && te->isTimeChartLoaded());
+
+    TrainingPanel* tp = w.trainingPanel();
+    QTRY_VERIFY(tp->splitCombo()->count() >= 1);
+    tp->splitCombo()->setCurrentIndex(tp->splitCombo()->findText(QStringLiteral("demo-hdfs")));
+    TrainConfig c = tinyConfig(3);
+    c.dModel = 32;
+    c.dFf = 64;
+    tp->setConfig(c);
+    tp->runNameEdit()->setText(QStringLiteral("demo-tiny"));
+    QSignalSpy finished(tp, &TrainingPanel::trainingFinished);
+    QVERIFY(tp->startTraining());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 600000);
+    QVERIFY2(finished.at(0).at(1).toString() == QStringLiteral("finished"),
+             qPrintable(tp->lastError()));
+    ResultsView* rv = w.resultsView();
+    QTRY_VERIFY(rv->runCombo()->findData(QStringLiteral("demo-tiny")) >= 0);
+    QVERIFY(rv->selectRun(QStringLiteral("demo-tiny")));
+    QTRY_VERIFY(rv->hasScores());
+    rv->logCountsBox()->setChecked(true);
+    QTRY_VERIFY(
+        !tp->runsTable()->findItems(QStringLiteral("demo-tiny"), Qt::MatchExactly).isEmpty());
+    tp->runsTable()->selectRow(
+        tp->runsTable()->findItems(QStringLiteral("demo-tiny"), Qt::MatchExactly).first()->row());
+    SequenceBrowser* sb = w.sequenceBrowser();
+    QTRY_VERIFY(sb->splitCombo()->count() >= 1);
+    sb->splitCombo()->setCurrentIndex(sb->splitCombo()->findText(QStringLiteral("demo-hdfs")));
+    QTRY_VERIFY(sb->model()->rowCount() > 0);
+
+    ImportWizard* wiz = w.showImportWizard();
+    QVERIFY(wiz);
+    const QString demoLog =
+        QFileInfo(path).absolutePath() + QStringLiteral("/mlad-demo-data/demo_ras.log");
+    wiz->setFiles({demoLog});
+    QVERIFY(wiz->setPresetName(QStringLiteral("BGL")));
+    QTRY_VERIFY(wiz->previewUpToDate() && wiz->previewTable()->rowCount() > 0);
+
+    if (outDir.isEmpty()) {
+        qInfo("MLAD_SCREENSHOTS_DIR not set: demo flow checked, no screenshots written");
+        return;
+    }
+    const QStringList files = w.saveScreenshots(outDir);
+    for (const auto& f : files) qInfo("screenshot: %s", qPrintable(f));
+    QCOMPARE(files.size(), 7);
+}
+
+QTEST_MAIN(WorkbenchTest)
+#include "test_workbench.moc"

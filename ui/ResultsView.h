@@ -1,0 +1,115 @@
+#pragma once
+// Results of a run: energy histogram of the test scores (normal vs anomalous), a threshold
+// bound to a slider and a number box, live precision / recall / F1 / specificity / confusion
+// matrix from a ThresholdSweep (O(log n) per move, no rescans), the default (validation
+// quantile) and the ORACLE best-F1 thresholds, and the most anomalous test sequences.
+#include <QWidget>
+
+#include <memory>
+
+#include "mlad/eval/Metrics.h"
+#include "mlad/train/Trainer.h"
+#include "mlad/viz/Histogram.h"
+
+class QAreaSeries;
+class QChartView;
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineSeries;
+class QPushButton;
+class QSlider;
+class QTableWidget;
+class QValueAxis;
+class QAbstractAxis;
+
+namespace mlad::ui {
+
+class ProjectWorker;
+class LinesDialog;
+
+class ResultsView : public QWidget {
+    Q_OBJECT
+  public:
+    static constexpr int kSliderSteps = 1000;
+    static constexpr int kRankedRows = 200;
+
+    explicit ResultsView(QWidget* parent = nullptr);
+    ~ResultsView() override;
+
+    void setProjectPath(const QString& path);
+    void refresh();
+    /// Shows run `name` (after runs are loaded); false when unknown.
+    bool selectRun(const QString& name);
+    /// Shows scores that are not (or not yet) a stored run, e.g. a re-scored set. The sweep,
+    /// histograms and ranking are prepared on the worker thread as for a run.
+    void showScores(const QString& title, RunScores scores);
+
+    QComboBox* runCombo() const { return runCombo_; }
+    QSlider* slider() const { return slider_; }
+    QDoubleSpinBox* thresholdBox() const { return spin_; }
+    QChartView* histogramView() const { return chartView_; }
+    QTableWidget* rankedTable() const { return ranked_; }
+    QCheckBox* logCountsBox() const { return logCounts_; }
+    QPushButton* defaultButton() const { return defaultButton_; }
+    QPushButton* oracleButton() const { return oracleButton_; }
+    /// The exact threshold in use (the number box shows it rounded).
+    double threshold() const { return threshold_; }
+    void setThreshold(double t);
+    bool hasScores() const { return sweep_ != nullptr; }
+    const eval::ThresholdSweep* sweep() const { return sweep_.get(); }
+    eval::Confusion currentConfusion() const;
+    /// Text of a metric label: "precision" | "recall" | "f1" | "specificity" | "tp" ...
+    QString metricText(const QString& name) const;
+    /// How metric values are printed (shared with the tests).
+    static QString formatMetric(double v);
+    LinesDialog* openRankedRow(int row);
+
+  Q_SIGNALS:
+    void runsLoaded(int count);
+    void scoresLoaded(const QString& runName);
+    void thresholdChanged(double threshold);
+    void errorOccurred(const QString& message);
+
+  private:
+    struct Loaded;
+    void loadRun(int comboIndex);
+    static void prepare(Project& p, Loaded& loaded);
+    void applyLoaded(std::shared_ptr<Loaded> loaded);
+    void rebuildHistogram();
+    void updateMetrics();
+    void updateThresholdLine();
+    void onSliderMoved(int pos);
+    void onSpinChanged(double v);
+    void setEnabledControls(bool on);
+
+    QString path_;
+    std::unique_ptr<ProjectWorker> worker_;
+    quint64 generation_ = 0;
+    std::shared_ptr<const eval::ThresholdSweep> sweep_;
+    std::shared_ptr<Loaded> loaded_;
+    double threshold_ = 0;
+    bool syncing_ = false;
+    bool oracleActive_ = false;
+
+    QComboBox* runCombo_;
+    QLabel* runInfo_;
+    QChartView* chartView_;
+    QCheckBox* logCounts_;
+    QCheckBox* logBins_;
+    QSlider* slider_;
+    QDoubleSpinBox* spin_;
+    QPushButton* defaultButton_;
+    QPushButton* oracleButton_;
+    QLabel* thresholdNote_;
+    QLabel* summary_;
+    QHash<QString, QLabel*> metricLabels_;
+    QTableWidget* ranked_;
+    QLineSeries* thresholdLine_ = nullptr;
+    QAbstractAxis* xAxis_ = nullptr;
+    QAbstractAxis* yAxis_ = nullptr;
+    double yTop_ = 1;
+};
+
+}  // namespace mlad::ui
