@@ -34,6 +34,17 @@ Tensor poolValid(const Tensor& h, const Tensor& pad) {
     return h.masked_fill(pad.unsqueeze(-1), 0.0).sum(1) / count;
 }
 
+// Linear over the last dimension of a [B,L,d] tensor as one 2-D matrix product. LibTorch
+// 1.13's CPU path for 3-D inputs is several times slower than the 2-D GEMM (measured 42 ms vs
+// 9 ms for [512,20,100] x [100,300]), and this is the model's hot loop.
+Tensor applyLinear(nn::Linear& lin, const Tensor& x) {
+    if (x.dim() == 2) return lin(x);
+    auto sizes = x.sizes().vec();
+    Tensor y = lin(x.reshape({-1, sizes.back()}));
+    sizes.back() = y.size(1);
+    return y.view(sizes);
+}
+
 void require(bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument("MladConfig: " + what);
 }
@@ -79,7 +90,7 @@ EncoderLayerImpl::EncoderLayerImpl(const MladConfig& cfg)
 
 Tensor EncoderLayerImpl::selfAttention(const Tensor& h, const Tensor& padMask, Tensor* attn) {
     const int64_t b = h.size(0), l = h.size(1);
-    const Tensor qkv = qkv_(h).view({b, l, 3, nHeads_, dHead_}).permute({2, 0, 3, 1, 4});
+    const Tensor qkv = applyLinear(qkv_, h).view({b, l, 3, nHeads_, dHead_}).permute({2, 0, 3, 1, 4});
     const Tensor q = qkv[0], k = qkv[1], v = qkv[2];  // [B,H,L,dk]
     Tensor scores = q.matmul(k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dHead_));
     // Fill, not add: a fully padded row then becomes exactly uniform instead of NaN.
@@ -87,11 +98,11 @@ Tensor EncoderLayerImpl::selfAttention(const Tensor& h, const Tensor& padMask, T
     const Tensor w = entmax(scores, alpha_, -1);  // [B,H,L,L]
     if (attn != nullptr) *attn = w.detach();
     const Tensor ctx = w.matmul(v).transpose(1, 2).reshape({b, l, nHeads_ * dHead_});
-    return out_(ctx);
+    return applyLinear(out_, ctx);
 }
 
 Tensor EncoderLayerImpl::feedForward(const Tensor& h) {
-    return ff2_(drop_(celu_(ff1_(h))));
+    return applyLinear(ff2_, drop_(celu_(applyLinear(ff1_, h))));
 }
 
 Tensor EncoderLayerImpl::forward(const Tensor& h, const Tensor& padMask, Tensor* attn) {
@@ -171,7 +182,7 @@ MladImpl::Encoded MladImpl::encode(const Tensor& xIn, const Tensor& pad, bool ke
     const int64_t l = xIn.size(1);
     const Tensor positions =
         torch::arange(l, torch::TensorOptions().dtype(torch::kLong).device(xIn.device()));
-    Tensor h = drop_(inProj_(xIn) + pos_(positions));
+    Tensor h = drop_(applyLinear(inProj_, xIn) + pos_(positions));
     Encoded enc;
     for (auto& layer : layers_) {
         Tensor attn;
@@ -180,7 +191,7 @@ MladImpl::Encoded MladImpl::encode(const Tensor& xIn, const Tensor& pad, bool ke
     }
     if (cfg_.preNorm) h = finalNorm_(h);
     enc.hidden = h;
-    enc.recon = outProj_(h);
+    enc.recon = applyLinear(outProj_, h);
     return enc;
 }
 
