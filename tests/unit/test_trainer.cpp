@@ -2,6 +2,7 @@
 // stored scores, evaluation and scoring with a trained run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -101,7 +102,9 @@ TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
     // Scoring with the trained run reproduces the stored test scores.
     auto scored = scoreSequences(*p, "tiny", s.testIds, std::nullopt);
     ASSERT_EQ(scored.size(), s.testIds.size());
-    for (size_t i = 0; i < scored.size(); ++i) EXPECT_NEAR(scored[i].score, s.testScores[i], 1e-6);
+    // Up to float32 rounding: batches are padded to different lengths here and in training.
+    for (size_t i = 0; i < scored.size(); ++i)
+        EXPECT_NEAR(scored[i].score, s.testScores[i], 1e-5 * std::max(1.0, std::abs(s.testScores[i])));
 
     auto att = attentionOf(*p, "tiny", s.testIds[0]);
     EXPECT_EQ(att.layers, 1);

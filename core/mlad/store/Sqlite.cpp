@@ -142,18 +142,21 @@ std::string Statement::getBlob(int col) const {
 bool Statement::isNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
 int Statement::columnCount() const { return sqlite3_column_count(st_); }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db) {
+    nested_ = sqlite3_get_autocommit(db_.handle()) == 0;
+    db_.exec(nested_ ? "SAVEPOINT mlad_nested" : "BEGIN IMMEDIATE");
+}
 Transaction::~Transaction() {
     if (!done_) {
         try {
-            db_.exec("ROLLBACK");
+            db_.exec(nested_ ? "ROLLBACK TO mlad_nested; RELEASE mlad_nested" : "ROLLBACK");
         } catch (...) {
             // Nothing sensible to do in a destructor; SQLite rolls back on close anyway.
         }
     }
 }
 void Transaction::commit() {
-    db_.exec("COMMIT");
+    db_.exec(nested_ ? "RELEASE mlad_nested" : "COMMIT");
     done_ = true;
 }
 

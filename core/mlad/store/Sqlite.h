@@ -87,6 +87,8 @@ private:
 };
 
 /// BEGIN IMMEDIATE on construction, ROLLBACK in the destructor unless commit() was called.
+/// Inside an open transaction it nests as a SAVEPOINT, so functions that need atomicity can be
+/// called both on their own and as part of a larger transaction.
 class Transaction {
 public:
     explicit Transaction(Database& db);
@@ -98,6 +100,7 @@ public:
 private:
     Database& db_;
     bool done_ = false;
+    bool nested_ = false;
 };
 
 }  // namespace mlad::sql
