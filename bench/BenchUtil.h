@@ -45,13 +45,13 @@ inline uint64_t buildRepeated(const std::string& sample, const std::string& out,
 }
 
 class Timer {
-public:
+  public:
     Timer() : t0_(std::chrono::steady_clock::now()) {}
     double seconds() const {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
     }
 
-private:
+  private:
     std::chrono::steady_clock::time_point t0_;
 };
 

@@ -8,9 +8,9 @@
 #include "BenchUtil.h"
 #include "mlad/embed/TemplateVectors.h"
 #include "mlad/import/Importer.h"
-#include "mlad/seq/Sequences.h"
 #include "mlad/io/LineReader.h"
 #include "mlad/parse/LineParser.h"
+#include "mlad/seq/Sequences.h"
 #include "mlad/store/Project.h"
 
 using namespace mlad;
@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
     }
     const std::string mode = argv[1];
     const uint64_t lines = std::stoull(argv[2]);
-    const std::string work = argc > 3 ? argv[3] : (std::filesystem::temp_directory_path() / "mlad-bench").string();
+    const std::string work =
+        argc > 3 ? argv[3] : (std::filesystem::temp_directory_path() / "mlad-bench").string();
     std::filesystem::create_directories(work);
     const std::string sample = bench::sharedDataDir() + "/bgl-20k-logparser/BGL_20k_dev.log";
     if (!std::filesystem::exists(sample)) {
@@ -46,11 +47,12 @@ int main(int argc, char** argv) {
             if (st == LineReader::Status::Line && parser.parse(line, pl)) ++parsed;
         }
         double s = t.seconds();
-        std::printf("parse-only BGL: %llu lines (%.1f MiB), %llu parsed, %zu templates, %.3f s, "
-                    "%.0f lines/s, %.1f MiB/s, peak RSS %.1f MiB\n",
-                    (unsigned long long)n, double(bytes) / 1048576.0, (unsigned long long)parsed,
-                    parser.drain().size(), s, double(n) / s, double(bytes) / 1048576.0 / s,
-                    bench::peakRssMiB());
+        std::printf(
+            "parse-only BGL: %llu lines (%.1f MiB), %llu parsed, %zu templates, %.3f s, "
+            "%.0f lines/s, %.1f MiB/s, peak RSS %.1f MiB\n",
+            (unsigned long long)n, double(bytes) / 1048576.0, (unsigned long long)parsed,
+            parser.drain().size(), s, double(n) / s, double(bytes) / 1048576.0 / s,
+            bench::peakRssMiB());
     } else if (mode == "import") {
         const std::string projectPath = work + "/bench.mlad";
         std::filesystem::remove(projectPath);
@@ -62,12 +64,12 @@ int main(int argc, char** argv) {
         bench::Timer t;
         auto r = importFiles(*project, {file}, opt);
         double s = t.seconds();
-        std::printf("import BGL into SQLite: %llu lines (%.1f MiB), %zu templates, %.3f s, %.0f "
-                    "lines/s, project %.1f MiB, peak RSS %.1f MiB\n",
-                    (unsigned long long)r.imported, double(bytes) / 1048576.0, r.templatesAfter, s,
-                    double(r.imported) / s,
-                    double(std::filesystem::file_size(projectPath)) / 1048576.0,
-                    bench::peakRssMiB());
+        std::printf(
+            "import BGL into SQLite: %llu lines (%.1f MiB), %zu templates, %.3f s, %.0f "
+            "lines/s, project %.1f MiB, peak RSS %.1f MiB\n",
+            (unsigned long long)r.imported, double(bytes) / 1048576.0, r.templatesAfter, s,
+            double(r.imported) / s, double(std::filesystem::file_size(projectPath)) / 1048576.0,
+            bench::peakRssMiB());
     } else if (mode == "sequences") {
         // Needs the project of an earlier `import` run in the same WORKDIR.
         const std::string projectPath = work + "/bench.mlad";
@@ -78,10 +80,11 @@ int main(int argc, char** argv) {
         bench::Timer t;
         auto set = buildSequences(*project, "BGL", spec);
         double s = t.seconds();
-        std::printf("sequences (window 20): %llu sequences from %llu lines in %.3f s (%.0f "
-                    "lines/s)\n",
-                    (unsigned long long)set.count, (unsigned long long)project->lineCount(), s,
-                    double(project->lineCount()) / s);
+        std::printf(
+            "sequences (window 20): %llu sequences from %llu lines in %.3f s (%.0f "
+            "lines/s)\n",
+            (unsigned long long)set.count, (unsigned long long)project->lineCount(), s,
+            double(project->lineCount()) / s);
         bench::Timer te;
         auto tv = embed::ensureTemplateVectors(*project, "corpus", 100);
         std::printf("corpus embedder (dim 100): %zu templates in %.3f s, peak RSS %.1f MiB\n",

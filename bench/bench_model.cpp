@@ -14,10 +14,10 @@ using namespace mlad;
 // Forward multiply-adds of one sequence through the encoder, counted from the layer shapes.
 static double forwardFlops(const model::MladConfig& c, int64_t L) {
     double d = double(c.dModel), f = double(c.dFf), in = double(c.dIn), l = double(L);
-    double perLayer = l * d * 3 * d * 2      // qkv
-                      + 2 * l * l * d * 2    // scores + weighted sum
-                      + l * d * d * 2        // output projection
-                      + 2 * l * d * f * 2;   // feed-forward
+    double perLayer = l * d * 3 * d * 2     // qkv
+                      + 2 * l * l * d * 2   // scores + weighted sum
+                      + l * d * d * 2       // output projection
+                      + 2 * l * d * f * 2;  // feed-forward
     return l * in * d * 2 + double(c.nLayers) * perLayer + l * d * in * 2;
 }
 
@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
     std::string devName = argc > 1 ? argv[1] : "cpu";
     int threads = argc > 2 ? std::stoi(argv[2]) : int(std::thread::hardware_concurrency());
     at::set_num_threads(threads);
-    torch::Device dev = devName == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    torch::Device dev =
+        devName == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     if (devName == "cuda" && !torch::cuda::is_available()) {
         std::cerr << "no CUDA device\n";
         return 2;
@@ -93,12 +94,14 @@ int main(int argc, char** argv) {
         double(cfg.scoringPasses()) * forwardFlops(cfg, L) * double(B * sreps) / scoreSec / 1e9;
     std::printf("device %s, %d threads: matmul 1024 %.1f GFLOP/s\n", devName.c_str(), threads,
                 mmGflops);
-    std::printf("MLAD train (window 20, d_model 100, 2 layers, batch 512): %.0f sequences/s, "
-                "~%.1f GFLOP/s (%.0f%% of matmul)\n",
-                trainSeqPerSec, trainGflops, 100.0 * trainGflops / mmGflops);
-    std::printf("MLAD score (%lld masked passes): %.0f sequences/s, ~%.1f GFLOP/s (%.0f%% of "
-                "matmul), peak RSS %.0f MiB\n",
-                (long long)cfg.scoringPasses(), scoreSeqPerSec, scoreGflops,
-                100.0 * scoreGflops / mmGflops, bench::peakRssMiB());
+    std::printf(
+        "MLAD train (window 20, d_model 100, 2 layers, batch 512): %.0f sequences/s, "
+        "~%.1f GFLOP/s (%.0f%% of matmul)\n",
+        trainSeqPerSec, trainGflops, 100.0 * trainGflops / mmGflops);
+    std::printf(
+        "MLAD score (%lld masked passes): %.0f sequences/s, ~%.1f GFLOP/s (%.0f%% of "
+        "matmul), peak RSS %.0f MiB\n",
+        (long long)cfg.scoringPasses(), scoreSeqPerSec, scoreGflops, 100.0 * scoreGflops / mmGflops,
+        bench::peakRssMiB());
     return 0;
 }

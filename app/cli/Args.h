@@ -10,12 +10,12 @@
 namespace mlad::cli {
 
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class Args {
-public:
+  public:
     /// valueOptions take a value; flags do not. Throws UsageError on unknown options.
     Args(int argc, char** argv, int first, const std::set<std::string>& valueOptions,
          const std::set<std::string>& flags) {
@@ -84,7 +84,7 @@ public:
     }
     const std::vector<std::string>& positional() const { return positional_; }
 
-private:
+  private:
     std::map<std::string, std::vector<std::string>> values_;
     std::set<std::string> flags_;
     std::vector<std::string> positional_;

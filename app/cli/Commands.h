@@ -9,7 +9,7 @@ namespace mlad::cli {
 struct Command {
     const char* name;
     const char* summary;
-    const char* usage;  ///< full help text: synopsis and every option
+    const char* usage;                  ///< full help text: synopsis and every option
     int (*run)(int argc, char** argv);  ///< argv[0] is the command name
 };
 

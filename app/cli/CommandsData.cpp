@@ -68,8 +68,8 @@ Preset presetFromArgs(const Args& a) {
 }
 
 const std::set<std::string> kPresetOptions = {
-    "preset", "preset-file", "format", "mask", "depth", "similarity", "max-children",
-    "time-fields", "time-format", "group-regex", "label-field", "label-normal"};
+    "preset",       "preset-file", "format",      "mask",        "depth",       "similarity",
+    "max-children", "time-fields", "time-format", "group-regex", "label-field", "label-normal"};
 
 std::set<std::string> with(std::set<std::string> base, std::initializer_list<std::string> more) {
     base.insert(more.begin(), more.end());
@@ -120,11 +120,12 @@ int cmdImport(int argc, char** argv) {
             if (f.firstIssues.size() > 5)
                 std::cerr << "  ... more in the project (mlad check --project P)\n";
         }
-        std::cout << "system " << r.system << ": " << r.imported << " lines imported, "
-                  << r.skipped << " skipped, " << r.templatesAfter << " templates ("
-                  << r.templatesAfter - r.templatesBefore << " new) in "
-                  << jsonNumber(r.seconds) << " s";
-        if (r.seconds > 0) std::cout << " (" << uint64_t(double(r.imported) / r.seconds) << " lines/s)";
+        std::cout << "system " << r.system << ": " << r.imported << " lines imported, " << r.skipped
+                  << " skipped, " << r.templatesAfter << " templates ("
+                  << r.templatesAfter - r.templatesBefore << " new) in " << jsonNumber(r.seconds)
+                  << " s";
+        if (r.seconds > 0)
+            std::cout << " (" << uint64_t(double(r.imported) / r.seconds) << " lines/s)";
         std::cout << "\n";
     }
     if (r.cancelled) return 3;
@@ -159,8 +160,7 @@ int cmdTemplates(int argc, char** argv) {
                           << ",\"id\":" << t.id << ",\"event_id\":\"E" << t.ordinal
                           << "\",\"template\":" << jsonString(t.text) << ",\"count\":" << t.count
                           << ",\"anomalous\":" << t.anomalous << ",\"labelled\":" << t.labelled
-                          << ",\"first_ts\":"
-                          << (t.firstTs ? std::to_string(*t.firstTs) : "null")
+                          << ",\"first_ts\":" << (t.firstTs ? std::to_string(*t.firstTs) : "null")
                           << ",\"last_ts\":" << (t.lastTs ? std::to_string(*t.lastTs) : "null")
                           << "}";
                 first = false;
@@ -180,8 +180,8 @@ int cmdExport(int argc, char** argv) {
     TaskContext ctx(terminalProgress());
     auto r = exportLoghub(*project, a.require("system"), a.require("out"), &ctx);
     endProgressLine();
-    std::cout << "wrote " << r.structuredCsv << " (" << r.lines << " lines) and "
-              << r.templatesCsv << " (" << r.templates << " templates)\n";
+    std::cout << "wrote " << r.structuredCsv << " (" << r.lines << " lines) and " << r.templatesCsv
+              << " (" << r.templates << " templates)\n";
     return 0;
 }
 

@@ -37,10 +37,9 @@ int cmdDemo(int argc, char** argv) {
 
     demo::DemoOptions dopt;
     dopt.seed = uint64_t(a.getInt("seed", int64_t(dopt.seed)));
-    if (quick) {
-        dopt.hdfsBlocks = 800;
-        dopt.rasLines = 8000;
-    }
+    // Sizes that keep the headless main job to a few minutes on a 2-core machine.
+    dopt.hdfsBlocks = quick ? 800 : 2000;
+    dopt.rasLines = quick ? 8000 : 20000;
     std::cout << "generating demo logs in " << dataDir.string() << "\n";
     demo::DemoFiles files = demo::generateDemo(dataDir.string(), dopt);
 
@@ -112,13 +111,14 @@ int cmdDemo(int argc, char** argv) {
                   "test labels)\n\n| split | model | P | R | F1 | ROC-AUC | PR-AUC | oracle F1* | "
                   "train s |\n|---|---|---|---|---|---|---|---|---|\n";
         TrainConfig cfg;
-        cfg.epochs = int(a.getInt("epochs", quick ? 3 : 8));
+        cfg.epochs = int(a.getInt("epochs", quick ? 3 : 5));
         cfg.patience = 3;
         for (const auto& split : splitNames) {
             for (const char* model : {"mlad", "w/o-entmax", "w/o-gmm"}) {
                 cfg.model = model;
                 std::string run = split + "-" + (std::string(model) == "mlad" ? "mlad" : model + 4);
-                if (auto existing = findRun(*project, run); existing && existing->status == "done") {
+                if (auto existing = findRun(*project, run);
+                    existing && existing->status == "done") {
                     std::cout << "run " << run << " exists; kept\n";
                 } else {
                     std::cout << "training " << run << " (" << cfg.epochs << " epochs max)\n";

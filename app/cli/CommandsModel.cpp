@@ -27,8 +27,12 @@ int64_t parseDurationMs(const std::string& s) {
         throw UsageError("bad duration '" + s + "' (e.g. 30s, 5m, 1h, 500ms)");
     }
     std::string unit = s.substr(pos);
-    double mult = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1000 : unit == "m" ? 60000
-                : unit == "h" ? 3600000 : unit == "d" ? 86400000 : -1;
+    double mult = unit == "ms"                  ? 1
+                  : unit == "s" || unit.empty() ? 1000
+                  : unit == "m"                 ? 60000
+                  : unit == "h"                 ? 3600000
+                  : unit == "d"                 ? 86400000
+                                                : -1;
     if (mult < 0 || v <= 0) throw UsageError("bad duration '" + s + "' (e.g. 30s, 5m, 1h)");
     return int64_t(v * mult);
 }
@@ -70,14 +74,19 @@ int cmdSequences(int argc, char** argv) {
         spec.regex = a.get("session-regex");
     } else if (a.has("session-by")) {
         std::string by = a.get("session-by");
-        if (by == "file") spec.kind = SequenceSpec::Kind::SessionFile;
-        else if (by == "folder") spec.kind = SequenceSpec::Kind::SessionFolder;
-        else if (by == "regex") spec.kind = SequenceSpec::Kind::SessionRegex;
-        else throw UsageError("--session-by takes file, folder or regex");
+        if (by == "file")
+            spec.kind = SequenceSpec::Kind::SessionFile;
+        else if (by == "folder")
+            spec.kind = SequenceSpec::Kind::SessionFolder;
+        else if (by == "regex")
+            spec.kind = SequenceSpec::Kind::SessionRegex;
+        else
+            throw UsageError("--session-by takes file, folder or regex");
         spec.labelsCsv = a.get("labels");
     } else {
-        throw UsageError("give --window N [--step M], --time-window D [--time-step D], "
-                         "--session-regex RE or --session-by file|folder|regex");
+        throw UsageError(
+            "give --window N [--step M], --time-window D [--time-step D], "
+            "--session-regex RE or --session-by file|folder|regex");
     }
     TaskContext ctx(terminalProgress());
     auto info = buildSequences(*project, a.require("system"), spec, &ctx);
@@ -144,13 +153,13 @@ int cmdSplit(int argc, char** argv) {
     part("train", info.train);
     part("val", info.val);
     part("test", info.test);
-    std::printf("  leakage: %llu test sequences identical to a training sequence (%llu of them "
-                "anomalous); %llu anomalous sequences identical to a normal one;\n"
-                "           %zu test templates never seen in training\n",
-                (unsigned long long)info.testIdenticalToTrain,
-                (unsigned long long)info.anomalousTestIdenticalToTrain,
-                (unsigned long long)info.anomalousIdenticalToNormal,
-                info.unseenTestTemplates.size());
+    std::printf(
+        "  leakage: %llu test sequences identical to a training sequence (%llu of them "
+        "anomalous); %llu anomalous sequences identical to a normal one;\n"
+        "           %zu test templates never seen in training\n",
+        (unsigned long long)info.testIdenticalToTrain,
+        (unsigned long long)info.anomalousTestIdenticalToTrain,
+        (unsigned long long)info.anomalousIdenticalToNormal, info.unseenTestTemplates.size());
     for (size_t i = 0; i < info.unseenTestTemplates.size() && i < 10; ++i)
         std::printf("    unseen: %s\n", info.unseenTestTemplates[i].c_str());
     return 0;
@@ -164,13 +173,14 @@ int cmdEmbed(int argc, char** argv) {
                                            int(a.getInt("dim", 100)), &ctx);
     endProgressLine();
     if (a.flag("json"))
-        std::cout << "{\"kind\":" << jsonString(tv.kind) << ",\"version\":" << jsonString(tv.version)
-                  << ",\"dim\":" << tv.dim << ",\"templates\":" << tv.byTemplate.size()
+        std::cout << "{\"kind\":" << jsonString(tv.kind)
+                  << ",\"version\":" << jsonString(tv.version) << ",\"dim\":" << tv.dim
+                  << ",\"templates\":" << tv.byTemplate.size()
                   << ",\"cached\":" << (tv.cached ? "true" : "false")
                   << ",\"seconds\":" << jsonNumber(tv.seconds) << "}\n";
     else
-        std::cout << "embedder " << tv.kind << ":" << tv.version << " (dim " << tv.dim << "): "
-                  << tv.byTemplate.size() << " template vectors"
+        std::cout << "embedder " << tv.kind << ":" << tv.version << " (dim " << tv.dim
+                  << "): " << tv.byTemplate.size() << " template vectors"
                   << (tv.cached ? " (cached)" : "") << " in " << jsonNumber(tv.seconds) << " s\n";
     return 0;
 }
@@ -208,10 +218,10 @@ TrainConfig trainConfigFromArgs(const Args& a) {
 }
 
 const std::set<std::string> kTrainOptions = {
-    "project", "split", "model", "ablation", "alpha", "epochs", "batch-size", "lr", "d-model",
-    "layers", "heads", "d-ff", "d-z", "components", "max-len", "dropout", "mask-ratio", "recon",
-    "lambda-energy", "lambda-cov", "patience", "seed", "device", "threads", "embedder",
-    "embed-dim", "nu", "run"};
+    "project", "split",   "model",      "ablation", "alpha",         "epochs",     "batch-size",
+    "lr",      "d-model", "layers",     "heads",    "d-ff",          "d-z",        "components",
+    "max-len", "dropout", "mask-ratio", "recon",    "lambda-energy", "lambda-cov", "patience",
+    "seed",    "device",  "threads",    "embedder", "embed-dim",     "nu",         "run"};
 
 int cmdTrain(int argc, char** argv) {
     Args a(argc, argv, 1, kTrainOptions, {"json", "amp"});
@@ -225,17 +235,18 @@ int cmdTrain(int argc, char** argv) {
     cb.onEpoch = [&](const EpochStats& e) {
         endProgressLine();
         if (!json)
-            std::fprintf(stderr,
-                         "epoch %d/%d  loss %.4f (mse %.4f energy %.4f cov %.4f)  val %.4f  %.1fs%s\n",
-                         e.epoch, e.epochs, e.trainLoss, e.trainMse, e.trainEnergy, e.trainCov,
-                         e.valLoss, e.seconds, e.improved ? "  *" : "");
+            std::fprintf(
+                stderr,
+                "epoch %d/%d  loss %.4f (mse %.4f energy %.4f cov %.4f)  val %.4f  %.1fs%s\n",
+                e.epoch, e.epochs, e.trainLoss, e.trainMse, e.trainEnergy, e.trainCov, e.valLoss,
+                e.seconds, e.improved ? "  *" : "");
     };
     RunInfo r = trainRun(*project, split, run, c, &ctx, cb);
     endProgressLine();
     if (json) {
         std::cout << "{\"run\":" << jsonString(r.name) << ",\"status\":" << jsonString(r.status)
-                  << ",\"train_seconds\":" << jsonNumber(r.trainSeconds) << ",\"metrics\":"
-                  << (r.metricsJson.empty() ? "null" : r.metricsJson) << "}\n";
+                  << ",\"train_seconds\":" << jsonNumber(r.trainSeconds)
+                  << ",\"metrics\":" << (r.metricsJson.empty() ? "null" : r.metricsJson) << "}\n";
     } else {
         std::cout << "run " << r.name << ": " << r.status << " in " << jsonNumber(r.trainSeconds)
                   << " s on " << r.device << "; model " << r.modelPath << "\n";
@@ -274,9 +285,8 @@ int cmdEvaluate(int argc, char** argv) {
 }
 
 int cmdScore(int argc, char** argv) {
-    Args a(argc, argv, 1, {"project", "run", "system", "set", "sequences-of-split", "out",
-                           "threshold"},
-           {});
+    Args a(argc, argv, 1,
+           {"project", "run", "system", "set", "sequences-of-split", "out", "threshold"}, {});
     auto project = Project::open(a.require("project"));
     std::vector<int64_t> ids;
     if (a.has("sequences-of-split")) {
@@ -284,10 +294,12 @@ int cmdScore(int argc, char** argv) {
         auto colon = v.find(':');
         auto split = findSplit(*project, v.substr(0, colon));
         if (!split) throw UsageError("no split named '" + v.substr(0, colon) + "'");
-        ids = splitPart(*project, split->id, colon == std::string::npos ? "test" : v.substr(colon + 1));
+        ids = splitPart(*project, split->id,
+                        colon == std::string::npos ? "test" : v.substr(colon + 1));
     } else if (a.has("system")) {
         auto set = findSequenceSet(*project, a.get("system"), a.get("set"));
-        if (!set) throw UsageError("system " + a.get("system") + " has no sequences; run mlad sequences");
+        if (!set)
+            throw UsageError("system " + a.get("system") + " has no sequences; run mlad sequences");
         for (const auto& s : sequencesOfSet(*project, set->id)) ids.push_back(s.id);
     } else {
         throw UsageError("give --system NAME [--set S] or --sequences-of-split S:part");
@@ -302,8 +314,8 @@ int cmdScore(int argc, char** argv) {
     out << "sequence_id,system,first_line,last_line,label,score,predicted\n";
     uint64_t flagged = 0;
     for (const auto& s : scored) {
-        out << s.sequenceId << ',' << csvField(s.system) << ',' << s.firstLine << ','
-            << s.lastLine << ',' << (s.label < 0 ? std::string() : std::to_string(s.label)) << ','
+        out << s.sequenceId << ',' << csvField(s.system) << ',' << s.firstLine << ',' << s.lastLine
+            << ',' << (s.label < 0 ? std::string() : std::to_string(s.label)) << ','
             << jsonNumber(s.score) << ',' << (s.predicted ? 1 : 0) << '\n';
         flagged += s.predicted;
     }
@@ -321,15 +333,15 @@ int cmdRuns(int argc, char** argv) {
         for (size_t i = 0; i < runs.size(); ++i) {
             const auto& r = runs[i];
             std::cout << (i ? "," : "") << "{\"name\":" << jsonString(r.name)
-                      << ",\"model\":" << jsonString(r.model) << ",\"split\":"
-                      << jsonString(r.splitName) << ",\"status\":" << jsonString(r.status)
+                      << ",\"model\":" << jsonString(r.model)
+                      << ",\"split\":" << jsonString(r.splitName)
+                      << ",\"status\":" << jsonString(r.status)
                       << ",\"embedder\":" << jsonString(r.embedder) << ",\"seed\":" << r.seed
                       << ",\"device\":" << jsonString(r.device)
                       << ",\"code_version\":" << jsonString(r.codeVersion)
                       << ",\"train_seconds\":" << jsonNumber(r.trainSeconds)
                       << ",\"config\":" << r.configJson
-                      << ",\"metrics\":" << (r.metricsJson.empty() ? "null" : r.metricsJson)
-                      << "}";
+                      << ",\"metrics\":" << (r.metricsJson.empty() ? "null" : r.metricsJson) << "}";
         }
         std::cout << "]\n";
         return 0;

@@ -3,26 +3,27 @@
 
 namespace mlad::cli {
 
-#define PRESET_HELP                                                                           \
-    "  Format (one of):\n"                                                                    \
-    "    --preset NAME        a built-in loghub preset: BGL HDFS Thunderbird Hadoop Spark\n"  \
-    "                         Zookeeper OpenStack HPC Linux Mac Windows Android HealthApp\n"  \
-    "                         Apache Proxifier OpenSSH\n"                                     \
-    "    --preset-file FILE   a preset file (key = value lines, see datasets/presets)\n"      \
+#define PRESET_HELP                                                                              \
+    "  Format (one of):\n"                                                                       \
+    "    --preset NAME        a built-in loghub preset: BGL HDFS Thunderbird Hadoop Spark\n"     \
+    "                         Zookeeper OpenStack HPC Linux Mac Windows Android HealthApp\n"     \
+    "                         Apache Proxifier OpenSSH\n"                                        \
+    "    --preset-file FILE   a preset file (key = value lines, see datasets/presets)\n"         \
     "    --format STRING      a loghub format string, e.g. '<Date> <Time> <Level>: <Content>'\n" \
-    "  Overrides:\n"                                                                          \
-    "    --mask REGEX         masking regex applied to Content (repeatable; replaces the\n"   \
-    "                         preset's masks)\n"                                              \
-    "    --depth N --similarity X --max-children N   Drain settings\n"                        \
-    "    --time-fields 'F1 F2' --time-format FMT      timestamp (strptime-like: %Y %y %m %d\n" \
-    "                         %H %M %S %f %b %a, or epoch / epoch_ms)\n"                      \
-    "    --group-regex RE     session id regex (e.g. blk_-?\\d+)\n"                            \
+    "  Overrides:\n"                                                                             \
+    "    --mask REGEX         masking regex applied to Content (repeatable; replaces the\n"      \
+    "                         preset's masks)\n"                                                 \
+    "    --depth N --similarity X --max-children N   Drain settings\n"                           \
+    "    --time-fields 'F1 F2' --time-format FMT      timestamp (strptime-like: %Y %y %m %d\n"   \
+    "                         %H %M %S %f %b %a, or epoch / epoch_ms)\n"                         \
+    "    --group-regex RE     session id regex (e.g. blk_-?\\d+)\n"                              \
     "    --label-field F [--label-normal V]   per-line label field (V = normal, default -)\n"
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> cmds = {
         {"import", "import log files (plain or .gz) into a project",
-         "usage: mlad import --project P.mlad (--preset NAME | --format STR ...) [options] FILE...\n"
+         "usage: mlad import --project P.mlad (--preset NAME | --format STR ...) [options] "
+         "FILE...\n"
          "Streams the files into the project (SQLite), parses them with Drain and stores raw\n"
          "lines, fields, timestamps, labels and a template per line. Importing a file again is\n"
          "detected and skipped; an interrupted import resumes where it stopped.\n\n"
@@ -55,7 +56,8 @@ const std::vector<Command>& commands() {
          "issues (skipped lines with file and line number). Exit 1 when integrity fails.\n",
          cmdCheck},
         {"sequences", "build sequences of a system: windows, time windows or sessions",
-         "usage: mlad sequences --project P.mlad --system NAME (--window N [--step M] [--time-order]\n"
+         "usage: mlad sequences --project P.mlad --system NAME (--window N [--step M] "
+         "[--time-order]\n"
          "         | --time-window D [--time-step D] | --session-regex RE\n"
          "         | --session-by file|folder|regex [--labels CSV]) [--name SET] [--min-length N]\n"
          "Windows count lines in import order (or time order with --time-order); durations are\n"
@@ -67,14 +69,17 @@ const std::vector<Command>& commands() {
         {"import-sessions", "import pre-parsed sessions (DeepLog files, session CSVs)",
          "usage: mlad import-sessions --project P.mlad --system NAME --templates TEMPLATES.csv\n"
          "         (--deeplog FILE --label normal|anomaly\n"
-         "          | --csv FILE [--id-column BlockId] [--label-column Label] [--events-column EventIds])\n"
+         "          | --csv FILE [--id-column BlockId] [--label-column Label] [--events-column "
+         "EventIds])\n"
          "         [--name SET]\n"
          "TEMPLATES.csv maps EventId (E<n>) to EventTemplate; events are numbers n.\n",
          cmdImportSessions},
         {"split", "create a named, seeded evaluation split with its leakage report",
-         "usage: mlad split --project P.mlad --name S --protocol paper|chronological|multi-system|transfer\n"
+         "usage: mlad split --project P.mlad --name S --protocol "
+         "paper|chronological|multi-system|transfer\n"
          "         [--system A[,B...]] [--train-system A --test-system B] [--set SET]\n"
-         "         [--seed N] [--train-fraction 0.6] [--val-fraction 0.1] [--base chronological|paper] [--json]\n"
+         "         [--seed N] [--train-fraction 0.6] [--val-fraction 0.1] [--base "
+         "chronological|paper] [--json]\n"
          "paper: test = all anomalous + as many random normal sequences, train = the other\n"
          "normal ones. chronological (honest numbers): the first train-fraction of sequences is\n"
          "the training window (normal ones only, its latest val-fraction held out for\n"
@@ -82,28 +87,35 @@ const std::vector<Command>& commands() {
          "templates never seen in training.\n",
          cmdSplit},
         {"embed", "compute semantic template vectors (cached in the project)",
-         "usage: mlad embed --project P.mlad [--embedder corpus|vectors:FILE|torchscript:DIR] [--dim 100] [--json]\n"
+         "usage: mlad embed --project P.mlad [--embedder corpus|vectors:FILE|torchscript:DIR] "
+         "[--dim 100] [--json]\n"
          "corpus: skip-gram + character n-grams trained on all systems' templates (offline).\n"
          "vectors:FILE: a CSV (template,v1..vd) or .npy + .txt index computed elsewhere.\n"
          "torchscript:DIR: DIR/model.pt + DIR/vocab.txt (tools/export_sentence_encoder.py).\n",
          cmdEmbed},
         {"train", "train MLAD (or an ablation) on a split",
-         "usage: mlad train --project P.mlad --split S [--model mlad] [--ablation w/o-entmax|w/o-gmm]\n"
-         "         [--alpha 1.5] [--epochs 30] [--batch-size 512] [--lr 0.001] [--device auto|cpu|cuda]\n"
-         "         [--run NAME] [--seed 42] [--threads N] [--recon masked|full] [--mask-ratio 0.3]\n"
-         "         [--d-model 100] [--layers 2] [--heads 4] [--d-ff 256] [--d-z 16] [--components 5]\n"
+         "usage: mlad train --project P.mlad --split S [--model mlad] [--ablation "
+         "w/o-entmax|w/o-gmm]\n"
+         "         [--alpha 1.5] [--epochs 30] [--batch-size 512] [--lr 0.001] [--device "
+         "auto|cpu|cuda]\n"
+         "         [--run NAME] [--seed 42] [--threads N] [--recon masked|full] [--mask-ratio "
+         "0.3]\n"
+         "         [--d-model 100] [--layers 2] [--heads 4] [--d-ff 256] [--d-z 16] [--components "
+         "5]\n"
          "         [--max-len 128] [--dropout 0.1] [--lambda-energy 0.1] [--lambda-cov 0.005]\n"
          "         [--patience 5] [--embedder corpus] [--embed-dim 100] [--nu 0.01] [--json]\n"
          "Trains in the foreground with per-epoch losses; a cancelled or failed run resumes\n"
          "from its last checkpoint when trained again with the same --run name.\n",
          cmdTrain},
         {"evaluate", "metrics of a run at a threshold",
-         "usage: mlad evaluate --project P.mlad --run NAME [--threshold quantile:0.99|value:X|oracle] [--json]\n"
+         "usage: mlad evaluate --project P.mlad --run NAME [--threshold "
+         "quantile:0.99|value:X|oracle] [--json]\n"
          "Default threshold: the (1 - nu) quantile of the validation scores. oracle picks the\n"
          "best F1 on the test labels and is always labelled ORACLE.\n",
          cmdEvaluate},
         {"score", "score sequences with a trained run and write a CSV",
-         "usage: mlad score --project P.mlad --run NAME (--system NAME [--set SET] | --sequences-of-split S:test)\n"
+         "usage: mlad score --project P.mlad --run NAME (--system NAME [--set SET] | "
+         "--sequences-of-split S:test)\n"
          "         --out scores.csv [--threshold X]\n"
          "Columns: sequence_id, system, first_line, last_line, label, score, predicted.\n",
          cmdScore},

@@ -19,16 +19,17 @@ TaskContext::ProgressFn terminalProgress() {
         std::string bar;
         if (f >= 0) {
             int filled = int(f * width + 0.5);
-            bar = "[" + std::string(size_t(filled), '#') + std::string(size_t(width - filled), '.') +
-                  "] " + std::to_string(int(f * 100)) + "%";
+            bar = "[" + std::string(size_t(filled), '#') +
+                  std::string(size_t(width - filled), '.') + "] " + std::to_string(int(f * 100)) +
+                  "%";
         }
-        std::string counts = std::to_string(p.done) + (p.total ? "/" + std::to_string(p.total) : "");
-        std::string bytes = p.bytesTotal ? " " + humanBytes(p.bytesDone) + "/" +
-                                               humanBytes(p.bytesTotal)
-                                         : "";
+        std::string counts =
+            std::to_string(p.done) + (p.total ? "/" + std::to_string(p.total) : "");
+        std::string bytes =
+            p.bytesTotal ? " " + humanBytes(p.bytesDone) + "/" + humanBytes(p.bytesTotal) : "";
         std::string eta = p.etaSeconds >= 0 ? " ETA " + humanDuration(p.etaSeconds) : "";
-        std::string stage = p.stage.size() > 40 ? "..." + p.stage.substr(p.stage.size() - 37)
-                                                : p.stage;
+        std::string stage =
+            p.stage.size() > 40 ? "..." + p.stage.substr(p.stage.size() - 37) : p.stage;
         std::fprintf(stderr, "\r\033[K%s %s %s%s%s", stage.c_str(), bar.c_str(), counts.c_str(),
                      bytes.c_str(), eta.c_str());
         std::fflush(stderr);
@@ -45,11 +46,21 @@ std::string jsonString(const std::string& s) {
     std::string out = "\"";
     for (unsigned char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     char buf[8];

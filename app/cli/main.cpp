@@ -5,11 +5,13 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "mlad/train/Trainer.h"
 
 namespace mlad::cli {
 
 static void printHelp() {
-    std::cout << "mlad " MLAD_VERSION " (" MLAD_GIT_VERSION ") - unsupervised log anomaly "
+    std::cout << "mlad " MLAD_VERSION " (" MLAD_GIT_VERSION
+                 ") - unsupervised log anomaly "
                  "detection (MLAD, Drain, LibTorch)\n\n"
                  "usage: mlad COMMAND [options]\n       mlad help COMMAND\n\ncommands:\n";
     for (const auto& c : commands()) std::printf("  %-16s %s\n", c.name, c.summary);
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
             return 0;
         }
     try {
+        mlad::configureTorchThreads();
         return c->run(argc - 1, argv + 1);
     } catch (const UsageError& e) {
         std::cerr << "mlad " << name << ": " << e.what() << "\n\n" << c->usage;

@@ -11,10 +11,12 @@
 #include <cstdio>
 
 #include "MainWindow.h"
+#include "mlad/train/Trainer.h"
 #include "TemplateExplorer.h"
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
+    mlad::configureTorchThreads();
     QApplication::setOrganizationName(QStringLiteral("MLAD"));
     QApplication::setApplicationName(QStringLiteral("MLAD Workbench"));
     QApplication::setApplicationVersion(QStringLiteral(MLAD_VERSION));

@@ -304,10 +304,10 @@ class BlockSession {
         switch (type) {
             case HT::Alloc:
                 // Enough constant words that Drain (st 0.5) groups the varying file paths.
-                return strf("allocating new block %s for file %s, write pipeline %s:50010 %s:50010 "
-                            "%s:50010",
-                            b,
-                            file_.c_str(), ips_[0].c_str(), ips_[1].c_str(), ips_[2].c_str());
+                return strf(
+                    "allocating new block %s for file %s, write pipeline %s:50010 %s:50010 "
+                    "%s:50010",
+                    b, file_.c_str(), ips_[0].c_str(), ips_[1].c_str(), ips_[2].c_str());
             case HT::RecvStartClient:
                 return strf("opening %s stream from client /%s:%d to /%s:50010", b, client_.c_str(),
                             clientPort_, ip);

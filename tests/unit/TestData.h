@@ -28,7 +28,7 @@ inline std::string sharedFile(const std::string& rel) {
 
 /// A fresh temporary directory removed at scope exit.
 class TempDir {
-public:
+  public:
     TempDir() {
         static int counter = 0;
         path_ = std::filesystem::temp_directory_path() /
@@ -43,14 +43,14 @@ public:
     std::string file(const std::string& name) const { return (path_ / name).string(); }
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 }  // namespace mlad::test
 
-#define MLAD_REQUIRE_SHARED(var, rel)                                                      \
-    const std::string var = ::mlad::test::sharedFile(rel);                                 \
-    if (var.empty())                                                                       \
-        GTEST_SKIP() << "shared dataset file " << (rel) << " not found under "             \
+#define MLAD_REQUIRE_SHARED(var, rel)                                          \
+    const std::string var = ::mlad::test::sharedFile(rel);                     \
+    if (var.empty())                                                           \
+        GTEST_SKIP() << "shared dataset file " << (rel) << " not found under " \
                      << ::mlad::test::sharedDataDir() << " (set MLAD_SHARED_DATA)";

@@ -74,8 +74,10 @@ TEST_P(DrainAccuracy, AtLeastPublishedDrainFigure) {
     std::vector<int> clusters;
     uint64_t unmatched = 0;
     while (reader.next(line) == LineReader::Status::Line) {
-        if (parser.parse(line, pl)) clusters.push_back(pl.cluster);
-        else ++unmatched;
+        if (parser.parse(line, pl))
+            clusters.push_back(pl.cluster);
+        else
+            ++unmatched;
     }
     EXPECT_EQ(unmatched, 0u) << sys << ": lines not matching the preset format";
     auto truth = groundTruthEventIds(truthPath);

@@ -42,7 +42,9 @@ ImportOptions bglOptions() {
     return o;
 }
 
-int64_t count(Project& p, const std::string& sql) { return p.db().queryInt(sql).value_or(-1); }
+int64_t count(Project& p, const std::string& sql) {
+    return p.db().queryInt(sql).value_or(-1);
+}
 
 TEST(Importer, ImportsLinesTemplatesLabelsAndTimestamps) {
     TempDir dir;
@@ -110,12 +112,12 @@ TEST(Importer, BinaryFileFailsCleanlyAndKeepsEarlierData) {
 
 TEST(Importer, BadLinesAreSkippedOrRepairedWithFileAndLine) {
     TempDir dir;
-    std::string s = bglLines(5);                  // lines 1-5
-    s += "this line does not fit the BGL format\n";  // 6: no match
-    s += std::string(kBglLine) + " caf\xC3\x28 bad utf8\n";  // 7: invalid UTF-8, repaired
+    std::string s = bglLines(5);                                 // lines 1-5
+    s += "this line does not fit the BGL format\n";              // 6: no match
+    s += std::string(kBglLine) + " caf\xC3\x28 bad utf8\n";      // 7: invalid UTF-8, repaired
     s += std::string("- 1 2 3 4 5 6 7 8 with\0nul", 27) + "\n";  // 8: NUL byte
-    s += std::string(10 * 1024 * 1024, 'x') + "\n";          // 9: a 10 MB line
-    s += bglLines(3);                                        // 10-12
+    s += std::string(10 * 1024 * 1024, 'x') + "\n";              // 9: a 10 MB line
+    s += bglLines(3);                                            // 10-12
     writeFile(dir.file("bad.log"), s);
     auto p = Project::open(dir.file("p.mlad"));
     auto r = importFiles(*p, {dir.file("bad.log")}, bglOptions());
@@ -140,8 +142,9 @@ TEST(Importer, BadLinesAreSkippedOrRepairedWithFileAndLine) {
     EXPECT_EQ(issues[3].kind, "too_long");
     EXPECT_NE(issues[3].message.find("bad.log:9"), std::string::npos);
     // The repaired line is valid UTF-8 in the store; the last lines kept their numbers.
-    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines WHERE line_no = 7 AND raw LIKE '%caf\xEF\xBF\xBD(%'"),
-              1);
+    EXPECT_EQ(
+        count(*p, "SELECT count(*) FROM lines WHERE line_no = 7 AND raw LIKE '%caf\xEF\xBF\xBD(%'"),
+        1);
     EXPECT_EQ(count(*p, "SELECT max(line_no) FROM lines"), 12);
     auto files = p->files();
     EXPECT_EQ(files[0].linesSkipped, 3u);
@@ -238,8 +241,9 @@ TEST(Importer, CancelledImportResumesWithoutDuplicates) {
     auto r2 = importFiles(*p, {path}, opt);
     EXPECT_EQ(r2.files[0].status, "resumed");
     EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 30000);
-    EXPECT_EQ(count(*p, "SELECT count(*) FROM (SELECT line_no FROM lines GROUP BY file_id, "
-                        "line_no HAVING count(*) > 1)"),
+    EXPECT_EQ(count(*p,
+                    "SELECT count(*) FROM (SELECT line_no FROM lines GROUP BY file_id, "
+                    "line_no HAVING count(*) > 1)"),
               0);
     EXPECT_EQ(count(*p, "SELECT sum(count) FROM templates"), 30000);
     EXPECT_EQ(count(*p, "SELECT count(*) FROM templates"), 2);
@@ -282,7 +286,8 @@ TEST(Importer, ExportWritesLoghubLayout) {
     std::getline(s, header);
     std::getline(s, first);
     EXPECT_EQ(header, "LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate");
-    EXPECT_EQ(first.rfind("1,081109,203615,148,INFO,dfs.DataNode$PacketResponder,", 0), 0u) << first;
+    EXPECT_EQ(first.rfind("1,081109,203615,148,INFO,dfs.DataNode$PacketResponder,", 0), 0u)
+        << first;
     std::ifstream t(e.templatesCsv);
     std::getline(t, header);
     EXPECT_EQ(header, "EventId,EventTemplate,Occurrences");

@@ -25,14 +25,14 @@ TEST(LogFormat, SplitsFieldsLikeLoghub) {
     LogFormat f("<Date> <Time> <Pid> <Level> <Component>: <Content>");
     EXPECT_TRUE(f.usesFastPath());
     std::vector<FieldSpan> sp;
-    std::string line = "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 "
-                       "for block blk_38865049064139660 terminating";
+    std::string line =
+        "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 "
+        "for block blk_38865049064139660 terminating";
     ASSERT_TRUE(f.match(line, sp));
     ASSERT_EQ(sp.size(), 6u);
     EXPECT_EQ(field(line, sp[0]), "081109");
     EXPECT_EQ(field(line, sp[4]), "dfs.DataNode$PacketResponder");
-    EXPECT_EQ(field(line, sp[5]),
-              "PacketResponder 1 for block blk_38865049064139660 terminating");
+    EXPECT_EQ(field(line, sp[5]), "PacketResponder 1 for block blk_38865049064139660 terminating");
     EXPECT_FALSE(f.match("not a log line", sp));
     EXPECT_EQ(f.regex(), "^(.*?)\\s+(.*?)\\s+(.*?)\\s+(.*?)\\s+(.*?):\\s+(.*?)$");
 }
@@ -43,8 +43,9 @@ TEST(LogFormat, OptionalGroupsGoThroughTheRegex) {
     LogFormat f(p->format);
     EXPECT_FALSE(f.usesFastPath());
     std::vector<FieldSpan> sp;
-    std::string a = "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: "
-                    "session closed for user root";
+    std::string a =
+        "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: "
+        "session closed for user root";
     ASSERT_TRUE(f.match(a, sp));
     EXPECT_EQ(field(a, sp[size_t(f.fieldIndex("Component"))]), "crond(pam_unix)");
     EXPECT_EQ(field(a, sp[size_t(f.fieldIndex("PID"))]), "2915");
@@ -151,7 +152,8 @@ TEST(TimeParse, EveryPresetReadsItsOwnSample) {
 
 TEST(Masker, ReplacesInOrderAndSkipsByPrefix) {
     Masker m({"blk_-?\\d+", "(\\d+\\.){3}\\d+(:\\d+)?"});
-    std::string s = "Receiving block blk_-160899 src: /10.250.19.102:54106 dest: /10.250.19.102:50010";
+    std::string s =
+        "Receiving block blk_-160899 src: /10.250.19.102:54106 dest: /10.250.19.102:50010";
     EXPECT_EQ(m.apply(s), 3);
     EXPECT_EQ(s, "Receiving block <*> src: /<*> dest: /<*>");
     std::string t = "nothing to mask";
@@ -209,7 +211,10 @@ TEST(Strings, Utf8AndCsv) {
     EXPECT_FALSE(isValidUtf8("caf\xC3"));
     EXPECT_FALSE(isValidUtf8("\xED\xA0\x80"));  // surrogate
     EXPECT_FALSE(isValidUtf8("\xC0\xAF"));      // overlong
-    EXPECT_EQ(repairUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+    EXPECT_EQ(repairUtf8("a\xFF"
+                         "b"),
+              "a\xEF\xBF\xBD"
+              "b");
     auto cols = parseCsvLine("1,\"a, \"\"b\"\"\",,x\r");
     ASSERT_EQ(cols.size(), 4u);
     EXPECT_EQ(cols[1], "a, \"b\"");

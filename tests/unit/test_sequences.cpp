@@ -24,9 +24,8 @@ void importSmallBgl(Project& p, const TempDir& dir) {
         char time[64];
         std::snprintf(time, sizeof time, "2005-06-03-15.42.%02d.000000", sec);
         o << ((i == 6 || i == 30) ? "KERNDTLB " : "- ") << 1117813320 + sec << " 2005.06.03 R02 "
-          << time << " R02 RAS KERNEL INFO " << (i % 2 ? "cache parity error corrected"
-                                                       : "generating core.1234")
-          << "\n";
+          << time << " R02 RAS KERNEL INFO "
+          << (i % 2 ? "cache parity error corrected" : "generating core.1234") << "\n";
     }
     o.close();
     ImportOptions opt;
@@ -119,7 +118,8 @@ TEST(Sequences, HadoopSessionsByFolderWithLabels) {
     o.preset = *findPreset("Hadoop");
     std::vector<std::string> files;
     for (const char* app : {"application_1445062781478_0011", "application_1445062781478_0012"}) {
-        auto d = std::filesystem::path(mlad::test::sharedFile("hadoop-loghub/apps/" + std::string(app)));
+        auto d =
+            std::filesystem::path(mlad::test::sharedFile("hadoop-loghub/apps/" + std::string(app)));
         int n = 0;
         for (const auto& e : std::filesystem::directory_iterator(d))
             if (n++ < 3) files.push_back(e.path().string());
@@ -138,7 +138,7 @@ TEST(Sequences, HadoopSessionsByFolderWithLabels) {
 }
 
 class HdfsSessions : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         csv = mlad::test::sharedFile("hdfs-v1-100k-sessions-deeploglizer/sessions.csv");
         templates = mlad::test::sharedFile("loghub-2k/HDFS/HDFS_templates.csv");

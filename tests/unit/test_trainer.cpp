@@ -24,8 +24,8 @@ using mlad::test::TempDir;
 // 400 BGL-like lines of three normal templates; bursts of an error template are anomalies.
 void makeProject(Project& p, const TempDir& dir) {
     std::ofstream o(dir.file("ras.log"));
-    const char* normal[] = {"instruction cache parity error corrected",
-                            "generating core.77", "CE sym 4, at 0x0b85eee0, mask 0x10"};
+    const char* normal[] = {"instruction cache parity error corrected", "generating core.77",
+                            "CE sym 4, at 0x0b85eee0, mask 0x10"};
     for (int i = 0; i < 400; ++i) {
         bool bad = (i / 20) % 7 == 5 && i % 20 >= 15;
         char t[64];
@@ -104,7 +104,8 @@ TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
     ASSERT_EQ(scored.size(), s.testIds.size());
     // Up to float32 rounding: batches are padded to different lengths here and in training.
     for (size_t i = 0; i < scored.size(); ++i)
-        EXPECT_NEAR(scored[i].score, s.testScores[i], 1e-5 * std::max(1.0, std::abs(s.testScores[i])));
+        EXPECT_NEAR(scored[i].score, s.testScores[i],
+                    1e-5 * std::max(1.0, std::abs(s.testScores[i])));
 
     auto att = attentionOf(*p, "tiny", s.testIds[0]);
     EXPECT_EQ(att.layers, 1);

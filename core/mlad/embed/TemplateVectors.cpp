@@ -66,7 +66,8 @@ TemplateVectors ensureTemplateVectors(Project& project, const std::string& spec,
     auto trainCorpus = [&]() {
         std::vector<std::pair<std::string, uint64_t>> sentences;
         for (const auto& r : rows) sentences.emplace_back(r.text, std::max<uint64_t>(r.count, 1));
-        auto ce = std::make_shared<CorpusEmbedder>(CorpusEmbedder::train(sentences, copt, progress));
+        auto ce =
+            std::make_shared<CorpusEmbedder>(CorpusEmbedder::train(sentences, copt, progress));
         state = ce->serialize();
         return ce;
     };
@@ -119,18 +120,26 @@ TemplateVectors ensureTemplateVectors(Project& project, const std::string& spec,
         for (const auto* r : missing) texts.push_back(r->text);
         Eigen::MatrixXf m = embedder->embed(texts);
         sql::Transaction tx(db);
-        db.prepare("INSERT OR IGNORE INTO embedders(kind, version, dim, spec, state) "
-                   "VALUES (?,?,?,?,?)")
-            .bind(1, out.kind).bind(2, out.version).bind(3, out.dim).bind(4, storedSpec)
-            .bindBlob(5, state.data(), state.size()).run();
+        db.prepare(
+              "INSERT OR IGNORE INTO embedders(kind, version, dim, spec, state) "
+              "VALUES (?,?,?,?,?)")
+            .bind(1, out.kind)
+            .bind(2, out.version)
+            .bind(3, out.dim)
+            .bind(4, storedSpec)
+            .bindBlob(5, state.data(), state.size())
+            .run();
         auto ins = db.prepare(
             "INSERT OR REPLACE INTO template_vectors(kind, version, template_id, vector) "
             "VALUES (?,?,?,?)");
         for (size_t i = 0; i < missing.size(); ++i) {
             std::vector<float> v(size_t(out.dim));
             for (int k = 0; k < out.dim; ++k) v[size_t(k)] = m(long(i), k);
-            ins.bind(1, out.kind).bind(2, out.version).bind(3, missing[i]->id)
-                .bindBlob(4, v.data(), v.size() * sizeof(float)).run();
+            ins.bind(1, out.kind)
+                .bind(2, out.version)
+                .bind(3, missing[i]->id)
+                .bindBlob(4, v.data(), v.size() * sizeof(float))
+                .run();
             out.byTemplate.emplace(missing[i]->id, std::move(v));
         }
         tx.commit();

@@ -16,7 +16,7 @@ struct TemplateVectors {
     std::string kind, version, spec;
     int dim = 0;
     std::unordered_map<int64_t, std::vector<float>> byTemplate;  ///< templates.id -> vector
-    double seconds = 0;   ///< time spent computing (0 when served from the cache)
+    double seconds = 0;  ///< time spent computing (0 when served from the cache)
     bool cached = false;
 };
 

@@ -132,8 +132,7 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
             if (c < 0) continue;
             std::string_view stripped = trim(line);
             parser.format().match(stripped, spans);
-            writeRow(out, ++lineId, stripped, spans, "E" + std::to_string(c + 1),
-                     texts[size_t(c)]);
+            writeRow(out, ++lineId, stripped, spans, "E" + std::to_string(c + 1), texts[size_t(c)]);
         }
         r.files.lines = lineId;
     }

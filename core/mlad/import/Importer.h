@@ -15,9 +15,9 @@ namespace mlad {
 
 struct ImportOptions {
     Preset preset;
-    std::string system;      ///< system name; empty = preset name
-    std::string labelsCsv;   ///< group labels CSV (e.g. HDFS anomaly_label.csv: BlockId,Label)
-    bool force = false;      ///< import a file again even when it was imported before
+    std::string system;     ///< system name; empty = preset name
+    std::string labelsCsv;  ///< group labels CSV (e.g. HDFS anomaly_label.csv: BlockId,Label)
+    bool force = false;     ///< import a file again even when it was imported before
     size_t batchLines = 50000;
     size_t maxLineBytes = size_t(1) << 20;
     size_t maxIssuesPerFile = 1000;  ///< issues stored per file; counts are always complete
@@ -27,13 +27,13 @@ struct FileReport {
     std::string path;
     /// imported | resumed | duplicate | empty | failed | cancelled
     std::string status;
-    std::string message;      ///< human-readable summary or error (names the file and line)
+    std::string message;  ///< human-readable summary or error (names the file and line)
     int64_t fileId = 0;
-    uint64_t linesRead = 0;   ///< lines consumed this run
+    uint64_t linesRead = 0;  ///< lines consumed this run
     uint64_t imported = 0;
-    uint64_t skipped = 0;     ///< no_match + too_long + nul_bytes
+    uint64_t skipped = 0;  ///< no_match + too_long + nul_bytes
     uint64_t noMatch = 0, tooLong = 0, nulBytes = 0, repairedUtf8 = 0;
-    uint64_t resumedFrom = 0; ///< lines already in the project before this run
+    uint64_t resumedFrom = 0;              ///< lines already in the project before this run
     std::vector<ImportIssue> firstIssues;  ///< the first few issues, for display
 };
 
@@ -61,7 +61,7 @@ std::string fileFingerprint(const std::string& path);
 /// With nonNormalIsAnomalous, any label other than normal / 0 / - counts as anomalous (loghub
 /// Hadoop: "Machine down", "Disk full", ...).
 std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path,
-                                                        bool nonNormalIsAnomalous = false);
+                                                         bool nonNormalIsAnomalous = false);
 
 /// Imports files into one system. Throws only for problems that concern the whole call (a
 /// bad preset, a project that cannot be written); per-file problems go into the report.

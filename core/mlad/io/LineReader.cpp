@@ -41,7 +41,8 @@ LineReader::LineReader(const std::string& path, Options opt) : path_(path), opt_
     size_t nul = 0, control = 0;
     for (size_t i = 0; i < probe; ++i) {
         auto c = static_cast<unsigned char>(buf_[begin_ + i]);
-        if (c == 0) ++nul;
+        if (c == 0)
+            ++nul;
         else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
                  c != 0x1b)
             ++control;

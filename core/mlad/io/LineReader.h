@@ -13,7 +13,7 @@ namespace mlad {
 
 /// An input problem that stops reading a file, with the file and 1-based line it happened at.
 class InputError : public std::runtime_error {
-public:
+  public:
     InputError(std::string file, uint64_t line, const std::string& what)
         : std::runtime_error(file + (line ? ":" + std::to_string(line) : std::string()) + ": " +
                              what),
@@ -22,13 +22,13 @@ public:
     const std::string& file() const { return file_; }
     uint64_t line() const { return line_; }
 
-private:
+  private:
     std::string file_;
     uint64_t line_;
 };
 
 class LineReader {
-public:
+  public:
     struct Options {
         size_t maxLineBytes = size_t(1) << 20;  ///< longer lines are skipped
         size_t blockBytes = size_t(4) << 20;
@@ -54,7 +54,7 @@ public:
     bool isGzip() const { return gz_ != nullptr; }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     size_t fill();  // reads more data at the end of the buffer; returns bytes added
 
     std::string path_;

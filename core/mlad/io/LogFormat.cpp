@@ -14,14 +14,25 @@ namespace {
 // Characters that carry regex meaning when unescaped in a format's literal text.
 bool isRegexMeta(char c) {
     switch (c) {
-        case '.': case '^': case '$': case '*': case '+': case '?': case '(': case ')':
-        case '[': case ']': case '{': case '}': case '|': case '\\':
+        case '.':
+        case '^':
+        case '$':
+        case '*':
+        case '+':
+        case '?':
+        case '(':
+        case ')':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+        case '|':
+        case '\\':
             return true;
         default:
             return false;
     }
 }
-
 
 }  // namespace
 
@@ -72,7 +83,8 @@ LogFormat::LogFormat(const std::string& format) : format_(format) {
             }
             char c = text[k];
             std::string plain;
-            if (c == '\\' && k + 1 < text.size() && !std::isalnum(static_cast<unsigned char>(text[k + 1]))) {
+            if (c == '\\' && k + 1 < text.size() &&
+                !std::isalnum(static_cast<unsigned char>(text[k + 1]))) {
                 plain = text.substr(k + 1, 1);  // escaped punctuation is a literal
                 regexText_ += text.substr(k, 2);
                 k += 2;
@@ -94,16 +106,15 @@ LogFormat::LogFormat(const std::string& format) : format_(format) {
     }
     regexText_ += "$";
     contentIndex_ = fieldIndex("Content");
-    if (names_.empty())
-        throw std::invalid_argument("log format '" + format + "' has no <Field>");
+    if (names_.empty()) throw std::invalid_argument("log format '" + format + "' has no <Field>");
 
     RE2::Options opts;
     opts.set_log_errors(false);
     opts.set_dot_nl(true);
     re_ = std::make_unique<RE2>(regexText_, opts);
     if (!re_->ok())
-        throw std::invalid_argument("log format '" + format + "' is not a valid pattern: " +
-                                    re_->error());
+        throw std::invalid_argument("log format '" + format +
+                                    "' is not a valid pattern: " + re_->error());
     if (re_->NumberOfCapturingGroups() < int(names_.size())) fast_ = false;
 }
 

@@ -22,7 +22,7 @@ struct FieldSpan {
 };
 
 class LogFormat {
-public:
+  public:
     /// Throws std::invalid_argument naming the problem when the format does not compile.
     explicit LogFormat(const std::string& format);
     ~LogFormat();
@@ -50,7 +50,7 @@ public:
     /// The regular expression the format compiles to.
     const std::string& regex() const { return regexText_; }
 
-private:
+  private:
     struct Atom {
         enum Kind { Field, Space, Literal } kind;
         std::string text;  // Literal text

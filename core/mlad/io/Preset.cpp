@@ -39,8 +39,10 @@ static LabelRule parseLabelRule(const std::string& v, const std::string& where) 
         r.kind = LabelRule::Kind::GroupFile;
         return r;
     }
-    throw std::invalid_argument(where + ": label must be 'none', 'group_file' or "
-                                "'field NAME normal VALUE', got '" + v + "'");
+    throw std::invalid_argument(where +
+                                ": label must be 'none', 'group_file' or "
+                                "'field NAME normal VALUE', got '" +
+                                v + "'");
 }
 
 Preset parsePreset(const std::string& text, const std::string& origin) {
@@ -63,19 +65,30 @@ Preset parsePreset(const std::string& text, const std::string& origin) {
         if (!rawValue.empty() && rawValue[0] == ' ') rawValue.remove_prefix(1);
         std::string value(rawValue);
         try {
-            if (key == "name") p.name = value;
-            else if (key == "description") p.description = value;
-            else if (key == "format") p.format = value;
-            else if (key == "mask") p.masks.push_back(value);
-            else if (key == "depth") p.depth = std::stoi(value);
-            else if (key == "similarity") p.similarity = std::stod(value);
-            else if (key == "max_children") p.maxChildren = std::stoi(value);
-            else if (key == "label") p.label = parseLabelRule(value, where);
+            if (key == "name")
+                p.name = value;
+            else if (key == "description")
+                p.description = value;
+            else if (key == "format")
+                p.format = value;
+            else if (key == "mask")
+                p.masks.push_back(value);
+            else if (key == "depth")
+                p.depth = std::stoi(value);
+            else if (key == "similarity")
+                p.similarity = std::stod(value);
+            else if (key == "max_children")
+                p.maxChildren = std::stoi(value);
+            else if (key == "label")
+                p.label = parseLabelRule(value, where);
             else if (key == "time_fields") {
                 for (auto f : splitWhitespace(value)) p.timeFields.emplace_back(f);
-            } else if (key == "time_format") p.timeFormat = value;
-            else if (key == "group") p.groupRegex = value;
-            else throw std::invalid_argument(where + ": unknown key '" + key + "'");
+            } else if (key == "time_format")
+                p.timeFormat = value;
+            else if (key == "group")
+                p.groupRegex = value;
+            else
+                throw std::invalid_argument(where + ": unknown key '" + key + "'");
         } catch (const std::invalid_argument&) {
             throw;
         } catch (const std::exception&) {
@@ -95,11 +108,15 @@ std::string presetToText(const Preset& p) {
     o << "depth = " << p.depth << "\nsimilarity = " << p.similarity
       << "\nmax_children = " << p.maxChildren << "\n";
     switch (p.label.kind) {
-        case LabelRule::Kind::None: o << "label = none\n"; break;
+        case LabelRule::Kind::None:
+            o << "label = none\n";
+            break;
         case LabelRule::Kind::Field:
             o << "label = field " << p.label.field << " normal " << p.label.normalValue << "\n";
             break;
-        case LabelRule::Kind::GroupFile: o << "label = group_file\n"; break;
+        case LabelRule::Kind::GroupFile:
+            o << "label = group_file\n";
+            break;
     }
     if (!p.timeFields.empty()) {
         std::vector<std::string> f(p.timeFields.begin(), p.timeFields.end());

@@ -16,17 +16,17 @@ struct LabelRule {
 };
 
 struct Preset {
-    std::string name;         ///< e.g. "BGL"
+    std::string name;  ///< e.g. "BGL"
     std::string description;
-    std::string format;       ///< loghub format string, e.g. "<Date> <Time> <Level>: <Content>"
+    std::string format;  ///< loghub format string, e.g. "<Date> <Time> <Level>: <Content>"
     std::vector<std::string> masks;  ///< regexes applied to Content, each match -> <*>
-    int depth = 4;            ///< Drain depth (root and leaf layers included)
-    double similarity = 0.5;  ///< Drain similarity threshold st
+    int depth = 4;                   ///< Drain depth (root and leaf layers included)
+    double similarity = 0.5;         ///< Drain similarity threshold st
     int maxChildren = 100;
     LabelRule label;
     std::vector<std::string> timeFields;  ///< fields joined by one space before time parsing
-    std::string timeFormat;   ///< strptime-like format or "epoch" / "epoch_ms"; empty = none
-    std::string groupRegex;   ///< session id regex (HDFS: blk_-?\d+); empty = none
+    std::string timeFormat;  ///< strptime-like format or "epoch" / "epoch_ms"; empty = none
+    std::string groupRegex;  ///< session id regex (HDFS: blk_-?\d+); empty = none
 
     /// Throws std::invalid_argument with a message when the preset is unusable.
     void validate() const;

@@ -18,10 +18,14 @@ int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
 }
 
 TimeParser::TimeParser(std::string format) : format_(std::move(format)) {
-    if (format_.empty()) mode_ = Mode::None;
-    else if (format_ == "epoch") mode_ = Mode::Epoch;
-    else if (format_ == "epoch_ms") mode_ = Mode::EpochMs;
-    else mode_ = Mode::Pattern;
+    if (format_.empty())
+        mode_ = Mode::None;
+    else if (format_ == "epoch")
+        mode_ = Mode::Epoch;
+    else if (format_ == "epoch_ms")
+        mode_ = Mode::EpochMs;
+    else
+        mode_ = Mode::Pattern;
 }
 
 static bool readInt(std::string_view s, size_t& i, int maxDigits, int64_t& out, int minDigits = 1) {
@@ -83,17 +87,31 @@ std::optional<int64_t> TimeParser::parse(std::string_view text) const {
         char d = f[++k];
         bool ok = true;
         switch (d) {
-            case 'Y': ok = readInt(text, i, 4, year, 4); break;
+            case 'Y':
+                ok = readInt(text, i, 4, year, 4);
+                break;
             case 'y':
                 ok = readInt(text, i, 2, year, 2);
                 year += year < 69 ? 2000 : 1900;
                 break;
-            case 'm': ok = readInt(text, i, 2, month); break;
-            case 'd': ok = readInt(text, i, 2, day); break;
-            case 'H': ok = readInt(text, i, 2, hour); break;
-            case 'M': ok = readInt(text, i, 2, minute); break;
-            case 'S': ok = readInt(text, i, 2, second); break;
-            case 'j': ok = readInt(text, i, 3, yday); break;
+            case 'm':
+                ok = readInt(text, i, 2, month);
+                break;
+            case 'd':
+                ok = readInt(text, i, 2, day);
+                break;
+            case 'H':
+                ok = readInt(text, i, 2, hour);
+                break;
+            case 'M':
+                ok = readInt(text, i, 2, minute);
+                break;
+            case 'S':
+                ok = readInt(text, i, 2, second);
+                break;
+            case 'j':
+                ok = readInt(text, i, 3, yday);
+                break;
             case 'f': {
                 int64_t scale = 100;
                 int digits = 0;
@@ -130,7 +148,8 @@ std::optional<int64_t> TimeParser::parse(std::string_view text) const {
                 ok = i < text.size() && text[i] == '%';
                 ++i;
                 break;
-            default: return std::nullopt;
+            default:
+                return std::nullopt;
         }
         if (!ok) return std::nullopt;
     }

@@ -12,14 +12,14 @@
 namespace mlad {
 
 class TimeParser {
-public:
+  public:
     explicit TimeParser(std::string format);
     /// Milliseconds since the Unix epoch (UTC), or nullopt when the text does not fit.
     std::optional<int64_t> parse(std::string_view text) const;
     const std::string& format() const { return format_; }
     bool empty() const { return format_.empty(); }
 
-private:
+  private:
     std::string format_;
     enum class Mode { None, Epoch, EpochMs, Pattern } mode_ = Mode::None;
 };

@@ -75,8 +75,10 @@ void entmax15Rows(const T* z, T* p, int64_t rows, int64_t d) {
                 const T mean = sum / T(k), meanSq = sumSq / T(k);
                 const T delta = (T(1) - T(k) * (meanSq - mean * mean)) / T(k);
                 const T tau = mean - std::sqrt(std::max(delta, T(0)));
-                if (tau <= v) tauStar = tau;  // support size k* = last k with tau_k <= x_(k)
-                else break;
+                if (tau <= v)
+                    tauStar = tau;  // support size k* = last k with tau_k <= x_(k)
+                else
+                    break;
             }
             for (int64_t j = 0; j < d; ++j) {
                 const T x = (zr[j] - mx) / T(2) - tauStar;

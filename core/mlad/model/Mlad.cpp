@@ -90,7 +90,8 @@ EncoderLayerImpl::EncoderLayerImpl(const MladConfig& cfg)
 
 Tensor EncoderLayerImpl::selfAttention(const Tensor& h, const Tensor& padMask, Tensor* attn) {
     const int64_t b = h.size(0), l = h.size(1);
-    const Tensor qkv = applyLinear(qkv_, h).view({b, l, 3, nHeads_, dHead_}).permute({2, 0, 3, 1, 4});
+    const Tensor qkv =
+        applyLinear(qkv_, h).view({b, l, 3, nHeads_, dHead_}).permute({2, 0, 3, 1, 4});
     const Tensor q = qkv[0], k = qkv[1], v = qkv[2];  // [B,H,L,dk]
     Tensor scores = q.matmul(k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dHead_));
     // Fill, not add: a fully padded row then becomes exactly uniform instead of NaN.

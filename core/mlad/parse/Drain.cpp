@@ -72,8 +72,10 @@ int Drain::fastMatch(const std::vector<int32_t>& leaf, const std::vector<int32_t
         const auto& t = clusters_[size_t(c)].tokens;
         int sim = 0, params = 0;
         for (size_t i = 0; i < n; ++i) {
-            if (t[i] == TokenTable::kWildcard) ++params;
-            else if (t[i] == ids[i]) ++sim;
+            if (t[i] == TokenTable::kWildcard)
+                ++params;
+            else if (t[i] == ids[i])
+                ++sim;
         }
         double s = n ? double(sim) / double(n) : 1.0;
         if (s > bestSim || (s == bestSim && params > bestParams)) {
@@ -140,8 +142,10 @@ void Drain::insert(int cluster, const std::vector<std::string_view>* storedPath)
             if (existing >= 0) {
                 key = tok;
             } else if (!hasDigit(tokens_.text(tok))) {
-                if (hasWild) key = nChildren < size_t(opt_.maxChildren) ? tok : TokenTable::kWildcard;
-                else key = nChildren + 1 < size_t(opt_.maxChildren) ? tok : TokenTable::kWildcard;
+                if (hasWild)
+                    key = nChildren < size_t(opt_.maxChildren) ? tok : TokenTable::kWildcard;
+                else
+                    key = nChildren + 1 < size_t(opt_.maxChildren) ? tok : TokenTable::kWildcard;
             } else {
                 key = TokenTable::kWildcard;
             }

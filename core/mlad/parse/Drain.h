@@ -16,7 +16,7 @@
 namespace mlad {
 
 class TokenTable {
-public:
+  public:
     static constexpr int32_t kWildcard = 0;  ///< id of "<*>"
     TokenTable();
     int32_t find(std::string_view tok) const;  ///< -1 when absent
@@ -24,7 +24,7 @@ public:
     const std::string& text(int32_t id) const { return texts_[size_t(id)]; }
     size_t size() const { return texts_.size(); }
 
-private:
+  private:
     void rehash(size_t slots);
     std::vector<std::string> texts_;
     std::vector<size_t> hashes_;
@@ -41,11 +41,11 @@ struct DrainCluster {
     std::vector<int32_t> tokens;  ///< current template
     std::string path;             ///< tree keys taken when the cluster was inserted (space-joined)
     uint64_t count = 0;
-    bool changed = false;         ///< template text changed since clearChanged()
+    bool changed = false;  ///< template text changed since clearChanged()
 };
 
 class Drain {
-public:
+  public:
     explicit Drain(DrainOptions opt = {});
 
     /// Adds one (masked) log message; returns its cluster index.
@@ -61,7 +61,7 @@ public:
     std::vector<int> takeChanged();
     const DrainOptions& options() const { return opt_; }
 
-private:
+  private:
     struct Node {
         std::vector<std::pair<int32_t, int32_t>> children;  // token id -> node index
         std::vector<int32_t> clusters;                      // leaf: cluster indices

@@ -16,19 +16,19 @@
 namespace mlad {
 
 struct ParsedLine {
-    std::string_view line;        ///< the stripped line (view into the caller's text)
-    std::vector<FieldSpan> spans; ///< one per format field, offsets into `line`
-    std::string masked;           ///< Content after masking
-    int cluster = -1;             ///< Drain cluster index
-    std::optional<int64_t> ts;    ///< ms since epoch
-    int label = -1;               ///< -1 unknown, 0 normal, 1 anomalous (field label rule)
+    std::string_view line;         ///< the stripped line (view into the caller's text)
+    std::vector<FieldSpan> spans;  ///< one per format field, offsets into `line`
+    std::string masked;            ///< Content after masking
+    int cluster = -1;              ///< Drain cluster index
+    std::optional<int64_t> ts;     ///< ms since epoch
+    int label = -1;                ///< -1 unknown, 0 normal, 1 anomalous (field label rule)
     std::string_view field(size_t i) const {
         return line.substr(spans[i].begin, spans[i].end - spans[i].begin);
     }
 };
 
 class LineParser {
-public:
+  public:
     /// Throws std::invalid_argument when the format or a mask does not compile.
     explicit LineParser(const Preset& preset);
 
@@ -43,7 +43,7 @@ public:
     const LogFormat& format() const { return format_; }
     const Preset& preset() const { return preset_; }
 
-private:
+  private:
     Preset preset_;
     LogFormat format_;
     Masker masker_;

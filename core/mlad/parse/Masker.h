@@ -12,7 +12,7 @@ class RE2;
 namespace mlad {
 
 class Masker {
-public:
+  public:
     /// Throws std::invalid_argument naming the first regex that does not compile.
     explicit Masker(const std::vector<std::string>& patterns);
     ~Masker();
@@ -23,7 +23,7 @@ public:
     int apply(std::string& text) const;
     size_t size() const { return res_.size(); }
 
-private:
+  private:
     std::vector<std::unique_ptr<re2::RE2>> res_;
     std::vector<std::string> prefilter_;  // a literal every match must contain ("" = none)
 };

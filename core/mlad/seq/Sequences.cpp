@@ -45,7 +45,7 @@ std::vector<T> unpackVector(const std::string& blob) {
 
 // Writes sequences of one set; one transaction for the whole set keeps a rebuild atomic.
 class SetWriter {
-public:
+  public:
     SetWriter(Project& p, int64_t setId, int64_t systemId)
         : db_(p.db()),
           setId_(setId),
@@ -69,7 +69,10 @@ public:
         }
         if (s.forcedLabel >= -1) label = s.forcedLabel;
         ins_.bind(1, setId_).bind(2, systemId_).bind(3, ++ordinal_).bind(4, s.key);
-        if (label >= 0) ins_.bind(5, label); else ins_.bindNull(5);
+        if (label >= 0)
+            ins_.bind(5, label);
+        else
+            ins_.bindNull(5);
         ins_.bind(6, int64_t(events.size()));
         if (!s.members.empty()) {
             ins_.bind(7, s.members.front().id).bind(8, s.members.back().id);
@@ -97,7 +100,7 @@ public:
     uint64_t anomalous() const { return anomalous_; }
     uint64_t unlabelled() const { return unlabelled_; }
 
-private:
+  private:
     sql::Database& db_;
     int64_t setId_, systemId_;
     sql::Statement ins_;
@@ -112,9 +115,12 @@ std::string specParams(const SequenceSpec& s) {
                    (s.timeOrder ? " order=time" : " order=import");
         case SequenceSpec::Kind::TimeWindow:
             return "span_ms=" + std::to_string(s.spanMs) + " step_ms=" + std::to_string(s.stepMs);
-        case SequenceSpec::Kind::SessionRegex: return "regex=" + s.regex;
-        case SequenceSpec::Kind::SessionFile: return "by=file";
-        case SequenceSpec::Kind::SessionFolder: return "by=folder";
+        case SequenceSpec::Kind::SessionRegex:
+            return "regex=" + s.regex;
+        case SequenceSpec::Kind::SessionFile:
+            return "by=file";
+        case SequenceSpec::Kind::SessionFolder:
+            return "by=folder";
     }
     return "";
 }
@@ -126,20 +132,28 @@ std::string defaultName(const SequenceSpec& s) {
         case SequenceSpec::Kind::TimeWindow:
             return "time" + std::to_string(s.spanMs / 1000) + "s-step" +
                    std::to_string(s.stepMs / 1000) + "s";
-        case SequenceSpec::Kind::SessionRegex: return "sessions";
-        case SequenceSpec::Kind::SessionFile: return "files";
-        case SequenceSpec::Kind::SessionFolder: return "folders";
+        case SequenceSpec::Kind::SessionRegex:
+            return "sessions";
+        case SequenceSpec::Kind::SessionFile:
+            return "files";
+        case SequenceSpec::Kind::SessionFolder:
+            return "folders";
     }
     return "sequences";
 }
 
 const char* kindName(SequenceSpec::Kind k) {
     switch (k) {
-        case SequenceSpec::Kind::Window: return "window";
-        case SequenceSpec::Kind::TimeWindow: return "time";
-        case SequenceSpec::Kind::SessionRegex: return "session_regex";
-        case SequenceSpec::Kind::SessionFile: return "session_file";
-        case SequenceSpec::Kind::SessionFolder: return "session_folder";
+        case SequenceSpec::Kind::Window:
+            return "window";
+        case SequenceSpec::Kind::TimeWindow:
+            return "time";
+        case SequenceSpec::Kind::SessionRegex:
+            return "session_regex";
+        case SequenceSpec::Kind::SessionFile:
+            return "session_file";
+        case SequenceSpec::Kind::SessionFolder:
+            return "session_folder";
     }
     return "?";
 }
@@ -166,7 +180,11 @@ int64_t createSet(Project& p, int64_t systemId, const std::string& system, const
         db.prepare("DELETE FROM sequence_sets WHERE id = ?").bind(1, old).run();
     }
     db.prepare("INSERT INTO sequence_sets(system_id, name, kind, params) VALUES (?,?,?,?)")
-        .bind(1, systemId).bind(2, name).bind(3, kind).bind(4, params).run();
+        .bind(1, systemId)
+        .bind(2, name)
+        .bind(3, kind)
+        .bind(4, params)
+        .run();
     return db.lastInsertId();
 }
 
@@ -206,7 +224,8 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
     const uint64_t total = project.lineCount(sys->id);
 
     sql::Transaction tx(db);
-    int64_t setId = createSet(project, sys->id, system, name, kindName(spec.kind), specParams(spec));
+    int64_t setId =
+        createSet(project, sys->id, system, name, kindName(spec.kind), specParams(spec));
     SetWriter writer(project, setId, sys->id);
     const std::string stage = "building sequences of " + system;
 
@@ -250,8 +269,9 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
         }
     } else if (spec.kind == SequenceSpec::Kind::TimeWindow) {
         std::vector<Member> all;
-        auto st = db.prepare("SELECT id, coalesce(template_id,0), label, ts FROM lines "
-                             "WHERE system_id = ? AND ts IS NOT NULL ORDER BY ts, id");
+        auto st = db.prepare(
+            "SELECT id, coalesce(template_id,0), label, ts FROM lines "
+            "WHERE system_id = ? AND ts IS NOT NULL ORDER BY ts, id");
         st.bind(1, sys->id);
         while (st.step()) all.push_back(readMember(st));
         if (!all.empty()) {
@@ -295,8 +315,9 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
             if (!re.ok())
                 throw std::invalid_argument("session regex '" + spec.regex +
                                             "' does not compile: " + re.error());
-            auto st = db.prepare("SELECT id, coalesce(template_id,0), label, ts, raw FROM lines "
-                                 "WHERE system_id = ? ORDER BY id");
+            auto st = db.prepare(
+                "SELECT id, coalesce(template_id,0), label, ts, raw FROM lines "
+                "WHERE system_id = ? ORDER BY id");
             st.bind(1, sys->id);
             uint64_t seen = 0;
             std::string key;
@@ -325,8 +346,9 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
                 for (const auto& [k, l] : labels) groupLabels[k] = l;
                 project.storeGroupLabels(sys->id, labels);
             }
-            auto st = db.prepare("SELECT id, coalesce(template_id,0), label, ts, file_id "
-                                 "FROM lines WHERE system_id = ? ORDER BY id");
+            auto st = db.prepare(
+                "SELECT id, coalesce(template_id,0), label, ts, file_id "
+                "FROM lines WHERE system_id = ? ORDER BY id");
             st.bind(1, sys->id);
             uint64_t seen = 0;
             while (st.step()) {
@@ -387,8 +409,8 @@ SequenceSetInfo importPreparsedSessions(Project& project, const PreparsedSpec& s
             try {
                 templates.emplace_back(std::stoll(id), cols[size_t(textCol)]);
             } catch (const std::exception&) {
-                throw InputError(spec.templatesCsv, no, "EventId '" + cols[size_t(idCol)] +
-                                                            "' is not E<number>");
+                throw InputError(spec.templatesCsv, no,
+                                 "EventId '" + cols[size_t(idCol)] + "' is not E<number>");
             }
         }
     }
@@ -480,7 +502,9 @@ SequenceSetInfo importPreparsedSessions(Project& project, const PreparsedSpec& s
             throw std::invalid_argument("event " + std::to_string(n) + " is not in " +
                                         spec.templatesCsv);
         db.prepare("UPDATE templates SET count = count + ? WHERE id = ?")
-            .bind(1, c).bind(2, tplId[n]).run();
+            .bind(1, c)
+            .bind(2, tplId[n])
+            .run();
     }
     const std::string setName = spec.setName.empty() ? "sessions" : spec.setName;
     int64_t setId = createSet(project, systemId, spec.system, setName, "imported",
@@ -499,7 +523,8 @@ SequenceSetInfo importPreparsedSessions(Project& project, const PreparsedSpec& s
     }
     // No member lines exist: clear the line range written from placeholder ids.
     db.prepare("UPDATE sequences SET first_line = NULL, last_line = NULL WHERE set_id = ?")
-        .bind(1, setId).run();
+        .bind(1, setId)
+        .run();
     tx.commit();
     return finishInfo(project, setId);
 }

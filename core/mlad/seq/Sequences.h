@@ -17,15 +17,15 @@ namespace mlad {
 struct SequenceSpec {
     enum class Kind { Window, TimeWindow, SessionRegex, SessionFile, SessionFolder };
     Kind kind = Kind::Window;
-    std::string name;          ///< sequence-set name; empty = derived from the parameters
-    size_t size = 20;          ///< Window: lines per window
-    size_t step = 20;          ///< Window: lines between window starts (== size: fixed windows)
-    int64_t spanMs = 0;        ///< TimeWindow: window length
-    int64_t stepMs = 0;        ///< TimeWindow: distance between window starts
-    std::string regex;         ///< SessionRegex: id pattern (default: the system's group regex)
-    std::string labelsCsv;     ///< SessionFolder / SessionFile: labels per folder / file name
-    bool timeOrder = false;    ///< Window: order lines by timestamp instead of import order
-    size_t minLength = 1;      ///< drop sequences shorter than this
+    std::string name;        ///< sequence-set name; empty = derived from the parameters
+    size_t size = 20;        ///< Window: lines per window
+    size_t step = 20;        ///< Window: lines between window starts (== size: fixed windows)
+    int64_t spanMs = 0;      ///< TimeWindow: window length
+    int64_t stepMs = 0;      ///< TimeWindow: distance between window starts
+    std::string regex;       ///< SessionRegex: id pattern (default: the system's group regex)
+    std::string labelsCsv;   ///< SessionFolder / SessionFile: labels per folder / file name
+    bool timeOrder = false;  ///< Window: order lines by timestamp instead of import order
+    size_t minLength = 1;    ///< drop sequences shorter than this
 };
 
 struct SequenceSetInfo {
@@ -63,13 +63,13 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
 struct PreparsedSpec {
     std::string system;
     std::string templatesCsv;
-    std::string deeplogFile;   ///< one session per line, space-separated event numbers
-    int deeplogLabel = 0;      ///< label of every session in deeplogFile
-    std::string csvFile;       ///< or a CSV with the columns below
+    std::string deeplogFile;  ///< one session per line, space-separated event numbers
+    int deeplogLabel = 0;     ///< label of every session in deeplogFile
+    std::string csvFile;      ///< or a CSV with the columns below
     std::string idColumn = "BlockId";
     std::string labelColumn = "Label";
     std::string eventsColumn = "EventIds";
-    std::string setName;       ///< default "sessions"
+    std::string setName;  ///< default "sessions"
 };
 SequenceSetInfo importPreparsedSessions(Project& project, const PreparsedSpec& spec,
                                         TaskContext* ctx = nullptr);

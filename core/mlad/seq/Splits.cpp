@@ -38,8 +38,8 @@ struct Rng {
 };
 
 std::vector<Seq> loadSet(Project& p, int64_t setId) {
-    auto st = p.db().prepare(
-        "SELECT id, label, events FROM sequences WHERE set_id = ? ORDER BY ordinal");
+    auto st =
+        p.db().prepare("SELECT id, label, events FROM sequences WHERE set_id = ? ORDER BY ordinal");
     st.bind(1, setId);
     std::vector<Seq> out;
     while (st.step())
@@ -54,8 +54,10 @@ struct Parts {
 void paper(const std::vector<Seq>& seqs, double valFraction, Rng& rng, Parts& out) {
     std::vector<const Seq*> normal, anomalous;
     for (const auto& s : seqs) {
-        if (s.label == 1) anomalous.push_back(&s);
-        else if (s.label == 0) normal.push_back(&s);
+        if (s.label == 1)
+            anomalous.push_back(&s);
+        else if (s.label == 0)
+            normal.push_back(&s);
     }
     if (anomalous.empty())
         throw std::invalid_argument("the paper protocol needs labelled anomalous sequences");
@@ -158,13 +160,16 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
                                         " takes one system (use multi-system for several)");
         const std::string base = proto == "multi-system" ? spec.base : proto;
         if (base != "paper" && base != "chronological")
-            throw std::invalid_argument("multi-system base protocol must be paper or chronological");
+            throw std::invalid_argument(
+                "multi-system base protocol must be paper or chronological");
         storage.reserve(names.size());
         for (const auto& n : names) {
             auto set = setOf(n);
             storage.push_back(loadSet(project, set.id));
-            if (base == "paper") paper(storage.back(), spec.valFraction, rng, parts);
-            else chronological(storage.back(), spec.trainFraction, spec.valFraction, parts);
+            if (base == "paper")
+                paper(storage.back(), spec.valFraction, rng, parts);
+            else
+                chronological(storage.back(), spec.trainFraction, spec.valFraction, parts);
             systems.push_back(n + ":" + set.name);
         }
         params << "base=" << base << " train_fraction=" << spec.trainFraction
@@ -252,8 +257,12 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
     sql::Transaction tx(db);
     db.prepare("DELETE FROM splits WHERE name = ?").bind(1, spec.name).run();
     db.prepare("INSERT INTO splits(name, protocol, params, seed, report) VALUES (?,?,?,?,?)")
-        .bind(1, spec.name).bind(2, proto).bind(3, info.params).bind(4, int64_t(spec.seed))
-        .bind(5, info.reportJson).run();
+        .bind(1, spec.name)
+        .bind(2, proto)
+        .bind(3, info.params)
+        .bind(4, int64_t(spec.seed))
+        .bind(5, info.reportJson)
+        .run();
     info.id = db.lastInsertId();
     auto ins = db.prepare("INSERT INTO split_members(split_id, sequence_id, part) VALUES (?,?,?)");
     auto add = [&](const std::vector<const Seq*>& v, const char* part) {

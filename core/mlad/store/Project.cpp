@@ -218,8 +218,9 @@ std::unique_ptr<Project> Project::open(const std::string& path) {
     try {
         auto mode = db->queryText("PRAGMA journal_mode=WAL");
         (void)mode;
-        db->exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                 "PRAGMA cache_size=-65536;");
+        db->exec(
+            "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+            "PRAGMA cache_size=-65536;");
     } catch (const sql::Error& e) {
         throw sql::Error(path + " is not a MLAD project (or not an SQLite file): " + e.what());
     }
@@ -239,7 +240,9 @@ std::unique_ptr<Project> Project::openReadOnly(const std::string& path) {
     return p;
 }
 
-int Project::schemaVersion() { return int(db_->queryInt("PRAGMA user_version").value_or(0)); }
+int Project::schemaVersion() {
+    return int(db_->queryInt("PRAGMA user_version").value_or(0));
+}
 
 void Project::migrate() {
     int v;
@@ -460,8 +463,9 @@ uint64_t Project::groupLabelCount(int64_t systemId) {
 }
 
 void Project::dropLineIndexes() {
-    db_->exec("DROP INDEX IF EXISTS idx_lines_template; DROP INDEX IF EXISTS idx_lines_system;"
-              "DROP INDEX IF EXISTS idx_lines_file;");
+    db_->exec(
+        "DROP INDEX IF EXISTS idx_lines_template; DROP INDEX IF EXISTS idx_lines_system;"
+        "DROP INDEX IF EXISTS idx_lines_file;");
 }
 
 void Project::createLineIndexes() {

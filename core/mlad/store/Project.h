@@ -31,7 +31,7 @@ struct FileInfo {
     std::string status;  ///< importing | complete | failed
     std::string error;
     uint64_t size = 0;
-    uint64_t linesRead = 0;       ///< source lines consumed (imported + skipped)
+    uint64_t linesRead = 0;  ///< source lines consumed (imported + skipped)
     uint64_t linesImported = 0;
     uint64_t linesSkipped = 0;
 };
@@ -69,7 +69,7 @@ struct ImportIssue {
 };
 
 class Project {
-public:
+  public:
     static constexpr int kSchemaVersion = 2;
 
     /// Opens or creates a project, applying pending migrations. Throws sql::Error with the
@@ -116,7 +116,7 @@ public:
     /// PRAGMA integrity_check; returns "ok" or the problems found.
     std::string integrityCheck();
 
-private:
+  private:
     Project(std::unique_ptr<sql::Database> db, std::string path);
     void migrate();
     std::unique_ptr<sql::Database> db_;

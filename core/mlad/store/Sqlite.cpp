@@ -38,9 +38,15 @@ void Database::exec(const std::string& sql) {
     }
 }
 
-Statement Database::prepare(const std::string& sql) { return Statement(db_, sql); }
-int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
-int Database::changes() const { return sqlite3_changes(db_); }
+Statement Database::prepare(const std::string& sql) {
+    return Statement(db_, sql);
+}
+int64_t Database::lastInsertId() const {
+    return sqlite3_last_insert_rowid(db_);
+}
+int Database::changes() const {
+    return sqlite3_changes(db_);
+}
 
 std::optional<int64_t> Database::queryInt(const std::string& sql) {
     Statement st(db_, sql);
@@ -63,7 +69,9 @@ Statement::~Statement() {
     if (st_) sqlite3_finalize(st_);
 }
 
-Statement::Statement(Statement&& o) noexcept : db_(o.db_), st_(o.st_) { o.st_ = nullptr; }
+Statement::Statement(Statement&& o) noexcept : db_(o.db_), st_(o.st_) {
+    o.st_ = nullptr;
+}
 Statement& Statement::operator=(Statement&& o) noexcept {
     if (this != &o) {
         if (st_) sqlite3_finalize(st_);
@@ -126,9 +134,15 @@ void Statement::reset() {
     sqlite3_clear_bindings(st_);
 }
 
-int64_t Statement::getInt(int col) const { return sqlite3_column_int64(st_, col); }
-double Statement::getDouble(int col) const { return sqlite3_column_double(st_, col); }
-std::string Statement::getText(int col) const { return std::string(getTextView(col)); }
+int64_t Statement::getInt(int col) const {
+    return sqlite3_column_int64(st_, col);
+}
+double Statement::getDouble(int col) const {
+    return sqlite3_column_double(st_, col);
+}
+std::string Statement::getText(int col) const {
+    return std::string(getTextView(col));
+}
 std::string_view Statement::getTextView(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
     int n = sqlite3_column_bytes(st_, col);
@@ -139,8 +153,12 @@ std::string Statement::getBlob(int col) const {
     int n = sqlite3_column_bytes(st_, col);
     return p ? std::string(static_cast<const char*>(p), size_t(n)) : std::string();
 }
-bool Statement::isNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
-int Statement::columnCount() const { return sqlite3_column_count(st_); }
+bool Statement::isNull(int col) const {
+    return sqlite3_column_type(st_, col) == SQLITE_NULL;
+}
+int Statement::columnCount() const {
+    return sqlite3_column_count(st_);
+}
 
 Transaction::Transaction(Database& db) : db_(db) {
     nested_ = sqlite3_get_autocommit(db_.handle()) == 0;

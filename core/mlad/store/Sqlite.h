@@ -13,14 +13,14 @@ struct sqlite3_stmt;
 namespace mlad::sql {
 
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(const std::string& what) : std::runtime_error(what) {}
 };
 
 class Statement;
 
 class Database {
-public:
+  public:
     enum class Mode { ReadWrite, ReadOnly };
     /// Opens (creating when ReadWrite) a database file; throws Error naming the file.
     explicit Database(const std::string& path, Mode mode = Mode::ReadWrite);
@@ -38,13 +38,13 @@ public:
     std::optional<int64_t> queryInt(const std::string& sql);
     std::optional<std::string> queryText(const std::string& sql);
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     std::string path_;
 };
 
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, const std::string& sql);
     ~Statement();
     Statement(Statement&& o) noexcept;
@@ -81,7 +81,7 @@ public:
     bool isNull(int col) const;
     int columnCount() const;
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     sqlite3_stmt* st_ = nullptr;
 };
@@ -90,14 +90,14 @@ private:
 /// Inside an open transaction it nests as a SAVEPOINT, so functions that need atomicity can be
 /// called both on their own and as part of a larger transaction.
 class Transaction {
-public:
+  public:
     explicit Transaction(Database& db);
     ~Transaction();
     void commit();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
 
-private:
+  private:
     Database& db_;
     bool done_ = false;
     bool nested_ = false;

@@ -13,12 +13,12 @@ namespace mlad {
 
 /// Snapshot of a job's progress. Fields that do not apply stay at zero / negative.
 struct Progress {
-    std::string stage;           ///< human-readable phase, e.g. "reading BGL.log"
-    uint64_t done = 0;           ///< units done (lines, batches, ...)
-    uint64_t total = 0;          ///< units expected, 0 when unknown
+    std::string stage;   ///< human-readable phase, e.g. "reading BGL.log"
+    uint64_t done = 0;   ///< units done (lines, batches, ...)
+    uint64_t total = 0;  ///< units expected, 0 when unknown
     uint64_t bytesDone = 0;
     uint64_t bytesTotal = 0;
-    double etaSeconds = -1.0;    ///< negative when unknown
+    double etaSeconds = -1.0;  ///< negative when unknown
     double elapsedSeconds = 0.0;
     /// Fraction in [0,1] (bytes when known, else units), or -1 when unknown.
     double fraction() const {
@@ -30,13 +30,13 @@ struct Progress {
 
 /// Thrown by a job when it notices its cancel flag; callers treat it as a clean stop.
 class Cancelled : public std::runtime_error {
-public:
+  public:
     Cancelled() : std::runtime_error("cancelled by the user") {}
 };
 
 /// Shared cancel flag + throttled progress sink handed to long-running core functions.
 class TaskContext {
-public:
+  public:
     using ProgressFn = std::function<void(const Progress&)>;
 
     TaskContext() : start_(Clock::now()) {}
@@ -64,7 +64,7 @@ public:
         fn_(p);
     }
 
-private:
+  private:
     using Clock = std::chrono::steady_clock;
     std::atomic<bool> cancelled_{false};
     ProgressFn fn_;

@@ -40,8 +40,10 @@ std::string ThresholdChoice::describe() const {
             o << "validation quantile " << value;
             return o.str();
         }
-        case Kind::Value: return "user value";
-        case Kind::Oracle: return "ORACLE best F1 on test labels";
+        case Kind::Value:
+            return "user value";
+        case Kind::Oracle:
+            return "ORACLE best F1 on test labels";
     }
     return "";
 }
@@ -113,10 +115,12 @@ EvalReport evaluateRun(Project& project, const std::string& runName, const Thres
     r.oracleBest = sweep.oracleBestF1();
     switch (t.kind) {
         case ThresholdChoice::Kind::Quantile:
-            r.threshold = s.valScores.empty() ? s.defaultThreshold
-                                              : eval::quantile(s.valScores, t.value);
+            r.threshold =
+                s.valScores.empty() ? s.defaultThreshold : eval::quantile(s.valScores, t.value);
             break;
-        case ThresholdChoice::Kind::Value: r.threshold = t.value; break;
+        case ThresholdChoice::Kind::Value:
+            r.threshold = t.value;
+            break;
         case ThresholdChoice::Kind::Oracle:
             r.threshold = r.oracleBest.threshold;
             r.oracle = true;

@@ -45,17 +45,19 @@ std::string num(double v) {
 
 std::string configJson(const TrainConfig& c) {
     std::ostringstream o;
-    o << "{\"model\":\"" << c.model << "\",\"alpha\":" << num(c.alpha) << ",\"d_model\":" << c.dModel
-      << ",\"layers\":" << c.nLayers << ",\"heads\":" << c.nHeads << ",\"d_ff\":" << c.dFf
-      << ",\"d_z\":" << c.dZ << ",\"components\":" << c.components << ",\"max_len\":" << c.maxLen
-      << ",\"dropout\":" << num(c.dropout) << ",\"mask_ratio\":" << num(c.maskRatio)
-      << ",\"recon\":\"" << c.recon << "\",\"lambda_energy\":" << num(c.lambdaEnergy)
-      << ",\"lambda_cov\":" << num(c.lambdaCov) << ",\"cov_eps\":" << num(c.covEps)
-      << ",\"epochs\":" << c.epochs << ",\"batch_size\":" << c.batchSize << ",\"lr\":" << num(c.lr)
+    o << "{\"model\":\"" << c.model << "\",\"alpha\":" << num(c.alpha)
+      << ",\"d_model\":" << c.dModel << ",\"layers\":" << c.nLayers << ",\"heads\":" << c.nHeads
+      << ",\"d_ff\":" << c.dFf << ",\"d_z\":" << c.dZ << ",\"components\":" << c.components
+      << ",\"max_len\":" << c.maxLen << ",\"dropout\":" << num(c.dropout)
+      << ",\"mask_ratio\":" << num(c.maskRatio) << ",\"recon\":\"" << c.recon
+      << "\",\"lambda_energy\":" << num(c.lambdaEnergy) << ",\"lambda_cov\":" << num(c.lambdaCov)
+      << ",\"cov_eps\":" << num(c.covEps) << ",\"epochs\":" << c.epochs
+      << ",\"batch_size\":" << c.batchSize << ",\"lr\":" << num(c.lr)
       << ",\"patience\":" << c.patience << ",\"clip_norm\":" << num(c.clipNorm)
-      << ",\"seed\":" << c.seed << ",\"device\":\"" << c.device << "\",\"amp\":"
-      << (c.amp ? "true" : "false") << ",\"threads\":" << c.threads << ",\"embedder\":\""
-      << c.embedder << "\",\"embed_dim\":" << c.embedDim << ",\"nu\":" << num(c.nu) << "}";
+      << ",\"seed\":" << c.seed << ",\"device\":\"" << c.device
+      << "\",\"amp\":" << (c.amp ? "true" : "false") << ",\"threads\":" << c.threads
+      << ",\"embedder\":\"" << c.embedder << "\",\"embed_dim\":" << c.embedDim
+      << ",\"nu\":" << num(c.nu) << "}";
     return o.str();
 }
 
@@ -144,19 +146,20 @@ void validateConfig(const TrainConfig& c) {
 
 std::string runDir(Project& p, const std::string& run) {
     std::string safe;
-    for (char ch : run) safe.push_back(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
-                                               ch == '_' || ch == '.'
-                                           ? ch
-                                           : '_');
+    for (char ch : run)
+        safe.push_back(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
+                               ch == '.'
+                           ? ch
+                           : '_');
     return p.path() + ".runs/" + safe;
 }
 
 // The sequences of a split part as template-index rows into a vector table.
 struct Dataset {
     std::vector<int64_t> ids;
-    std::vector<uint8_t> labels;   // 0/1, 2 unknown
-    torch::Tensor index;           // [N, L] int64 into the vector table, 0 = padding
-    torch::Tensor lengths;         // [N]
+    std::vector<uint8_t> labels;  // 0/1, 2 unknown
+    torch::Tensor index;          // [N, L] int64 into the vector table, 0 = padding
+    torch::Tensor lengths;        // [N]
 };
 
 struct VectorTable {
@@ -228,11 +231,54 @@ Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tens
     return b;
 }
 
+// Shuffled batches of similar length: sessions vary from a few events to hundreds, and a
+// batch costs as much as its longest member. Shuffle, sort chunks of 50 batches by length,
+// cut them into batches, shuffle the batch order. Uses torch's seeded generator only.
+std::vector<torch::Tensor> lengthBuckets(const Dataset& ds, int64_t batchSize) {
+    const int64_t n = int64_t(ds.ids.size());
+    auto perm = torch::randperm(n, torch::kInt64);
+    auto lengths = ds.lengths.index_select(0, perm);
+    std::vector<torch::Tensor> batches;
+    const int64_t chunk = batchSize * 50;
+    for (int64_t c = 0; c < n; c += chunk) {
+        int64_t m = std::min(chunk, n - c);
+        auto sorted = std::get<1>(lengths.narrow(0, c, m).sort(0, false));
+        auto rows = perm.narrow(0, c, m).index_select(0, sorted);
+        for (int64_t b = 0; b < m; b += batchSize)
+            batches.push_back(rows.narrow(0, b, std::min(batchSize, m - b)));
+    }
+    auto shuffle = torch::randperm(int64_t(batches.size()), torch::kInt64);
+    std::vector<torch::Tensor> out;
+    for (int64_t i = 0; i < shuffle.size(0); ++i)
+        out.push_back(batches[size_t(shuffle[i].item<int64_t>())]);
+    return out;
+}
+
+// Deterministic batches in order of length (validation, GMM re-estimation and scoring).
+std::vector<torch::Tensor> sortedBatches(const Dataset& ds, int64_t batchSize) {
+    const int64_t n = int64_t(ds.ids.size());
+    std::vector<torch::Tensor> out;
+    if (n == 0) return out;
+    auto order = std::get<1>(ds.lengths.sort(0, false));
+    for (int64_t b = 0; b < n; b += batchSize)
+        out.push_back(order.narrow(0, b, std::min(batchSize, n - b)));
+    return out;
+}
+
 void insertRunEpoch(Project& p, int64_t runId, const EpochStats& e) {
-    p.db().prepare("INSERT OR REPLACE INTO run_epochs(run_id, epoch, train_loss, train_mse, "
-                   "train_energy, train_cov, val_loss, seconds) VALUES (?,?,?,?,?,?,?,?)")
-        .bind(1, runId).bind(2, e.epoch).bind(3, e.trainLoss).bind(4, e.trainMse)
-        .bind(5, e.trainEnergy).bind(6, e.trainCov).bind(7, e.valLoss).bind(8, e.seconds).run();
+    p.db()
+        .prepare(
+            "INSERT OR REPLACE INTO run_epochs(run_id, epoch, train_loss, train_mse, "
+            "train_energy, train_cov, val_loss, seconds) VALUES (?,?,?,?,?,?,?,?)")
+        .bind(1, runId)
+        .bind(2, e.epoch)
+        .bind(3, e.trainLoss)
+        .bind(4, e.trainMse)
+        .bind(5, e.trainEnergy)
+        .bind(6, e.trainCov)
+        .bind(7, e.valLoss)
+        .bind(8, e.seconds)
+        .run();
 }
 
 RunInfo readRun(sql::Statement& st) {
@@ -307,7 +353,9 @@ LoadedRun loadRun(Project& p, const std::string& runName) {
 
 }  // namespace
 
-bool cudaAvailable() { return torch::cuda::is_available(); }
+bool cudaAvailable() {
+    return torch::cuda::is_available();
+}
 
 RunInfo trainRun(Project& project, const std::string& splitName, const std::string& runName,
                  const TrainConfig& config, TaskContext* ctx, const TrainCallbacks& cb) {
@@ -321,8 +369,8 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     const int threads = config.threads > 0 ? config.threads
                                            : int(std::max(1u, std::thread::hardware_concurrency()));
     at::set_num_threads(threads);
-    const bool useCuda = config.device == "cuda" ||
-                         (config.device == "auto" && torch::cuda::is_available());
+    const bool useCuda =
+        config.device == "cuda" || (config.device == "auto" && torch::cuda::is_available());
     const torch::Device dev = useCuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 
     // A run of the same name may be resumed when it did not finish.
@@ -336,10 +384,11 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     Dataset train = loadDataset(project, splitPart(project, split->id, "train"), vt, config.maxLen);
     Dataset val = loadDataset(project, splitPart(project, split->id, "val"), vt, config.maxLen);
     Dataset test = loadDataset(project, splitPart(project, split->id, "test"), vt, config.maxLen);
-    if (train.ids.empty()) throw std::invalid_argument("split " + splitName + " has no training data");
-    const int64_t maxLen = std::max<int64_t>(
-        {train.index.size(1), val.ids.empty() ? 1 : val.index.size(1),
-         test.ids.empty() ? 1 : test.index.size(1), int64_t(config.maxLen)});
+    if (train.ids.empty())
+        throw std::invalid_argument("split " + splitName + " has no training data");
+    const int64_t maxLen =
+        std::max<int64_t>({train.index.size(1), val.ids.empty() ? 1 : val.index.size(1),
+                           test.ids.empty() ? 1 : test.index.size(1), int64_t(config.maxLen)});
 
     const std::string dir = runDir(project, runName);
     fs::create_directories(dir);
@@ -350,19 +399,31 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     if (existing) {
         runId = existing->id;
         db.prepare("UPDATE runs SET status = 'running', message = NULL WHERE id = ?")
-            .bind(1, runId).run();
+            .bind(1, runId)
+            .run();
     } else {
-        db.prepare("INSERT INTO runs(name, model, split_id, status, config, embedder, seed, "
-                   "code_version, device) VALUES (?,?,?,'running',?,?,?,?,?)")
-            .bind(1, runName).bind(2, config.model).bind(3, split->id).bind(4, configJson(config))
-            .bind(5, embedderId).bind(6, int64_t(config.seed)).bind(7, MLAD_GIT_VERSION)
-            .bind(8, useCuda ? "cuda" : "cpu (" + std::to_string(threads) + " threads)").run();
+        db.prepare(
+              "INSERT INTO runs(name, model, split_id, status, config, embedder, seed, "
+              "code_version, device) VALUES (?,?,?,'running',?,?,?,?,?)")
+            .bind(1, runName)
+            .bind(2, config.model)
+            .bind(3, split->id)
+            .bind(4, configJson(config))
+            .bind(5, embedderId)
+            .bind(6, int64_t(config.seed))
+            .bind(7, MLAD_GIT_VERSION)
+            .bind(8, useCuda ? "cuda" : "cpu (" + std::to_string(threads) + " threads)")
+            .run();
         runId = db.lastInsertId();
     }
     auto fail = [&](const std::string& status, const std::string& msg) {
-        db.prepare("UPDATE runs SET status = ?, message = ?, finished_at = datetime('now') "
-                   "WHERE id = ?")
-            .bind(1, status).bind(2, msg).bind(3, runId).run();
+        db.prepare(
+              "UPDATE runs SET status = ?, message = ?, finished_at = datetime('now') "
+              "WHERE id = ?")
+            .bind(1, status)
+            .bind(2, msg)
+            .bind(3, runId)
+            .run();
     };
 
     torch::manual_seed(config.seed);
@@ -406,13 +467,12 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             auto te = Clock::now();
             // Per-epoch seeds make a resumed run continue exactly like an uninterrupted one.
             torch::manual_seed(config.seed * 1000003ULL + uint64_t(epoch));
-            auto perm = torch::randperm(n, torch::kInt64);
+            auto order = lengthBuckets(train, config.batchSize);
             net->train();
             double sumLoss = 0, sumMse = 0, sumEnergy = 0, sumCov = 0;
             for (int64_t b = 0; b < batches; ++b) {
                 if (ctx && ctx->isCancelled()) throw Cancelled();
-                auto rows = perm.narrow(0, b * config.batchSize,
-                                        std::min<int64_t>(config.batchSize, n - b * config.batchSize));
+                const auto& rows = order[size_t(b)];
                 Batch bt = makeBatch(train, table, rows, dev);
                 auto out = net->forward(bt.x, bt.pad, true);
                 auto parts = net->loss(out, bt.x, bt.pad);
@@ -435,7 +495,8 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
                 if (cb.onBatch) cb.onBatch({epoch, int(b + 1), int(batches), loss});
                 if (ctx) {
                     Progress p;
-                    p.stage = "epoch " + std::to_string(epoch) + "/" + std::to_string(config.epochs);
+                    p.stage =
+                        "epoch " + std::to_string(epoch) + "/" + std::to_string(config.epochs);
                     p.done = uint64_t((epoch - 1) * batches + b + 1);
                     p.total = uint64_t(config.epochs * batches);
                     ctx->report(p);
@@ -455,6 +516,8 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
                 const Dataset& vd = val.ids.empty() ? train : val;
                 const int64_t vn = int64_t(vd.ids.size());
                 double sum = 0;
+                // Batches in data order, not by length: the loss estimates a GMM per batch, and
+                // batches of equal-length sequences would have unrepresentatively small spread.
                 for (int64_t s = 0; s < vn; s += config.batchSize) {
                     auto rows = torch::arange(s, std::min<int64_t>(vn, s + config.batchSize),
                                               torch::kInt64);
@@ -499,8 +562,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         if (net->config().useGmm) {
             torch::NoGradGuard ng;
             model::GmmAccumulator acc;
-            for (int64_t s = 0; s < n; s += config.batchSize) {
-                auto rows = torch::arange(s, std::min<int64_t>(n, s + config.batchSize), torch::kInt64);
+            for (const auto& rows : sortedBatches(train, config.batchSize)) {
                 Batch bt = makeBatch(train, table, rows, dev);
                 net->accumulateGmm(acc, bt.x, bt.pad);
             }
@@ -509,15 +571,13 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         torch::save(net, modelPath);
         // Score validation and test sequences.
         auto scoreAll = [&](const Dataset& d) {
-            std::vector<double> out;
-            for (int64_t s = 0; s < int64_t(d.ids.size()); s += config.batchSize) {
-                auto rows = torch::arange(s, std::min<int64_t>(int64_t(d.ids.size()),
-                                                               s + config.batchSize),
-                                          torch::kInt64);
+            std::vector<double> out(d.ids.size());
+            for (const auto& rows : sortedBatches(d, config.batchSize)) {
                 Batch bt = makeBatch(d, table, rows, dev);
                 auto sc = net->score(bt.x, bt.pad).to(torch::kCPU).contiguous();
                 const double* p = sc.data_ptr<double>();
-                out.insert(out.end(), p, p + sc.size(0));
+                const int64_t* r = rows.data_ptr<int64_t>();
+                for (int64_t i = 0; i < sc.size(0); ++i) out[size_t(r[i])] = p[i];
             }
             return out;
         };
@@ -531,10 +591,18 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             for (size_t i = 0; i < valScores.size(); ++i)
                 ins.bind(1, runId).bind(2, val.ids[i]).bind(3, "val").bind(4, valScores[i]).run();
             for (size_t i = 0; i < testScores.size(); ++i)
-                ins.bind(1, runId).bind(2, test.ids[i]).bind(3, "test").bind(4, testScores[i]).run();
-            db.prepare("UPDATE runs SET status = 'done', model_path = ?, train_seconds = ?, "
-                       "finished_at = datetime('now') WHERE id = ?")
-                .bind(1, modelPath).bind(2, secondsSince(t0)).bind(3, runId).run();
+                ins.bind(1, runId)
+                    .bind(2, test.ids[i])
+                    .bind(3, "test")
+                    .bind(4, testScores[i])
+                    .run();
+            db.prepare(
+                  "UPDATE runs SET status = 'done', model_path = ?, train_seconds = ?, "
+                  "finished_at = datetime('now') WHERE id = ?")
+                .bind(1, modelPath)
+                .bind(2, secondsSince(t0))
+                .bind(3, runId)
+                .run();
             tx.commit();
         }
         bool anyLabels = false;
@@ -542,7 +610,9 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         if (anyLabels) {
             auto rep = evaluateRun(project, runName, ThresholdChoice::parse("", 1.0 - config.nu));
             db.prepare("UPDATE runs SET metrics = ? WHERE id = ?")
-                .bind(1, rep.toJson()).bind(2, runId).run();
+                .bind(1, rep.toJson())
+                .bind(2, runId)
+                .run();
         }
     } catch (const Cancelled&) {
         fail("cancelled", "cancelled by the user; train again with the same run name to resume");
@@ -599,8 +669,10 @@ RunScores loadRunScores(Project& project, int64_t runId) {
             r.testLabels.push_back(st.isNull(3) ? 2 : uint8_t(st.getInt(3)));
         }
     }
-    if (!r.valScores.empty()) r.defaultThreshold = eval::quantile(r.valScores, 1.0 - r.nu);
-    else if (!r.testScores.empty()) r.defaultThreshold = *std::max_element(r.testScores.begin(), r.testScores.end());
+    if (!r.valScores.empty())
+        r.defaultThreshold = eval::quantile(r.valScores, 1.0 - r.nu);
+    else if (!r.testScores.empty())
+        r.defaultThreshold = *std::max_element(r.testScores.begin(), r.testScores.end());
     return r;
 }
 
@@ -617,7 +689,8 @@ std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& 
     for (const auto& s : project.systems()) systemNames[s.id] = s.name;
     for (int64_t s = 0; s < int64_t(d.ids.size()); s += bs) {
         if (ctx) ctx->checkCancelled();
-        auto rows = torch::arange(s, std::min<int64_t>(int64_t(d.ids.size()), s + bs), torch::kInt64);
+        auto rows =
+            torch::arange(s, std::min<int64_t>(int64_t(d.ids.size()), s + bs), torch::kInt64);
         Batch bt = makeBatch(d, lr.vt.table, rows, torch::Device(torch::kCPU));
         auto sc = lr.net->score(bt.x, bt.pad).contiguous();
         for (int64_t i = 0; i < sc.size(0); ++i) {
@@ -646,7 +719,8 @@ std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& 
 AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t sequenceId) {
     LoadedRun lr = loadRun(project, runName);
     Dataset d = loadDataset(project, {sequenceId}, lr.vt, lr.cfg.maxLen);
-    if (d.ids.empty()) throw std::invalid_argument("sequence " + std::to_string(sequenceId) + " is empty");
+    if (d.ids.empty())
+        throw std::invalid_argument("sequence " + std::to_string(sequenceId) + " is empty");
     Batch bt = makeBatch(d, lr.vt.table, torch::tensor({int64_t(0)}), torch::Device(torch::kCPU));
     auto maps = lr.net->attentionMaps(bt.x, bt.pad);
     AttentionMaps out;

@@ -20,10 +20,10 @@ struct TrainConfig {
     // Model (see docs/MODEL_CARD.md).
     double alpha = 1.5;
     int dModel = 100, nLayers = 2, nHeads = 4, dFf = 256, dZ = 16, components = 5;
-    int maxLen = 128;             ///< longer sequences keep their first maxLen events
+    int maxLen = 128;  ///< longer sequences keep their first maxLen events
     double dropout = 0.1;
     double maskRatio = 0.3;
-    std::string recon = "masked"; ///< masked | full (full = the identical-shortcut mode)
+    std::string recon = "masked";  ///< masked | full (full = the identical-shortcut mode)
     double lambdaEnergy = 0.1;
     double lambdaCov = 0.005;
     double covEps = 1e-6;
@@ -31,8 +31,8 @@ struct TrainConfig {
     int epochs = 30;
     int batchSize = 512;
     double lr = 1e-3;
-    int patience = 5;             ///< early stopping on validation loss
-    double clipNorm = 5.0;        ///< gradient clipping (0 = off)
+    int patience = 5;       ///< early stopping on validation loss
+    double clipNorm = 5.0;  ///< gradient clipping (0 = off)
     uint64_t seed = 42;
     std::string device = "auto";  ///< auto | cpu | cuda
     bool amp = false;             ///< mixed precision on CUDA
@@ -83,7 +83,7 @@ struct RunScores {
     std::vector<double> testScores;
     std::vector<uint8_t> testLabels;  ///< 1 anomalous, 0 normal, 2 unknown
     std::vector<double> valScores;
-    double defaultThreshold = 0;      ///< (1 - nu) quantile of valScores
+    double defaultThreshold = 0;  ///< (1 - nu) quantile of valScores
     double nu = 0.01;
 };
 
@@ -124,5 +124,9 @@ AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t 
 
 /// Whether this build and machine can train on CUDA.
 bool cudaAvailable();
+
+/// Sets LibTorch's CPU thread count (0 = all cores). Debian's LibTorch defaults to one thread,
+/// so the CLI and the workbench call this at start-up.
+void configureTorchThreads(int threads = 0);
 
 }  // namespace mlad

@@ -1,8 +1,8 @@
 #include "mlad/util/Strings.h"
 
 #include <cctype>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace mlad {
@@ -74,8 +74,7 @@ static size_t utf8SeqLen(const unsigned char* p, size_t left) {
         cp = (cp << 6) | (p[i] & 0x3F);
     }
     // Reject overlong forms, surrogates and code points past U+10FFFF.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
-        return 0;
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return 0;
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
     return len;
 }

@@ -28,7 +28,9 @@ bool startsWith(std::string_view s, std::string_view prefix);
 
 /// Length of the longest valid UTF-8 prefix; s.size() when all valid.
 size_t validUtf8Prefix(std::string_view s);
-inline bool isValidUtf8(std::string_view s) { return validUtf8Prefix(s) == s.size(); }
+inline bool isValidUtf8(std::string_view s) {
+    return validUtf8Prefix(s) == s.size();
+}
 /// Copy of s with every invalid byte sequence replaced by U+FFFD.
 std::string repairUtf8(std::string_view s);
 
