@@ -357,6 +357,11 @@ bool cudaAvailable() {
     return torch::cuda::is_available();
 }
 
+void configureTorchThreads(int threads) {
+    at::set_num_threads(threads > 0 ? threads
+                                    : int(std::max(1u, std::thread::hardware_concurrency())));
+}
+
 RunInfo trainRun(Project& project, const std::string& splitName, const std::string& runName,
                  const TrainConfig& config, TaskContext* ctx, const TrainCallbacks& cb) {
     validateConfig(config);
