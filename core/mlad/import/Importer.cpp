@@ -215,7 +215,7 @@ class BatchWriter {
                     insLine.bind(8, std::string_view(b.arena.data() + r.rawOff, r.rawLen), false);
                     insLine.bindBlob(9, b.spans.data() + r.spanOff, r.spanCount * sizeof(FieldSpan),
                                      false);
-                    insLine.run();
+                    insLine.runKeepBindings();
                 }
                 for (const auto& [id, s] : b.stats) {
                     updStats.bind(1, s.count).bind(2, s.anomalous).bind(3, s.labelled);

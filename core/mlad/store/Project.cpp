@@ -174,10 +174,11 @@ CREATE TABLE run_scores (
 constexpr int kMigrationCount = int(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kMigrationCount == Project::kSchemaVersion, "one migration per schema version");
 
+// The one secondary index on lines: drill-down from a template to its lines, paged by key.
+// Everything else reads lines by rowid ranges (sequences, exports, a sequence's members), and
+// every extra index costs about as much as the inserts themselves at bulk-load time.
 const char* const kLineIndexes[] = {
     "CREATE INDEX IF NOT EXISTS idx_lines_template ON lines(template_id, id)",
-    "CREATE INDEX IF NOT EXISTS idx_lines_system ON lines(system_id, id)",
-    "CREATE INDEX IF NOT EXISTS idx_lines_file ON lines(file_id, line_no)",
 };
 
 SystemInfo readSystem(sql::Statement& st) {

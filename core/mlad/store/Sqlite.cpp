@@ -129,6 +129,11 @@ void Statement::run() {
     reset();
 }
 
+void Statement::runKeepBindings() {
+    step();
+    sqlite3_reset(st_);
+}
+
 void Statement::reset() {
     sqlite3_reset(st_);
     sqlite3_clear_bindings(st_);

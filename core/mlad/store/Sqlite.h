@@ -71,6 +71,9 @@ class Statement {
     bool step();
     /// Steps to completion (for statements without rows) and resets.
     void run();
+    /// Like run() for an INSERT/UPDATE whose parameters are all bound again before the next
+    /// call: steps once and resets without clearing the bindings (the bulk-load hot path).
+    void runKeepBindings();
     void reset();
 
     int64_t getInt(int col) const;
