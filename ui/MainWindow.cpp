@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "mlad/import/DemoProject.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -38,8 +40,8 @@ namespace mlad::ui {
 
 namespace {
 constexpr int kMaxRecent = 8;
-const char* kDemoHdfs = "DemoHDFS";
-const char* kDemoRas = "DemoRAS";
+const char* kDemoHdfs = kDemoHdfsSystem;
+const char* kDemoRas = kDemoRasSystem;
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -407,57 +409,7 @@ void MainWindow::openDemoProject(const QString& path, const demo::DemoOptions& o
             ctx.report(p, true);
             demo::DemoFiles files = demo::generateDemo(dataDir, options);
             auto project = Project::open(projectPath);
-            struct Job {
-                const char* preset;
-                const char* system;
-                std::string file, labels;
-            };
-            const Job jobs[] = {{"HDFS", kDemoHdfs, files.hdfsLog, files.hdfsLabels},
-                                {"BGL", kDemoRas, files.rasLog, ""}};
-            for (const auto& j : jobs) {
-                ImportOptions io;
-                io.preset = *findPreset(j.preset);
-                io.system = j.system;
-                io.labelsCsv = j.labels;
-                ImportReport r = importFiles(*project, {j.file}, io, &ctx);
-                if (r.cancelled) throw Cancelled();
-                if (r.anyFailed()) {
-                    std::string msg;
-                    for (const auto& f : r.files) msg += f.message + "\n";
-                    throw std::runtime_error("demo import failed: " + msg);
-                }
-            }
-            // Sequences and splits so that Training works right away: block sessions for the
-            // HDFS-like log, fixed windows of 20 lines for the RAS log; chronological splits.
-            try {
-                p.stage = "building sequences";
-                ctx.report(p, true);
-                SequenceSpec blocks;
-                blocks.kind = SequenceSpec::Kind::SessionRegex;
-                blocks.name = "blocks";
-                buildSequences(*project, kDemoHdfs, blocks, &ctx);
-                SequenceSpec windows;
-                windows.kind = SequenceSpec::Kind::Window;
-                windows.name = "windows20";
-                windows.size = windows.step = 20;
-                buildSequences(*project, kDemoRas, windows, &ctx);
-                SplitSpec hdfs;
-                hdfs.name = "demo-hdfs";
-                hdfs.systems = {kDemoHdfs};
-                hdfs.sequenceSet = "blocks";
-                createSplit(*project, hdfs);
-                SplitSpec ras;
-                ras.name = "demo-ras";
-                ras.systems = {kDemoRas};
-                ras.sequenceSet = "windows20";
-                createSplit(*project, ras);
-            } catch (const Cancelled&) {
-                throw;
-            } catch (const std::exception& e) {
-                *warnings << tr("The demo logs were imported, but building sequences/splits "
-                                "failed: %1")
-                                 .arg(qs(e.what()));
-            }
+            setUpDemoProject(*project, files, &ctx);
         },
         [this, abs, warnings] {
             if (openProject(abs)) {

@@ -10,7 +10,7 @@
 #include "Output.h"
 #include "demo/DemoGenerator.h"
 #include "mlad/embed/TemplateVectors.h"
-#include "mlad/import/Importer.h"
+#include "mlad/import/DemoProject.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
@@ -52,51 +52,23 @@ int cmdDemo(int argc, char** argv) {
            << "## Import\n\n| system | lines imported | skipped | templates | seconds |\n"
            << "|---|---|---|---|---|\n";
 
-    struct Job {
-        const char* preset;
-        const char* system;
-        std::string file;
-        std::string labels;
-    };
-    const Job jobs[] = {{"HDFS", "DemoHDFS", files.hdfsLog, files.hdfsLabels},
-                        {"BGL", "DemoRAS", files.rasLog, ""}};
-    for (const auto& j : jobs) {
-        ImportOptions io;
-        io.preset = *findPreset(j.preset);
-        io.system = j.system;
-        io.labelsCsv = j.labels;
-        ImportReport r = importFiles(*project, {j.file}, io, &ctx);
-        endProgressLine();
+    DemoSetup setup = setUpDemoProject(*project, files, &ctx);
+    endProgressLine();
+    for (const auto& r : setup.imports) {
         for (const auto& f : r.files) std::cout << f.message << "\n";
-        if (r.anyFailed()) throw std::runtime_error("demo import failed for " + j.file);
-        report << "| " << j.system << " | " << r.imported << " | " << r.skipped << " | "
+        report << "| " << r.system << " | " << r.imported << " | " << r.skipped << " | "
                << r.templatesAfter << " | " << fmt(r.seconds) << " |\n";
     }
-
-    // Sequences: block sessions for the HDFS-like system, windows of 20 for the RAS system.
-    SequenceSpec sessions;
-    sessions.kind = SequenceSpec::Kind::SessionRegex;
-    SequenceSpec windows;
-    windows.size = 20;
-    windows.step = 20;
-    auto hdfsSet = buildSequences(*project, "DemoHDFS", sessions, &ctx);
-    auto rasSet = buildSequences(*project, "DemoRAS", windows, &ctx);
-    endProgressLine();
     report << "\n## Sequences\n\n| system | set | sequences | anomalous |\n|---|---|---|---|\n";
-    for (const auto& s : {hdfsSet, rasSet})
+    for (const auto& s : setup.sets)
         report << "| " << s.system << " | " << s.name << " (" << s.params << ") | " << s.count
                << " | " << s.anomalous << " |\n";
-
     report << "\n## Splits (chronological: first 60% train, normal only; the rest test)\n\n"
            << "| split | train | val | test (anomalous) | test identical to train | unseen test "
               "templates |\n|---|---|---|---|---|---|\n";
     std::vector<std::string> splitNames;
-    for (const char* sys : {"DemoHDFS", "DemoRAS"}) {
-        SplitSpec sp;
-        sp.name = std::string(sys) + "-chrono";
-        sp.systems = {sys};
-        auto info = createSplit(*project, sp);
-        splitNames.push_back(sp.name);
+    for (const auto& info : setup.splits) {
+        splitNames.push_back(info.name);
         report << "| " << info.name << " | " << info.train.total << " | " << info.val.total << " | "
                << info.test.total << " (" << info.test.anomalous << ") | "
                << info.testIdenticalToTrain << " | " << info.unseenTestTemplates.size() << " |\n";

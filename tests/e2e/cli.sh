@@ -43,9 +43,9 @@ fi
 "$mlad" demo --project "$work/demo.mlad" --quick --epochs 1 > "$work/demo.out"
 grep -q "^report: " "$work/demo.out" || fail "demo printed no report path"
 report=$(sed -n 's/^report: //p' "$work/demo.out")
-grep -q "| DemoRAS-chrono | mlad |" "$report" || fail "demo report lacks the MLAD row"
+grep -q "| demo-ras | mlad |" "$report" || fail "demo report lacks the MLAD row"
 "$mlad" runs --project "$work/demo.mlad" --json | grep -q '"status":"done"' || fail "runs"
-"$mlad" evaluate --project "$work/demo.mlad" --run DemoRAS-chrono-mlad --threshold oracle | grep -q ORACLE || fail "oracle label"
-"$mlad" score --project "$work/demo.mlad" --run DemoRAS-chrono-mlad --system DemoRAS --out "$work/s.csv" >/dev/null
+"$mlad" evaluate --project "$work/demo.mlad" --run demo-ras-mlad --threshold oracle | grep -q ORACLE || fail "oracle label"
+"$mlad" score --project "$work/demo.mlad" --run demo-ras-mlad --system DemoRAS --out "$work/s.csv" >/dev/null
 head -1 "$work/s.csv" | grep -q "^sequence_id,system,first_line,last_line,label,score,predicted$" || fail "scores.csv header"
 echo "PASS"

@@ -619,30 +619,7 @@ std::vector<int64_t> sequenceLineIds(Project& project, int64_t sequenceId) {
 }
 
 std::vector<LineRecord> sequenceLines(Project& project, int64_t sequenceId, int limit) {
-    auto ids = sequenceLineIds(project, sequenceId);
-    std::vector<LineRecord> out;
-    auto st = project.db().prepare(
-        "SELECT id, file_id, system_id, line_no, ts, label, coalesce(template_id,0), raw, fields "
-        "FROM lines WHERE id = ?");
-    for (int64_t id : ids) {
-        if (int(out.size()) >= limit) break;
-        st.bind(1, id);
-        if (st.step()) {
-            LineRecord r;
-            r.id = st.getInt(0);
-            r.fileId = st.getInt(1);
-            r.systemId = st.getInt(2);
-            r.lineNo = st.getInt(3);
-            if (!st.isNull(4)) r.ts = st.getInt(4);
-            if (!st.isNull(5)) r.label = int(st.getInt(5));
-            r.templateId = st.getInt(6);
-            r.raw = st.getText(7);
-            r.fields = st.getBlob(8);
-            out.push_back(std::move(r));
-        }
-        st.reset();
-    }
-    return out;
+    return project.linesByIds(sequenceLineIds(project, sequenceId), limit);
 }
 
 }  // namespace mlad

@@ -427,6 +427,18 @@ std::vector<LineRecord> Project::linesInRange(int64_t systemId, int64_t fromId, 
     return out;
 }
 
+std::vector<LineRecord> Project::linesByIds(const std::vector<int64_t>& ids, int limit) {
+    auto st = db_->prepare(std::string(kLineColumns) + "WHERE id = ?");
+    std::vector<LineRecord> out;
+    for (int64_t id : ids) {
+        if (int(out.size()) >= limit) break;
+        st.bind(1, id);
+        if (st.step()) out.push_back(readLine(st));
+        st.reset();
+    }
+    return out;
+}
+
 uint64_t Project::lineCount(std::optional<int64_t> systemId) {
     if (!systemId) return uint64_t(db_->queryInt("SELECT count(*) FROM lines").value_or(0));
     auto st = db_->prepare("SELECT count(*) FROM lines WHERE system_id = ?");

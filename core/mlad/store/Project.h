@@ -102,6 +102,8 @@ class Project {
     std::vector<LineRecord> linesOfTemplate(int64_t templateId, int64_t afterLineId, int limit);
     /// Lines [fromId, toId] of one system in id order.
     std::vector<LineRecord> linesInRange(int64_t systemId, int64_t fromId, int64_t toId, int limit);
+    /// The lines with these ids, in the given order (missing ids skipped), at most `limit`.
+    std::vector<LineRecord> linesByIds(const std::vector<int64_t>& ids, int limit);
     uint64_t lineCount(std::optional<int64_t> systemId = std::nullopt);
     std::vector<ImportIssue> issues(int64_t fileId, int limit = 1000);
 
