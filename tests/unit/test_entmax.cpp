@@ -19,13 +19,6 @@ using mlad::model::kMaskValue;
 using mlad::model::sparsemax;
 using torch::Tensor;
 
-class TorchThreads : public ::testing::Environment {
-  public:
-    void SetUp() override { at::set_num_threads(2); }
-};
-const ::testing::Environment* const kThreadsEnv =
-    ::testing::AddGlobalTestEnvironment(new TorchThreads);
-
 const std::vector<double> kAlphas = {1.0, 1.25, 1.5, 2.0, 3.0};
 
 Tensor randomScores(std::vector<int64_t> shape, torch::Dtype dtype = torch::kDouble,

@@ -17,13 +17,6 @@ using mlad::model::gmmEstimate;
 using mlad::model::GmmParams;
 using torch::Tensor;
 
-class TorchThreads : public ::testing::Environment {
-  public:
-    void SetUp() override { at::set_num_threads(2); }
-};
-const ::testing::Environment* const kThreadsEnv =
-    ::testing::AddGlobalTestEnvironment(new TorchThreads);
-
 const auto kF64 = torch::TensorOptions().dtype(torch::kDouble);
 
 double maxAbsDiff(const Tensor& a, const Tensor& b) {

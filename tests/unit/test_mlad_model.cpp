@@ -22,13 +22,6 @@ using mlad::model::MladConfig;
 using mlad::model::MladOutput;
 using torch::Tensor;
 
-class TorchThreads : public ::testing::Environment {
-  public:
-    void SetUp() override { at::set_num_threads(2); }
-};
-const ::testing::Environment* const kThreadsEnv =
-    ::testing::AddGlobalTestEnvironment(new TorchThreads);
-
 MladConfig smallConfig() {
     MladConfig c;
     c.dIn = 8;
