@@ -131,6 +131,19 @@ int countInFile(const QString& path) {
     return n;
 }
 
+// Block sessions of the imported HDFS system and a chronological split over them.
+void buildHdfsBlockSplit(Project& p) {
+    SequenceSpec blocks;
+    blocks.kind = SequenceSpec::Kind::SessionRegex;
+    blocks.name = "blocks";
+    buildSequences(p, "HDFS", blocks);
+    SplitSpec split;
+    split.name = "hdfs-blocks";
+    split.systems = {"HDFS"};
+    split.sequenceSet = "blocks";
+    createSplit(p, split);
+}
+
 }  // namespace
 
 class WorkbenchTest : public QObject {
@@ -193,15 +206,7 @@ bool WorkbenchTest::prepareHdfsProject(const QString& path, const QString& log,
     io.labelsCsv = labels.toStdString();
     ImportReport r = importFiles(*p, {log.toStdString()}, io);
     if (r.anyFailed() || r.imported == 0) return false;
-    SequenceSpec blocks;
-    blocks.kind = SequenceSpec::Kind::SessionRegex;
-    blocks.name = "blocks";
-    buildSequences(*p, "HDFS", blocks);
-    SplitSpec split;
-    split.name = "hdfs-blocks";
-    split.systems = {"HDFS"};
-    split.sequenceSet = "blocks";
-    createSplit(*p, split);
+    buildHdfsBlockSplit(*p);
     return true;
 }
 
@@ -369,15 +374,7 @@ void WorkbenchTest::endToEndImportTrainResults() {
     // --- Sequences and a split, built with core; the browser lists them.
     {
         auto p = Project::open(path.toStdString());
-        SequenceSpec blocks;
-        blocks.kind = SequenceSpec::Kind::SessionRegex;
-        blocks.name = "blocks";
-        buildSequences(*p, "HDFS", blocks);
-        SplitSpec split;
-        split.name = "hdfs-blocks";
-        split.systems = {"HDFS"};
-        split.sequenceSet = "blocks";
-        createSplit(*p, split);
+        buildHdfsBlockSplit(*p);
     }
     w.refreshAll();
     SequenceBrowser* sb = w.sequenceBrowser();

@@ -157,9 +157,10 @@ std::string runDir(Project& p, const std::string& run) {
 // The sequences of a split part as template-index rows into a vector table.
 struct Dataset {
     std::vector<int64_t> ids;
-    std::vector<uint8_t> labels;  // 0/1, 2 unknown
-    torch::Tensor index;          // [N, L] int64 into the vector table, 0 = padding
-    torch::Tensor lengths;        // [N]
+    std::vector<uint8_t> labels;                            // 0/1, 2 unknown
+    std::vector<int64_t> systemIds, firstLines, lastLines;  // for score reports
+    torch::Tensor index;    // [N, L] int64 into the vector table, 0 = padding
+    torch::Tensor lengths;  // [N]
 };
 
 struct VectorTable {
@@ -203,6 +204,9 @@ Dataset loadDataset(Project& p, const std::vector<int64_t>& ids, const VectorTab
         longest = std::max<int64_t>(longest, int64_t(r.size()));
         ds.ids.push_back(id);
         ds.labels.push_back(s->label < 0 ? 2 : uint8_t(s->label));
+        ds.systemIds.push_back(s->systemId);
+        ds.firstLines.push_back(s->firstLine);
+        ds.lastLines.push_back(s->lastLine);
         rows.push_back(std::move(r));
     }
     ds.index = torch::zeros({int64_t(rows.size()), longest}, torch::kInt64);
@@ -699,13 +703,13 @@ std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& 
         Batch bt = makeBatch(d, lr.vt.table, rows, torch::Device(torch::kCPU));
         auto sc = lr.net->score(bt.x, bt.pad).contiguous();
         for (int64_t i = 0; i < sc.size(0); ++i) {
-            auto seq = sequenceById(project, d.ids[size_t(s + i)]);
+            const size_t k = size_t(s + i);
             ScoredSequence r;
-            r.sequenceId = seq->id;
-            r.system = systemNames[seq->systemId];
-            r.firstLine = seq->firstLine;
-            r.lastLine = seq->lastLine;
-            r.label = seq->label;
+            r.sequenceId = d.ids[k];
+            r.system = systemNames[d.systemIds[k]];
+            r.firstLine = d.firstLines[k];
+            r.lastLine = d.lastLines[k];
+            r.label = d.labels[k] > 1 ? -1 : int(d.labels[k]);
             r.score = sc[i].item<double>();
             r.predicted = r.score >= *threshold;
             out.push_back(r);
