@@ -1,15 +1,20 @@
 // Model benchmark: MLAD training and scoring throughput (sequences/s) for window 20,
 // d_model 100, 2 layers, batch 512, and the achieved GFLOP/s against a plain 1024x1024 matmul
-// on the same machine and BLAS. `mlad_bench_model [cpu|cuda] [THREADS]`.
+// on the same machine and BLAS. `mlad_bench_model [cpu|cuda] [THREADS] [BLAS_THREADS]`.
+// THREADS sets LibTorch's intra-op threads (default: all cores), BLAS_THREADS OpenBLAS's own
+// pool (default: OpenBLAS's choice). Each figure is the median of 5 rounds, with the best.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "BenchUtil.h"
 #include "mlad/model/Mlad.h"
+#include "mlad/train/Runtime.h"
 
-using namespace mlad;
+using namespace mlad;  // NOLINT
 
 // Forward multiply-adds of one sequence through the encoder, counted from the layer shapes.
 static double forwardFlops(const model::MladConfig& c, int64_t L) {
@@ -24,7 +29,9 @@ static double forwardFlops(const model::MladConfig& c, int64_t L) {
 int main(int argc, char** argv) {
     std::string devName = argc > 1 ? argv[1] : "cpu";
     int threads = argc > 2 ? std::stoi(argv[2]) : int(std::thread::hardware_concurrency());
-    at::set_num_threads(threads);
+    configureTorchThreads(threads);
+    std::string blas = "default";
+    if (argc > 3) blas = setBlasThreads(std::stoi(argv[3])) ? argv[3] : "n/a";
     torch::Device dev =
         devName == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     if (devName == "cuda" && !torch::cuda::is_available()) {
@@ -64,16 +71,25 @@ int main(int argc, char** argv) {
         loss.total.backward();
         opt.step();
     };
+    // Median and best of `rounds` rounds of `reps` calls, in calls per second.
+    auto rate = [&](auto&& fn, int reps, int rounds) {
+        std::vector<double> r;
+        for (int k = 0; k < rounds; ++k) {
+            bench::Timer t;
+            for (int i = 0; i < reps; ++i) fn();
+            sync();
+            r.push_back(double(reps) / t.seconds());
+        }
+        std::sort(r.begin(), r.end());
+        return std::make_pair(r[r.size() / 2], r.back());
+    };
     for (int i = 0; i < 3; ++i) step();
     sync();
     const int steps = dev.is_cuda() ? 50 : 10;
-    bench::Timer tt;
-    for (int i = 0; i < steps; ++i) step();
-    sync();
-    double trainSec = tt.seconds();
-    double trainSeqPerSec = double(B * steps) / trainSec;
+    const auto [trainMed, trainBest] = rate(step, steps, 5);
+    const double trainSeqPerSec = double(B) * trainMed;
     // Training ~ forward + backward (2x forward) of one masked pass.
-    double trainGflops = 3.0 * forwardFlops(cfg, L) * double(B * steps) / trainSec / 1e9;
+    const double trainGflops = 3.0 * forwardFlops(cfg, L) * trainSeqPerSec / 1e9;
 
     // Scoring: GMM from a few batches, then deterministic masked passes.
     {
@@ -84,24 +100,21 @@ int main(int argc, char** argv) {
     }
     net->score(x, pad);
     sync();
-    bench::Timer ts;
     const int sreps = dev.is_cuda() ? 50 : 10;
-    for (int i = 0; i < sreps; ++i) net->score(x, pad);
-    sync();
-    double scoreSec = ts.seconds();
-    double scoreSeqPerSec = double(B * sreps) / scoreSec;
-    double scoreGflops =
-        double(cfg.scoringPasses()) * forwardFlops(cfg, L) * double(B * sreps) / scoreSec / 1e9;
-    std::printf("device %s, %d threads: matmul 1024 %.1f GFLOP/s\n", devName.c_str(), threads,
-                mmGflops);
+    const auto [scoreMed, scoreBest] = rate([&] { net->score(x, pad); }, sreps, 5);
+    const double scoreSeqPerSec = double(B) * scoreMed;
+    const double scoreGflops =
+        double(cfg.scoringPasses()) * forwardFlops(cfg, L) * scoreSeqPerSec / 1e9;
+    std::printf("device %s, %d torch threads, BLAS threads %s: matmul 1024 %.1f GFLOP/s\n",
+                devName.c_str(), threads, blas.c_str(), mmGflops);
     std::printf(
-        "MLAD train (window 20, d_model 100, 2 layers, batch 512): %.0f sequences/s, "
-        "~%.1f GFLOP/s (%.0f%% of matmul)\n",
-        trainSeqPerSec, trainGflops, 100.0 * trainGflops / mmGflops);
+        "MLAD train (window 20, d_model 100, 2 layers, batch 512): %.0f sequences/s "
+        "(median of 5; best %.0f), ~%.1f GFLOP/s (%.0f%% of matmul)\n",
+        trainSeqPerSec, double(B) * trainBest, trainGflops, 100.0 * trainGflops / mmGflops);
     std::printf(
-        "MLAD score (%lld masked passes): %.0f sequences/s, ~%.1f GFLOP/s (%.0f%% of "
-        "matmul), peak RSS %.0f MiB\n",
-        (long long)cfg.scoringPasses(), scoreSeqPerSec, scoreGflops, 100.0 * scoreGflops / mmGflops,
-        bench::peakRssMiB());
+        "MLAD score (%lld masked passes): %.0f sequences/s (median of 5; best %.0f), ~%.1f "
+        "GFLOP/s (%.0f%% of matmul), peak RSS %.0f MiB\n",
+        (long long)cfg.scoringPasses(), scoreSeqPerSec, double(B) * scoreBest, scoreGflops,
+        100.0 * scoreGflops / mmGflops, bench::peakRssMiB());
     return 0;
 }

@@ -1,10 +1,11 @@
 #include "mlad/model/Entmax.h"
 
+#include "mlad/model/detail/EntmaxRows.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -53,61 +54,23 @@ Tensor entmaxJvp(const Tensor& g, const Tensor& dp, int64_t dim) {
     return gdp - g * q;
 }
 
-// Row-wise 1.5-entmax over the last dimension of a contiguous CPU tensor: one pass per row
-// with a small sort, parallel over rows. The attention maps are many short rows (B*H*L rows of
-// L), where the generic tensor version spends its time in kernel launches (measured ~10x).
+// Row-wise 1.5-entmax over the last dimension of a contiguous CPU tensor, parallel over rows.
+// The attention maps are many short rows (B*H*L rows of L), where the generic tensor version
+// spends its time in kernel launches (measured ~10x).
 template <class T>
 void entmax15Rows(const T* z, T* p, int64_t rows, int64_t d) {
     at::parallel_for(0, rows, 256, [&](int64_t begin, int64_t end) {
-        std::vector<T> xs(static_cast<size_t>(d));
-        for (int64_t r = begin; r < end; ++r) {
-            const T* zr = z + r * d;
-            T* pr = p + r * d;
-            T mx = zr[0];
-            for (int64_t j = 1; j < d; ++j) mx = std::max(mx, zr[j]);
-            for (int64_t j = 0; j < d; ++j) xs[size_t(j)] = (zr[j] - mx) / T(2);
-            std::sort(xs.begin(), xs.end(), std::greater<T>());
-            T sum = 0, sumSq = 0, tauStar = xs[0] - T(1);
-            for (int64_t k = 1; k <= d; ++k) {
-                const T v = xs[size_t(k - 1)];
-                sum += v;
-                sumSq += v * v;
-                const T mean = sum / T(k), meanSq = sumSq / T(k);
-                const T delta = (T(1) - T(k) * (meanSq - mean * mean)) / T(k);
-                const T tau = mean - std::sqrt(std::max(delta, T(0)));
-                if (tau <= v)
-                    tauStar = tau;  // support size k* = last k with tau_k <= x_(k)
-                else
-                    break;
-            }
-            for (int64_t j = 0; j < d; ++j) {
-                const T x = (zr[j] - mx) / T(2) - tauStar;
-                pr[j] = x > 0 ? x * x : T(0);
-            }
-        }
+        std::vector<T> scratch(static_cast<size_t>(d));
+        for (int64_t r = begin; r < end; ++r)
+            detail::entmax15Row(z + r * d, p + r * d, d, scratch.data());
     });
 }
 
-// dz = g*dp - g * sum(g*dp)/sum(g) with g = sqrt(p), row-wise over the last dimension.
 template <class T>
 void entmax15BackwardRows(const T* p, const T* dp, T* dz, int64_t rows, int64_t d) {
     at::parallel_for(0, rows, 256, [&](int64_t begin, int64_t end) {
-        for (int64_t r = begin; r < end; ++r) {
-            const T* pr = p + r * d;
-            const T* dpr = dp + r * d;
-            T* out = dz + r * d;
-            T sg = 0, sgdp = 0;
-            for (int64_t j = 0; j < d; ++j) {
-                const T g = std::sqrt(pr[j]);
-                sg += g;
-                sgdp += g * dpr[j];
-            }
-            const T q = sg > 0 ? sgdp / sg : T(0);
-            for (int64_t j = 0; j < d; ++j) {
-                const T g = std::sqrt(pr[j]);
-                out[j] = g * dpr[j] - g * q;
-            }
-        }
+        for (int64_t r = begin; r < end; ++r)
+            detail::entmax15BackwardRow(p + r * d, dp + r * d, dz + r * d, d);
     });
 }
 

@@ -1,5 +1,8 @@
 #include "mlad/model/Mlad.h"
 
+#include "mlad/model/Attention.h"
+#include "mlad/model/Elementwise.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -77,6 +80,7 @@ EncoderLayerImpl::EncoderLayerImpl(const MladConfig& cfg)
     : nHeads_(cfg.nHeads),
       dHead_(cfg.dModel / cfg.nHeads),
       alpha_(cfg.alpha),
+      dropout_(cfg.dropout),
       preNorm_(cfg.preNorm) {
     qkv_ = register_module("qkv", nn::Linear(cfg.dModel, 3 * cfg.dModel));
     out_ = register_module("out", nn::Linear(cfg.dModel, cfg.dModel));
@@ -84,35 +88,29 @@ EncoderLayerImpl::EncoderLayerImpl(const MladConfig& cfg)
     ff2_ = register_module("ff2", nn::Linear(cfg.dFf, cfg.dModel));
     norm1_ = register_module("norm1", nn::LayerNorm(nn::LayerNormOptions({cfg.dModel})));
     norm2_ = register_module("norm2", nn::LayerNorm(nn::LayerNormOptions({cfg.dModel})));
-    drop_ = register_module("drop", nn::Dropout(cfg.dropout));
-    celu_ = register_module("celu", nn::CELU());
+}
+
+Tensor EncoderLayerImpl::drop(const Tensor& x) {
+    return model::dropout(x, dropout_, is_training());
 }
 
 Tensor EncoderLayerImpl::selfAttention(const Tensor& h, const Tensor& padMask, Tensor* attn) {
-    const int64_t b = h.size(0), l = h.size(1);
-    const Tensor qkv =
-        applyLinear(qkv_, h).view({b, l, 3, nHeads_, dHead_}).permute({2, 0, 3, 1, 4});
-    const Tensor q = qkv[0], k = qkv[1], v = qkv[2];  // [B,H,L,dk]
-    Tensor scores = q.matmul(k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dHead_));
-    // Fill, not add: a fully padded row then becomes exactly uniform instead of NaN.
-    scores = scores.masked_fill(padMask.view({b, 1, 1, l}), kMaskValue);
-    const Tensor w = entmax(scores, alpha_, -1);  // [B,H,L,L]
-    if (attn != nullptr) *attn = w.detach();
-    const Tensor ctx = w.matmul(v).transpose(1, 2).reshape({b, l, nHeads_ * dHead_});
-    return applyLinear(out_, ctx);
+    AttentionResult a = entmaxAttention(applyLinear(qkv_, h), padMask, nHeads_, alpha_);
+    if (attn != nullptr) *attn = a.weights;
+    return applyLinear(out_, a.context);
 }
 
 Tensor EncoderLayerImpl::feedForward(const Tensor& h) {
-    return applyLinear(ff2_, drop_(celu_(applyLinear(ff1_, h))));
+    return applyLinear(ff2_, drop(model::celu(applyLinear(ff1_, h))));
 }
 
 Tensor EncoderLayerImpl::forward(const Tensor& h, const Tensor& padMask, Tensor* attn) {
     if (preNorm_) {
-        const Tensor a = h + drop_(selfAttention(norm1_(h), padMask, attn));
-        return a + drop_(feedForward(norm2_(a)));
+        const Tensor a = h + drop(selfAttention(norm1_(h), padMask, attn));
+        return a + drop(feedForward(norm2_(a)));
     }
-    const Tensor a = norm1_(h + drop_(selfAttention(h, padMask, attn)));
-    return norm2_(a + drop_(feedForward(a)));
+    const Tensor a = norm1_(h + drop(selfAttention(h, padMask, attn)));
+    return norm2_(a + drop(feedForward(a)));
 }
 
 // ---- model -----------------------------------------------------------------------------------
@@ -121,7 +119,6 @@ MladImpl::MladImpl(const MladConfig& cfg) : cfg_(cfg) {
     cfg_.validate();
     inProj_ = register_module("in_proj", nn::Linear(cfg_.dIn, cfg_.dModel));
     pos_ = register_module("pos", nn::Embedding(cfg_.maxLen, cfg_.dModel));
-    drop_ = register_module("drop", nn::Dropout(cfg_.dropout));
     for (int64_t i = 0; i < cfg_.nLayers; ++i)
         layers_.push_back(register_module("layer" + std::to_string(i), EncoderLayer(cfg_)));
     if (cfg_.preNorm)
@@ -131,7 +128,6 @@ MladImpl::MladImpl(const MladConfig& cfg) : cfg_(cfg) {
     zProj_ = register_module("z_proj", nn::Linear(cfg_.dModel, cfg_.dZ));
     est1_ = register_module("est1", nn::Linear(cfg_.zDim(), cfg_.estHidden));
     est2_ = register_module("est2", nn::Linear(cfg_.estHidden, cfg_.nComponents));
-    estDrop_ = register_module("est_drop", nn::Dropout(cfg_.dropout));
     {
         // BERT-style small initialisation: N(0,1) positions would swamp the projected input.
         torch::NoGradGuard noGrad;
@@ -183,7 +179,7 @@ MladImpl::Encoded MladImpl::encode(const Tensor& xIn, const Tensor& pad, bool ke
     const int64_t l = xIn.size(1);
     const Tensor positions =
         torch::arange(l, torch::TensorOptions().dtype(torch::kLong).device(xIn.device()));
-    Tensor h = drop_(applyLinear(inProj_, xIn) + pos_(positions));
+    Tensor h = model::dropout(applyLinear(inProj_, xIn) + pos_(positions), cfg_.dropout, is_training());
     Encoded enc;
     for (auto& layer : layers_) {
         Tensor attn;
@@ -214,7 +210,8 @@ MladOutput MladImpl::head(const Tensor& xc, const Tensor& recon, const Tensor& p
     const Tensor rel = (sqErr + kTiny).sqrt() / (sx + kTiny).sqrt();
     const Tensor cosine = dot / ((sx + kTiny) * (sr + kTiny)).sqrt();
     out.z = torch::cat({zProj_(pooled), rel.unsqueeze(1), cosine.unsqueeze(1)}, 1);
-    out.gamma = entmax(est2_(estDrop_(torch::tanh(est1_(out.z)))), cfg_.alpha, -1);
+    out.gamma =
+        entmax(est2_(model::dropout(torch::tanh(est1_(out.z)), cfg_.dropout, is_training())), cfg_.alpha, -1);
     return out;
 }
 
@@ -224,7 +221,7 @@ MladOutput MladImpl::forward(const Tensor& x, const Tensor& padMask, bool train)
     const Tensor valid = ~pad;
     const Tensor padCol = pad.unsqueeze(-1);
     const Tensor xc = xf.masked_fill(padCol, 0.0);  // padded content must not leak anywhere
-    const int64_t b = xc.size(0), l = xc.size(1);
+    const int64_t b = xc.size(0);
     lastAttention_.clear();
 
     if (cfg_.recon == MladConfig::Recon::Full) {
@@ -241,29 +238,34 @@ MladOutput MladImpl::forward(const Tensor& x, const Tensor& padMask, bool train)
         return head(xc, enc.recon.masked_fill(padCol, 0.0), masked, poolValid(enc.hidden, pad));
     }
 
-    // Deterministic scheme: pass p masks the valid positions of rank = p (mod P).
+    // Deterministic scheme: pass p masks the valid positions of rank = p (mod P). The passes run
+    // one after the other on [B] batches: the same arithmetic as one [P*B] batch at 1/P of the
+    // peak memory (blocks over 32 MiB come as fresh pages on every call, measured 20k page
+    // faults per scoring call of 512 sequences).
     const int64_t passes = cfg_.scoringPasses();
-    const Tensor rank = valid.to(torch::kLong).cumsum(1) - 1;  // [B,L]
-    const Tensor passIdx =
-        torch::arange(passes, torch::TensorOptions().dtype(torch::kLong).device(xc.device()))
-            .view({passes, 1, 1});
-    const Tensor maskP =
-        valid.unsqueeze(0).logical_and(rank.remainder(passes).unsqueeze(0) == passIdx);  // [P,B,L]
-    const Tensor xIn = torch::where(maskP.unsqueeze(-1), maskToken_, xc.unsqueeze(0))
-                           .reshape({passes * b, l, cfg_.dIn});
-    const Tensor padRep = pad.repeat({passes, 1});
-    Encoded enc = encode(xIn, padRep, keepAttention_);
-    if (keepAttention_) {
-        for (const Tensor& a : enc.attn)
-            lastAttention_.push_back(a.view({passes, b, a.size(1), l, l}).mean(0));
+    const Tensor rankMod = (valid.to(torch::kLong).cumsum(1) - 1).remainder(passes);  // [B,L]
+    Tensor recon = torch::zeros_like(xc);
+    Tensor pooledSum = torch::zeros({b, cfg_.dModel}, xc.options());
+    Tensor count = torch::zeros({b, 1}, xc.options());
+    std::vector<Tensor> attnSum;
+    for (int64_t p = 0; p < passes; ++p) {
+        const Tensor maskCol = valid.logical_and(rankMod == p).unsqueeze(-1);  // [B,L,1]
+        Encoded enc = encode(torch::where(maskCol, maskToken_, xc), pad, keepAttention_);
+        // Each valid position is masked in exactly one pass: the masked sum picks that pass.
+        recon = recon + enc.recon.masked_fill(~maskCol, 0.0);
+        // The representation averages the passes that masked at least one position.
+        const Tensor w = maskCol.any(1).to(xc.scalar_type());  // [B,1]
+        pooledSum = pooledSum + poolValid(enc.hidden, pad) * w;
+        count = count + w;
+        if (keepAttention_) {
+            if (attnSum.empty())
+                attnSum = enc.attn;
+            else
+                for (size_t i = 0; i < attnSum.size(); ++i) attnSum[i] = attnSum[i] + enc.attn[i];
+        }
     }
-    // Each valid position is masked in exactly one pass: the masked sum picks that pass.
-    const Tensor recon =
-        enc.recon.view({passes, b, l, cfg_.dIn}).masked_fill(~maskP.unsqueeze(-1), 0.0).sum(0);
-    const Tensor pooledP = poolValid(enc.hidden, padRep).view({passes, b, cfg_.dModel});
-    const Tensor w = maskP.any(-1).to(pooledP.scalar_type()).unsqueeze(-1);  // [P,B,1]
-    const Tensor pooled = (pooledP * w).sum(0) / w.sum(0).clamp_min(1);
-    return head(xc, recon, valid, pooled);
+    for (const Tensor& a : attnSum) lastAttention_.push_back(a / static_cast<double>(passes));
+    return head(xc, recon, valid, pooledSum / count.clamp_min(1));
 }
 
 MladImpl::LossParts MladImpl::loss(const MladOutput& out, const Tensor& x, const Tensor& padMask) {

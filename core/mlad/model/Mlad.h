@@ -73,14 +73,13 @@ class EncoderLayerImpl : public torch::nn::Module {
     torch::Tensor selfAttention(const torch::Tensor& h, const torch::Tensor& padMask,
                                 torch::Tensor* attn);
     torch::Tensor feedForward(const torch::Tensor& h);
+    torch::Tensor drop(const torch::Tensor& x);
 
     int64_t nHeads_, dHead_;
-    double alpha_;
+    double alpha_, dropout_;
     bool preNorm_;
     torch::nn::Linear qkv_{nullptr}, out_{nullptr}, ff1_{nullptr}, ff2_{nullptr};
     torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
-    torch::nn::Dropout drop_{nullptr};
-    torch::nn::CELU celu_{nullptr};
 };
 TORCH_MODULE(EncoderLayer);
 
@@ -146,7 +145,6 @@ class MladImpl : public torch::nn::Module {
     torch::nn::Linear inProj_{nullptr}, outProj_{nullptr}, zProj_{nullptr}, est1_{nullptr},
         est2_{nullptr};
     torch::nn::Embedding pos_{nullptr};
-    torch::nn::Dropout drop_{nullptr}, estDrop_{nullptr};
     torch::nn::LayerNorm finalNorm_{nullptr};  ///< pre-norm only
     std::vector<EncoderLayer> layers_;
     torch::Tensor maskToken_;

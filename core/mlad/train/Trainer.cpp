@@ -361,11 +361,6 @@ bool cudaAvailable() {
     return torch::cuda::is_available();
 }
 
-void configureTorchThreads(int threads) {
-    at::set_num_threads(threads > 0 ? threads
-                                    : int(std::max(1u, std::thread::hardware_concurrency())));
-}
-
 RunInfo trainRun(Project& project, const std::string& splitName, const std::string& runName,
                  const TrainConfig& config, TaskContext* ctx, const TrainCallbacks& cb) {
     validateConfig(config);
@@ -375,9 +370,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     auto& db = project.db();
     const auto t0 = Clock::now();
 
-    const int threads = config.threads > 0 ? config.threads
-                                           : int(std::max(1u, std::thread::hardware_concurrency()));
-    at::set_num_threads(threads);
+    configureTorchThreads(config.threads);
     const bool useCuda =
         config.device == "cuda" || (config.device == "auto" && torch::cuda::is_available());
     const torch::Device dev = useCuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
@@ -421,7 +414,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             .bind(5, embedderId)
             .bind(6, int64_t(config.seed))
             .bind(7, MLAD_GIT_VERSION)
-            .bind(8, useCuda ? "cuda" : "cpu (" + std::to_string(threads) + " threads)")
+            .bind(8, useCuda ? "cuda" : "cpu (" + std::to_string(at::get_num_threads()) + " threads)")
             .run();
         runId = db.lastInsertId();
     }

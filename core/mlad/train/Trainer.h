@@ -12,6 +12,7 @@
 
 #include "mlad/store/Project.h"
 #include "mlad/task/Task.h"
+#include "mlad/train/Runtime.h"
 
 namespace mlad {
 
@@ -125,8 +126,5 @@ AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t 
 /// Whether this build and machine can train on CUDA.
 bool cudaAvailable();
 
-/// Sets LibTorch's CPU thread count (0 = all cores). Debian's LibTorch defaults to one thread,
-/// so the CLI and the workbench call this at start-up.
-void configureTorchThreads(int threads = 0);
 
 }  // namespace mlad

@@ -1,0 +1,19 @@
+#pragma once
+// Process-wide settings for LibTorch on CPU. Torch-free header: ui/ and app/ call it at start-up.
+namespace mlad {
+
+/// Sets LibTorch's intra-op CPU thread count (0 = all cores). Debian's LibTorch defaults to one
+/// thread, so the CLI, the workbench, the tests and the benchmarks call this at start-up (and a
+/// training run again on its own thread: OpenMP keeps the count per calling thread).
+///
+/// The first call also tunes glibc's allocator for tensor work: blocks up to 32 MiB come from
+/// the heap instead of fresh mmaps, and up to 256 MiB of freed heap stay mapped. With the
+/// defaults every training step of the benchmark model page-faulted ~22,000 times, which
+/// doubled the step time on the 2-core development VM (575 vs 285 ms).
+void configureTorchThreads(int threads = 0);
+
+/// Sets the BLAS library's own worker-thread count where it has one (OpenBLAS, found at run
+/// time); returns false when the BLAS in use offers no such call. 0 = all cores.
+bool setBlasThreads(int threads);
+
+}  // namespace mlad
