@@ -1,8 +1,8 @@
 // Model benchmark: MLAD training and scoring throughput (sequences/s) for window 20,
 // d_model 100, 2 layers, batch 512, and the achieved GFLOP/s against a plain 1024x1024 matmul
 // on the same machine and BLAS. `mlad_bench_model [cpu|cuda] [THREADS] [BLAS_THREADS]`.
-// THREADS sets LibTorch's intra-op threads (default: all cores), BLAS_THREADS OpenBLAS's own
-// pool (default: OpenBLAS's choice). Each figure is the median of 5 rounds, with the best.
+// THREADS sets LibTorch's intra-op threads (default 0 = the product's auto setting, see
+// mlad/train/Runtime.h), BLAS_THREADS OpenBLAS's own pool (default: OpenBLAS's choice). Each figure is the median of 5 rounds, with the best.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -28,8 +28,8 @@ static double forwardFlops(const model::MladConfig& c, int64_t L) {
 
 int main(int argc, char** argv) {
     std::string devName = argc > 1 ? argv[1] : "cpu";
-    int threads = argc > 2 ? std::stoi(argv[2]) : int(std::thread::hardware_concurrency());
-    configureTorchThreads(threads);
+    configureTorchThreads(argc > 2 ? std::stoi(argv[2]) : 0);
+    const int threads = at::get_num_threads();
     std::string blas = "default";
     if (argc > 3) blas = setBlasThreads(std::stoi(argv[3])) ? argv[3] : "n/a";
     torch::Device dev =

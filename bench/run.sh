@@ -15,7 +15,9 @@ build/bench/mlad_bench_data parse "$((lines * 2))" "$work"
 build/bench/mlad_bench_data import "$lines" "$work"
 echo "== sequences and embeddings"
 build/bench/mlad_bench_data sequences "$lines" "$work" || true
-echo "== model (CPU)"
+echo "== model (CPU, auto threads: the product default)"
+build/bench/mlad_bench_model cpu 0
+echo "== model (CPU, LibTorch on all cores)"
 build/bench/mlad_bench_model cpu "$(nproc)"
 if build/app/mlad --version >/dev/null && [ -e /dev/nvidia0 ]; then
   echo "== model (CUDA)"

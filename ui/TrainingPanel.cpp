@@ -409,7 +409,7 @@ void TrainingPanel::buildForm(QFormLayout* m, QFormLayout* o, QFormLayout* d) {
                           "(0 = never)"));
     clip_ = realBox(p, 0, 1000, 2, 0.5, tr("Gradient norm clipping (0 = off)"));
     seed_ = intBox(p, 0, 2147483647, tr("Random seed (initialisation, masking, batches)"));
-    threads_ = intBox(p, 0, 256, tr("CPU threads for torch (0 = all cores)"));
+    threads_ = intBox(p, 0, 256, tr("LibTorch CPU threads (0 = auto: half the cores, BLAS uses all)"));
     o->addRow(tr("Epochs:"), epochs_);
     o->addRow(tr("Batch size:"), batch_);
     o->addRow(tr("Learning rate:"), lr_);

@@ -15,8 +15,8 @@ namespace mlad {
 
 namespace {
 
-int resolveThreads(int threads) {
-    return threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+int cores() {
+    return int(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 void tuneAllocator() {
@@ -33,14 +33,14 @@ void tuneAllocator() {
 void configureTorchThreads(int threads) {
     static std::once_flag once;
     std::call_once(once, tuneAllocator);
-    at::set_num_threads(resolveThreads(threads));
+    at::set_num_threads(threads > 0 ? threads : std::max(1, cores() / 2));
 }
 
 bool setBlasThreads(int threads) {
     using SetThreads = void (*)(int);
     auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
     if (fn == nullptr) return false;
-    fn(resolveThreads(threads));
+    fn(threads > 0 ? threads : cores());
     return true;
 }
 

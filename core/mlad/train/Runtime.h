@@ -2,9 +2,16 @@
 // Process-wide settings for LibTorch on CPU. Torch-free header: ui/ and app/ call it at start-up.
 namespace mlad {
 
-/// Sets LibTorch's intra-op CPU thread count (0 = all cores). Debian's LibTorch defaults to one
-/// thread, so the CLI, the workbench, the tests and the benchmarks call this at start-up (and a
-/// training run again on its own thread: OpenMP keeps the count per calling thread).
+/// Sets LibTorch's intra-op CPU thread count. Debian's LibTorch defaults to one thread, so the
+/// CLI, the workbench, the tests and the benchmarks call this at start-up (and a training run
+/// again on its own thread: OpenMP keeps the count per calling thread).
+///
+/// threads > 0 is taken as given. threads = 0 (auto) gives LibTorch half the cores (at least
+/// one) and leaves OpenBLAS its own pool on all cores. The two pools are separate (LibTorch's
+/// OpenMP, OpenBLAS's pthreads) and both spin while idle, so on all cores each they fight over
+/// the CPUs: measured on the 2-core VM with bench/mlad_bench_model, training ran at ~2,200
+/// sequences/s with 1 LibTorch thread and ~1,470 with 2 (OMP_WAIT_POLICY=PASSIVE, which only
+/// takes effect from the environment at start-up, gave ~1,900).
 ///
 /// The first call also tunes glibc's allocator for tensor work: blocks up to 32 MiB come from
 /// the heap instead of fresh mmaps, and up to 256 MiB of freed heap stay mapped. With the

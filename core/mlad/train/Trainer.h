@@ -37,7 +37,7 @@ struct TrainConfig {
     uint64_t seed = 42;
     std::string device = "auto";  ///< auto | cpu | cuda
     bool amp = false;             ///< mixed precision on CUDA
-    int threads = 0;              ///< CPU threads for torch; 0 = all cores
+    int threads = 0;              ///< LibTorch CPU threads; 0 = auto (configureTorchThreads)
     // Data.
     std::string embedder = "corpus";  ///< corpus | vectors:FILE | torchscript:DIR
     int embedDim = 100;
