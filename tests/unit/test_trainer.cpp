@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "TestData.h"
 #include "mlad/eval/Metrics.h"
@@ -162,6 +163,48 @@ TEST(Trainer, AblationsAndBadConfigs) {
     c.nu = 2;
     EXPECT_THROW(trainRun(*p, "chrono", "bad", c), std::invalid_argument);
     EXPECT_EQ(listRuns(*p).size(), 2u);
+}
+
+
+// Two runs with the same seed and data give bit-identical losses and scores, also when each
+// runs on a worker thread of its own (as the workbench does) and with dropout and two threads.
+TEST(Trainer, SameSeedOnWorkerThreadsGivesIdenticalRuns) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    TrainConfig c = tinyConfig();
+    c.dropout = 0.1;
+    c.threads = 2;
+    c.epochs = 2;
+    trainRun(*p, "chrono", "main-thread", c);
+    for (const char* name : {"worker-1", "worker-2"}) {
+        std::exception_ptr error;
+        std::thread worker([&] {
+            try {
+                trainRun(*p, "chrono", name, c);
+            } catch (...) {
+                error = std::current_exception();
+            }
+        });
+        worker.join();
+        if (error) std::rethrow_exception(error);
+    }
+    const auto reference = runEpochs(*p, findRun(*p, "main-thread")->id);
+    const auto refScores = loadRunScores(*p, findRun(*p, "main-thread")->id);
+    ASSERT_EQ(reference.size(), 2u);
+    ASSERT_FALSE(refScores.testScores.empty());
+    for (const char* name : {"worker-1", "worker-2"}) {
+        const auto epochs = runEpochs(*p, findRun(*p, name)->id);
+        ASSERT_EQ(epochs.size(), reference.size()) << name;
+        for (size_t e = 0; e < epochs.size(); ++e) {
+            EXPECT_EQ(epochs[e].trainLoss, reference[e].trainLoss) << name << " epoch " << e;
+            EXPECT_EQ(epochs[e].valLoss, reference[e].valLoss) << name << " epoch " << e;
+        }
+        const auto scores = loadRunScores(*p, findRun(*p, name)->id);
+        EXPECT_EQ(scores.testIds, refScores.testIds) << name;
+        EXPECT_EQ(scores.testScores, refScores.testScores) << name;
+        EXPECT_EQ(scores.valScores, refScores.valScores) << name;
+    }
 }
 
 }  // namespace
