@@ -182,11 +182,4 @@ Tensor celu(const Tensor& x) {
     return CeluFn::apply(x);
 }
 
-Tensor dropoutKeepMask(uint64_t seed, int64_t numel, double p) {
-    Tensor ones = torch::ones({numel});
-    Tensor out = torch::empty_like(ones);
-    maskInto(ones, out, seed, p);
-    return out.ne(0);
-}
-
 }  // namespace mlad::model

@@ -23,7 +23,4 @@ torch::Tensor dropout(const torch::Tensor& x, double p, bool training);
 /// (dy * (y + 1) for x <= 0) instead of a second exponential.
 torch::Tensor celu(const torch::Tensor& x);
 
-/// The mask dropout() would use for `numel` entries with this seed: 1 = kept (for tests).
-torch::Tensor dropoutKeepMask(uint64_t seed, int64_t numel, double p);
-
 }  // namespace mlad::model
