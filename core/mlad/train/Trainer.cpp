@@ -13,7 +13,6 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <unordered_map>
 
 #include "mlad/embed/TemplateVectors.h"
