@@ -1,8 +1,11 @@
 // Model benchmark: MLAD training and scoring throughput (sequences/s) for window 20,
 // d_model 100, 2 layers, batch 512, and the achieved GFLOP/s against a plain 1024x1024 matmul
-// on the same machine and BLAS. `mlad_bench_model [cpu|cuda] [THREADS] [BLAS_THREADS]`.
+// on the same machine and BLAS. `mlad_bench_model [cpu|cuda] [THREADS] [BLAS_THREADS] [--amp]`.
 // THREADS sets LibTorch's intra-op threads (default 0 = the product's auto setting, see
-// mlad/train/Runtime.h), BLAS_THREADS OpenBLAS's own pool (default: OpenBLAS's choice). Each figure is the median of 5 rounds, with the best.
+// mlad/train/Runtime.h), BLAS_THREADS OpenBLAS's own pool (default: OpenBLAS's choice).
+// --amp trains as `mlad train --amp` does (autocast float16 on CUDA / bfloat16 on CPU, loss
+// scaling) and adds a matmul in that dtype to the reference. Each figure is the median of 5
+// rounds, with the best.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -12,6 +15,7 @@
 
 #include "BenchUtil.h"
 #include "mlad/model/Mlad.h"
+#include "mlad/train/Amp.h"
 #include "mlad/train/Runtime.h"
 
 using namespace mlad;  // NOLINT
@@ -27,11 +31,19 @@ static double forwardFlops(const model::MladConfig& c, int64_t L) {
 }
 
 int main(int argc, char** argv) {
-    std::string devName = argc > 1 ? argv[1] : "cpu";
-    configureTorchThreads(argc > 2 ? std::stoi(argv[2]) : 0);
+    std::vector<std::string> args;
+    bool amp = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--amp")
+            amp = true;
+        else
+            args.emplace_back(argv[i]);
+    }
+    std::string devName = args.size() > 0 ? args[0] : "cpu";
+    configureTorchThreads(args.size() > 1 ? std::stoi(args[1]) : 0);
     const int threads = at::get_num_threads();
     std::string blas = "default";
-    if (argc > 3) blas = setBlasThreads(std::stoi(argv[3])) ? argv[3] : "n/a";
+    if (args.size() > 2) blas = setBlasThreads(std::stoi(args[2])) ? args[2] : "n/a";
     torch::Device dev =
         devName == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     if (devName == "cuda" && !torch::cuda::is_available()) {
@@ -51,6 +63,17 @@ int main(int argc, char** argv) {
     for (int i = 0; i < reps; ++i) torch::mm(a, b);
     sync();
     double mmGflops = 2.0 * 1024 * 1024 * 1024 * reps / tm.seconds() / 1e9;
+    double mmLowGflops = 0;
+    const c10::ScalarType lowType = autocastDtype(dev.type());
+    if (amp) {
+        auto al = a.to(lowType), bl = b.to(lowType);
+        for (int i = 0; i < 3; ++i) torch::mm(al, bl);
+        sync();
+        bench::Timer tl;
+        for (int i = 0; i < reps; ++i) torch::mm(al, bl);
+        sync();
+        mmLowGflops = 2.0 * 1024 * 1024 * 1024 * reps / tl.seconds() / 1e9;
+    }
 
     torch::manual_seed(1);
     model::MladConfig cfg;
@@ -64,12 +87,24 @@ int main(int argc, char** argv) {
     const int64_t B = 512, L = 20;
     auto x = torch::randn({B, L, 100}, torch::TensorOptions().device(dev));
     auto pad = torch::zeros({B, L}, torch::TensorOptions().dtype(torch::kBool).device(dev));
+    LossScaler scaler;
     auto step = [&] {
-        auto out = net->forward(x, pad, true);
-        auto loss = net->loss(out, x, pad);
+        model::MladImpl::LossParts loss;
+        {
+            AutocastScope autocast(dev.type(), amp);
+            auto out = net->forward(x, pad, true);
+            loss = net->loss(out, x, pad);
+        }
         opt.zero_grad();
-        loss.total.backward();
-        opt.step();
+        if (!amp) {
+            loss.total.backward();
+            opt.step();
+            return;
+        }
+        scaler.scale(loss.total).backward();
+        const bool finite = scaler.unscale(net->parameters());
+        if (finite) opt.step();
+        scaler.update(finite);
     };
     // Median and best of `rounds` rounds of `reps` calls, in calls per second.
     auto rate = [&](auto&& fn, int reps, int rounds) {
@@ -107,6 +142,10 @@ int main(int argc, char** argv) {
         double(cfg.scoringPasses()) * forwardFlops(cfg, L) * scoreSeqPerSec / 1e9;
     std::printf("device %s, %d torch threads, BLAS threads %s: matmul 1024 %.1f GFLOP/s\n",
                 devName.c_str(), threads, blas.c_str(), mmGflops);
+    if (amp)
+        std::printf("mixed precision: training under autocast (%s), matmul 1024 in %s %.1f GFLOP/s; "
+                    "scoring stays float32\n",
+                    c10::toString(lowType), c10::toString(lowType), mmLowGflops);
     std::printf(
         "MLAD train (window 20, d_model 100, 2 layers, batch 512): %.0f sequences/s "
         "(median of 5; best %.0f), ~%.1f GFLOP/s (%.0f%% of matmul)\n",

@@ -103,9 +103,13 @@ const std::vector<Command>& commands() {
          "         [--d-model 100] [--layers 2] [--heads 4] [--d-ff 256] [--d-z 16] [--components "
          "5]\n"
          "         [--max-len 128] [--dropout 0.1] [--lambda-energy 0.1] [--lambda-cov 0.005]\n"
-         "         [--patience 5] [--embedder corpus] [--embed-dim 100] [--nu 0.01] [--json]\n"
+         "         [--patience 5] [--embedder corpus] [--embed-dim 100] [--nu 0.01] [--amp] "
+         "[--json]\n"
          "Trains in the foreground with per-epoch losses; a cancelled or failed run resumes\n"
-         "from its last checkpoint when trained again with the same --run name.\n",
+         "from its last checkpoint when trained again with the same --run name.\n"
+         "--amp: mixed precision (autocast: float16 matrix products on CUDA, bfloat16 on CPU,\n"
+         "with dynamic loss scaling); the GMM, scores and stored model stay float32. On CPUs\n"
+         "without bfloat16 units it is slower than float32.\n",
          cmdTrain},
         {"evaluate", "metrics of a run at a threshold",
          "usage: mlad evaluate --project P.mlad --run NAME [--threshold "

@@ -19,6 +19,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 using mlad::demo::DemoFiles;
 using mlad::demo::DemoOptions;
@@ -142,7 +144,10 @@ const std::set<std::string>& allKinds() {
 class DemoGeneratorDefault : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        dir_ = new fs::path(fs::temp_directory_path() / "mlad_demo_default_suite");
+        // One directory per process: ctest -j runs the cases of this suite in parallel
+        // processes, and a shared name let one process delete the files another was reading.
+        dir_ = new fs::path(fs::temp_directory_path() /
+                            ("mlad_demo_default_suite." + std::to_string(::getpid())));
         fs::remove_all(*dir_);
         files_ = new DemoFiles(generateDemo(dir_->string()));
     }

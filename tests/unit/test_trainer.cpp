@@ -8,6 +8,8 @@
 #include <fstream>
 #include <thread>
 
+#include <torch/torch.h>
+
 #include "TestData.h"
 #include "mlad/eval/Metrics.h"
 #include "mlad/import/Importer.h"
@@ -204,6 +206,72 @@ TEST(Trainer, SameSeedOnWorkerThreadsGivesIdenticalRuns) {
         EXPECT_EQ(scores.testIds, refScores.testIds) << name;
         EXPECT_EQ(scores.testScores, refScores.testScores) << name;
         EXPECT_EQ(scores.valScores, refScores.valScores) << name;
+    }
+}
+
+// --amp on CPU: bfloat16 autocast with the dynamic loss scaler, the path CUDA takes in float16.
+TrainConfig ampConfig(bool amp) {
+    TrainConfig c = tinyConfig();
+    c.device = "cpu";
+    c.amp = amp;
+    return c;
+}
+
+TEST(AmpTraining, RunsOnCpuRecordsItAndStaysNearFloat32) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    const auto fp32 = trainRun(*p, "chrono", "fp32", ampConfig(false));
+    const auto mixed = trainRun(*p, "chrono", "mixed", ampConfig(true));
+    EXPECT_EQ(mixed.status, "done");
+    EXPECT_NE(mixed.device.find("mixed precision bfloat16"), std::string::npos) << mixed.device;
+    EXPECT_EQ(fp32.device.find("mixed"), std::string::npos) << fp32.device;
+    EXPECT_NE(mixed.configJson.find("\"amp\":true"), std::string::npos);
+
+    const auto a = runEpochs(*p, fp32.id), b = runEpochs(*p, mixed.id);
+    ASSERT_EQ(a.size(), 3u);
+    ASSERT_EQ(b.size(), 3u);
+    for (size_t e = 0; e < a.size(); ++e) {
+        EXPECT_TRUE(std::isfinite(b[e].trainLoss) && std::isfinite(b[e].valLoss)) << e;
+        EXPECT_NEAR(b[e].trainLoss, a[e].trainLoss, 0.1 * std::abs(a[e].trainLoss) + 0.05) << e;
+    }
+    EXPECT_NE(b.front().trainLoss, a.front().trainLoss) << "--amp changed nothing: did it run?";
+    EXPECT_LT(b.back().trainLoss, b.front().trainLoss) << "mixed-precision training must learn";
+    // Scores come from the float32 model: finite, one per test sequence.
+    const auto scores = loadRunScores(*p, mixed.id);
+    ASSERT_FALSE(scores.testScores.empty());
+    for (double s : scores.testScores) EXPECT_TRUE(std::isfinite(s));
+
+    // The checkpoint carries the loss scaler (no overflow here: still the initial 2^16).
+    torch::serialize::InputArchive ar;
+    ar.load_from(p->path() + ".runs/mixed/checkpoint.pt");
+    torch::Tensor scale, growth;
+    ASSERT_TRUE(ar.try_read("amp_scale", scale));
+    ASSERT_TRUE(ar.try_read("amp_growth", growth));
+    EXPECT_EQ(scale.item<double>(), 65536.0);
+    EXPECT_GT(growth.item<int64_t>(), 0);
+}
+
+TEST(AmpTraining, ResumeFromCheckpointGivesTheSameNextLoss) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    trainRun(*p, "chrono", "straight", ampConfig(true));
+    const auto straight = runEpochs(*p, findRun(*p, "straight")->id);
+    TaskContext ctx;
+    TrainCallbacks cb;
+    cb.onEpoch = [&](const EpochStats& e) {
+        if (e.epoch == 2) ctx.cancel();
+    };
+    EXPECT_THROW(trainRun(*p, "chrono", "resumed", ampConfig(true), &ctx, cb),
+                 Cancelled);
+    const auto r = trainRun(*p, "chrono", "resumed", ampConfig(true));
+    const auto resumed = runEpochs(*p, r.id);
+    ASSERT_EQ(resumed.size(), 3u);
+    ASSERT_EQ(straight.size(), 3u);
+    for (size_t e = 0; e < 3; ++e) {
+        EXPECT_EQ(resumed[e].trainLoss, straight[e].trainLoss) << e;
+        EXPECT_EQ(resumed[e].valLoss, straight[e].valLoss) << e;
     }
 }
 

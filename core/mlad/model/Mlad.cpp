@@ -192,8 +192,11 @@ MladImpl::Encoded MladImpl::encode(const Tensor& xIn, const Tensor& pad, bool ke
     return enc;
 }
 
-MladOutput MladImpl::head(const Tensor& xc, const Tensor& recon, const Tensor& positions,
+MladOutput MladImpl::head(const Tensor& xc, const Tensor& reconIn, const Tensor& positions,
                           const Tensor& pooled) {
+    // Under autocast the output projection gives float16/bfloat16: the error terms below are
+    // sums over up to L x dIn squares, kept in the input's (float32) type.
+    const Tensor recon = reconIn.to(xc.scalar_type());
     const Tensor off = ~positions.unsqueeze(-1);
     const Tensor xm = xc.masked_fill(off, 0.0);
     const Tensor rm = recon.masked_fill(off, 0.0);
@@ -209,7 +212,10 @@ MladOutput MladImpl::head(const Tensor& xc, const Tensor& recon, const Tensor& p
     out.reconError = sqErr / (nPos * static_cast<double>(cfg_.dIn));
     const Tensor rel = (sqErr + kTiny).sqrt() / (sx + kTiny).sqrt();
     const Tensor cosine = dot / ((sx + kTiny) * (sr + kTiny)).sqrt();
-    out.z = torch::cat({zProj_(pooled), rel.unsqueeze(1), cosine.unsqueeze(1)}, 1);
+    // Under autocast zProj_ yields float16/bfloat16 while rel and cosine are float32: z (the
+    // GMM's input) is kept in the wider type.
+    out.z = torch::cat(
+        {zProj_(pooled).to(rel.scalar_type()), rel.unsqueeze(1), cosine.unsqueeze(1)}, 1);
     out.gamma =
         entmax(est2_(model::dropout(torch::tanh(est1_(out.z)), cfg_.dropout, is_training())), cfg_.alpha, -1);
     return out;

@@ -20,6 +20,7 @@
 #include "mlad/model/Mlad.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
+#include "mlad/train/Amp.h"
 #include "mlad/train/Evaluate.h"
 
 namespace mlad {
@@ -29,6 +30,11 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// With --amp, steps whose gradients are not finite are skipped and the loss scale halved; 40 in
+// a row take the scale from 2^16 to 2^-24, where float16 gradients cannot be the problem any
+// more: something in the forward pass overflows.
+constexpr int64_t kMaxSkippedSteps = 40;
 
 double secondsSince(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
@@ -138,9 +144,6 @@ void validateConfig(const TrainConfig& c) {
         throw std::invalid_argument("device must be auto, cpu or cuda");
     if (c.device == "cuda" && !torch::cuda::is_available())
         throw std::invalid_argument("--device cuda: this build or machine has no CUDA device");
-    if (c.amp)
-        throw std::invalid_argument(
-            "mixed precision (--amp) is not supported by this build yet; train in float32");
 }
 
 std::string runDir(Project& p, const std::string& run) {
@@ -373,6 +376,12 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     const bool useCuda =
         config.device == "cuda" || (config.device == "auto" && torch::cuda::is_available());
     const torch::Device dev = useCuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    // Mixed precision: autocast (float16 on CUDA, bfloat16 on CPU) + dynamic loss scaling.
+    const bool amp = config.amp;
+    std::string deviceText =
+        useCuda ? "cuda" : "cpu (" + std::to_string(at::get_num_threads()) + " threads)";
+    if (amp)
+        deviceText += std::string(", mixed precision ") + (useCuda ? "float16" : "bfloat16");
 
     // A run of the same name may be resumed when it did not finish.
     std::optional<RunInfo> existing = findRun(project, runName);
@@ -413,7 +422,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             .bind(5, embedderId)
             .bind(6, int64_t(config.seed))
             .bind(7, MLAD_GIT_VERSION)
-            .bind(8, useCuda ? "cuda" : "cpu (" + std::to_string(at::get_num_threads()) + " threads)")
+            .bind(8, deviceText)
             .run();
         runId = db.lastInsertId();
     }
@@ -431,6 +440,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     model::Mlad net(modelConfig(config, tv.dim, maxLen));
     net->to(dev);
     torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(config.lr));
+    LossScaler scaler;  // used with --amp only
 
     int startEpoch = 1, badEpochs = 0;
     double bestVal = std::numeric_limits<double>::infinity();
@@ -452,6 +462,9 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         ar.read("epoch", e);
         ar.read("best_val", b);
         ar.read("bad_epochs", bad);
+        torch::Tensor ampScale, ampGrowth;
+        if (amp && ar.try_read("amp_scale", ampScale) && ar.try_read("amp_growth", ampGrowth))
+            scaler.setState(ampScale.item<double>(), ampGrowth.item<int64_t>());
         startEpoch = int(e.item<int64_t>()) + 1;
         bestVal = b.item<double>();
         badEpochs = int(bad.item<int64_t>());
@@ -475,24 +488,56 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
                 if (ctx && ctx->isCancelled()) throw Cancelled();
                 const auto& rows = order[size_t(b)];
                 Batch bt = makeBatch(train, table, rows, dev);
-                auto out = net->forward(bt.x, bt.pad, true);
-                auto parts = net->loss(out, bt.x, bt.pad);
-                double loss = parts.total.item<double>();
+                model::MladImpl::LossParts parts;
+                {
+                    AutocastScope autocast(dev.type(), amp);
+                    auto out = net->forward(bt.x, bt.pad, true);
+                    parts = net->loss(out, bt.x, bt.pad);
+                }
+                // One host synchronisation for the four loss components.
+                const torch::Tensor values =
+                    torch::stack({parts.total.detach().to(torch::kDouble),
+                                  parts.mse.detach().to(torch::kDouble),
+                                  parts.energy.detach().to(torch::kDouble),
+                                  parts.cov.detach().to(torch::kDouble)})
+                        .to(torch::kCPU);
+                const double* v = values.data_ptr<double>();
+                const double loss = v[0];
                 if (!std::isfinite(loss))
                     throw std::runtime_error(
                         "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
                         " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) +
-                        "; training stopped (try a lower learning rate or lambda_energy)");
+                        "; training stopped (try a lower learning rate or lambda_energy" +
+                        (amp ? ", or train without mixed precision)" : ")"));
                 opt.zero_grad();
-                parts.total.backward();
-                if (config.clipNorm > 0)
-                    torch::nn::utils::clip_grad_norm_(net->parameters(), config.clipNorm);
-                opt.step();
+                if (amp) {
+                    scaler.scale(parts.total).backward();
+                    const bool finite = scaler.unscale(net->parameters());
+                    if (finite) {
+                        if (config.clipNorm > 0)
+                            torch::nn::utils::clip_grad_norm_(net->parameters(), config.clipNorm);
+                        opt.step();
+                    }
+                    scaler.update(finite);
+                    if (scaler.consecutiveSkips() >= kMaxSkippedSteps)
+                        throw std::runtime_error(
+                            "mixed precision: the gradients were not finite in " +
+                            std::to_string(kMaxSkippedSteps) +
+                            " steps in a row (loss scale down to " +
+                            num(scaler.currentScale()) + ") at epoch " + std::to_string(epoch) +
+                            ", batch " + std::to_string(b + 1) +
+                            "; training stopped (train without mixed precision)");
+                } else {
+                    parts.total.backward();
+                    if (config.clipNorm > 0)
+                        torch::nn::utils::clip_grad_norm_(net->parameters(), config.clipNorm);
+                    opt.step();
+                }
                 const double w = double(rows.size(0));
                 sumLoss += loss * w;
-                sumMse += parts.mse.item<double>() * w;
-                sumEnergy += parts.energy.item<double>() * w;
-                sumCov += parts.cov.item<double>() * w;
+                sumMse += v[1] * w;
+                sumEnergy += v[2] * w;
+                sumCov += v[3] * w;
                 if (cb.onBatch) cb.onBatch({epoch, int(b + 1), int(batches), loss});
                 if (ctx) {
                     Progress p;
@@ -523,6 +568,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
                     auto rows = torch::arange(s, std::min<int64_t>(vn, s + config.batchSize),
                                               torch::kInt64);
                     Batch bt = makeBatch(vd, table, rows, dev);
+                    AutocastScope autocast(dev.type(), amp);
                     auto out = net->forward(bt.x, bt.pad, false);
                     sum += net->loss(out, bt.x, bt.pad).total.item<double>() * double(rows.size(0));
                 }
@@ -548,6 +594,10 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
                 ar.write("epoch", torch::tensor(int64_t(epoch)));
                 ar.write("best_val", torch::tensor(bestVal, torch::kFloat64));
                 ar.write("bad_epochs", torch::tensor(int64_t(badEpochs)));
+                if (amp) {
+                    ar.write("amp_scale", torch::tensor(scaler.currentScale(), torch::kFloat64));
+                    ar.write("amp_growth", torch::tensor(scaler.growthTracker()));
+                }
                 ar.save_to(ckptPath + ".tmp");
                 fs::rename(ckptPath + ".tmp", ckptPath);  // atomic: never a half checkpoint
             }
