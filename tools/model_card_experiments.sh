@@ -26,6 +26,22 @@ for sys in HDFS BGL; do
 done
 $mlad embed --project "$p" >/dev/null
 
+# One table row: the labels given, then P, R, F1, ROC-AUC, PR-AUC, F1 at the natural rate, the
+# oracle F1 and the training seconds of the run.
+cat > "$work/row.py" <<'PY'
+import json, sys, sqlite3
+run_json, project, run, labels = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+r = json.load(open(run_json))
+secs = sqlite3.connect(project).execute("select train_seconds from runs where name=?", (run,)).fetchone()[0]
+f = lambda v: "-" if v is None else f"{v:.3f}"
+print("| " + " | ".join(labels) + f" | {f(r['precision'])} | {f(r['recall'])} | {f(r['f1'])} | "
+      f"{f(r['roc_auc'])} | {f(r['pr_auc'])} | {f(r['at_natural_rate']['f1'])} | {f(r['oracle_best_f1']['f1'])} | {secs:.0f} |")
+PY
+row() {  # row RUN LABEL...
+  local run="$1"; shift
+  $mlad evaluate --project "$p" --run "$run" --json > "$work/$run.json"
+  python3 "$work/row.py" "$work/$run.json" "$p" "$run" "$@"
+}
 {
   echo "| data | split | model | P | R | F1 | ROC-AUC | PR-AUC | F1 at natural rate | oracle F1 (not a result) | train s |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -36,17 +52,21 @@ for sys in HDFS BGL; do
       run="$sys-$proto-${model//\//_}"
       $mlad train --project "$p" --split "$sys-$proto" --model "$model" --run "$run" \
         --epochs "$epochs" --patience 4 --seed 42 >/dev/null 2>"$work/$run.log"
-      $mlad evaluate --project "$p" --run "$run" --json > "$work/$run.json"
-      python3 - "$work/$run.json" "$sys" "$proto" "$model" "$p" "$run" >> "$work/table.md" <<'PY'
-import json, sys, sqlite3
-r = json.load(open(sys.argv[1]))
-secs = sqlite3.connect(sys.argv[5]).execute("select train_seconds from runs where name=?", (sys.argv[6],)).fetchone()[0]
-f = lambda v: "-" if v is None else f"{v:.3f}"
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {sys.argv[4]} | {f(r['precision'])} | {f(r['recall'])} | {f(r['f1'])} | "
-      f"{f(r['roc_auc'])} | {f(r['pr_auc'])} | {f(r['at_natural_rate']['f1'])} | {f(r['oracle_best_f1']['f1'])} | {secs:.0f} |")
-PY
+      row "$run" "$sys" "$proto" "$model" >> "$work/table.md"
     done
   done
+done
+# Mixed precision (--amp; on this CPU bfloat16 autocast) against the float32 runs above.
+{
+  echo "| data | split | precision | P | R | F1 | ROC-AUC | PR-AUC | F1 at natural rate | oracle F1 (not a result) | train s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+} > "$work/amp.md"
+for sys in HDFS BGL; do
+  run="$sys-chrono-mlad-amp"
+  $mlad train --project "$p" --split "$sys-chrono" --model mlad --run "$run" --amp \
+    --epochs "$epochs" --patience 4 --seed 42 >/dev/null 2>"$work/$run.log"
+  row "$sys-chrono-mlad" "$sys" chrono "float32" >> "$work/amp.md"
+  row "$run" "$sys" chrono "mixed: $(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select device from runs where name=?", (sys.argv[2],)).fetchone()[0])' "$p" "$run")" >> "$work/amp.md"
 done
 # The identical-shortcut check: the same HDFS chronological split with unmasked (full)
 # reconstruction, scored by reconstruction error (w/o-gmm) and by the GMM energy (mlad).
@@ -80,6 +100,10 @@ done
   echo "Produced by \`tools/model_card_experiments.sh\` ($(date -u +%Y-%m-%d), code $(git describe --always --dirty), epochs <= $epochs, patience 4, seed 42, CPU)."
   echo
   cat "$work/table.md"
+  echo
+  echo "Mixed precision (\`--amp\`) against float32, MLAD on the chronological splits, same settings:"
+  echo
+  cat "$work/amp.md"
   echo
   echo "Identical-shortcut check (HDFS chrono, masked vs full reconstruction, same settings):"
   echo

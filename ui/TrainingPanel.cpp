@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDoubleSpinBox>
@@ -96,6 +97,12 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     device_->addItem(tr("CPU"), QStringLiteral("cpu"));
     device_->addItem(tr("CUDA (not available)"), QStringLiteral("cuda"));
     device_->setToolTip(tr("Where to train; Auto takes CUDA when available"));
+    amp_ = new QCheckBox(tr("Mixed precision"), runBox);
+    amp_->setObjectName(QStringLiteral("ampCheck"));
+    amp_->setToolTip(
+        tr("Train with autocast: float16 matrix products on CUDA, bfloat16 on CPU, with dynamic "
+           "loss scaling. GMM, scores and the saved model stay float32. Faster on GPUs; on CPUs "
+           "only where they have bfloat16 units."));
     runName_ = new QLineEdit(runBox);
     runName_->setObjectName(QStringLiteral("runName"));
     runName_->setToolTip(
@@ -104,7 +111,10 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     runForm->addRow(tr("Split:"), splitCombo_);
     runForm->addRow(QString(), splitInfo_);
     runForm->addRow(tr("Model:"), model_);
-    runForm->addRow(tr("Device:"), device_);
+    auto* deviceRow = new QHBoxLayout;
+    deviceRow->addWidget(device_, 1);
+    deviceRow->addWidget(amp_);
+    runForm->addRow(tr("Device:"), deviceRow);
     runForm->addRow(tr("Run name:"), runName_);
 
     auto* modelBox = new QGroupBox(tr("Model"), settings);
@@ -456,6 +466,7 @@ TrainConfig TrainingPanel::config() const {
     c.seed = uint64_t(seed_->value());
     c.threads = threads_->value();
     c.device = device_->currentData().toString().toStdString();
+    c.amp = amp_->isChecked();
     c.embedder = embedder_->currentText().trimmed().toStdString();
     c.embedDim = embedDim_->value();
     c.nu = nu_->value();
@@ -487,6 +498,7 @@ void TrainingPanel::setConfig(const TrainConfig& c) {
     threads_->setValue(c.threads);
     const int dev = device_->findData(QString::fromStdString(c.device));
     if (dev >= 0) device_->setCurrentIndex(dev);
+    amp_->setChecked(c.amp);
     embedder_->setCurrentText(qs(c.embedder));
     embedDim_->setValue(c.embedDim);
     nu_->setValue(c.nu);
@@ -629,6 +641,7 @@ TrainConfig TrainingPanel::configFromJson(const std::string& json, TrainConfig c
     c.clipNorm = num("clip_norm", c.clipNorm);
     c.seed = uint64_t(num("seed", double(c.seed)));
     c.device = text("device", c.device);
+    c.amp = o.value(QLatin1String("amp")).toBool(c.amp);
     c.threads = int(num("threads", c.threads));
     c.embedder = text("embedder", c.embedder);
     c.embedDim = int(num("embed_dim", c.embedDim));

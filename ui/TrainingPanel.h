@@ -9,6 +9,7 @@
 #include "mlad/train/Trainer.h"
 
 class QChartView;
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QElapsedTimer;
@@ -94,6 +95,7 @@ class TrainingPanel : public QWidget {
     QLabel* splitInfo_;
     QComboBox* model_;
     QComboBox* device_;
+    QCheckBox* amp_;
     QLineEdit* runName_;
     QSpinBox *epochs_, *batch_, *patience_, *dModel_, *layers_, *heads_, *dFf_, *dZ_, *comps_,
         *maxLen_, *seed_, *embedDim_, *threads_;

@@ -577,7 +577,9 @@ void WorkbenchTest::cancelTrainingLeavesConsistentProject() {
     QTRY_COMPARE(tp.splitCombo()->count(), 1);
     TrainConfig c = tinyConfig(200);
     c.batchSize = 16;
+    c.amp = true;  // the resumed run must come back with mixed precision on
     tp.setConfig(c);
+    QVERIFY(tp.findChild<QCheckBox*>(QStringLiteral("ampCheck"))->isChecked());
     tp.runNameEdit()->setText(QStringLiteral("to-cancel"));
     QSignalSpy finished(&tp, &TrainingPanel::trainingFinished);
     connect(&tp, &TrainingPanel::epochFinished, &tp, [&tp](int) { tp.cancelTraining(); });
@@ -610,6 +612,7 @@ void WorkbenchTest::cancelTrainingLeavesConsistentProject() {
     QCOMPARE(tp.config().dModel, c.dModel);
     QCOMPARE(tp.config().batchSize, c.batchSize);
     QCOMPARE(tp.config().epochs, c.epochs);
+    QVERIFY(tp.config().amp);
     TrainConfig resumed = tp.config();
     resumed.epochs = tp.epochsSeen() + 1;
     tp.setConfig(resumed);
@@ -620,6 +623,8 @@ void WorkbenchTest::cancelTrainingLeavesConsistentProject() {
              qPrintable(tp.lastError()));
     auto p = Project::open(path.toStdString());
     QCOMPARE(QString::fromStdString(findRun(*p, "to-cancel")->status), QStringLiteral("done"));
+    QVERIFY2(findRun(*p, "to-cancel")->device.find("mixed precision") != std::string::npos,
+             findRun(*p, "to-cancel")->device.c_str());
     QCOMPARE(QString::fromStdString(p->integrityCheck()), QStringLiteral("ok"));
 }
 

@@ -408,8 +408,14 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     int64_t runId;
     if (existing) {
         runId = existing->id;
-        db.prepare("UPDATE runs SET status = 'running', message = NULL WHERE id = ?")
-            .bind(1, runId)
+        // The manifest describes the settings the run finishes with (a resume may change the
+        // epochs, the device or mixed precision).
+        db.prepare(
+              "UPDATE runs SET status = 'running', message = NULL, config = ?, device = ? "
+              "WHERE id = ?")
+            .bind(1, configJson(config))
+            .bind(2, deviceText)
+            .bind(3, runId)
             .run();
     } else {
         db.prepare(
