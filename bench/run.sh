@@ -19,7 +19,11 @@ echo "== model (CPU, auto threads: the product default)"
 build/bench/mlad_bench_model cpu 0
 echo "== model (CPU, LibTorch on all cores)"
 build/bench/mlad_bench_model cpu "$(nproc)"
+echo "== model (CPU, mixed precision: bfloat16 autocast as 'mlad train --amp')"
+build/bench/mlad_bench_model cpu 0 --amp
 if build/app/mlad --version >/dev/null && [ -e /dev/nvidia0 ]; then
   echo "== model (CUDA)"
   build/bench/mlad_bench_model cuda || true
+  echo "== model (CUDA, mixed precision: float16 autocast as 'mlad train --amp')"
+  build/bench/mlad_bench_model cuda 0 --amp || true
 fi
