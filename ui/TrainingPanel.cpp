@@ -101,8 +101,9 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     amp_->setObjectName(QStringLiteral("ampCheck"));
     amp_->setToolTip(
         tr("Train with autocast: float16 matrix products on CUDA, bfloat16 on CPU, with dynamic "
-           "loss scaling. GMM, scores and the saved model stay float32. Faster on GPUs; on CPUs "
-           "only where they have bfloat16 units."));
+           "loss scaling, for training only: GMM re-estimation, scoring and the saved model run at "
+           "full precision. Meant for GPUs; on CPUs it only helps where they have bfloat16 "
+           "units."));
     runName_ = new QLineEdit(runBox);
     runName_->setObjectName(QStringLiteral("runName"));
     runName_->setToolTip(

@@ -108,8 +108,8 @@ const std::vector<Command>& commands() {
          "Trains in the foreground with per-epoch losses; a cancelled or failed run resumes\n"
          "from its last checkpoint when trained again with the same --run name.\n"
          "--amp: mixed precision (autocast: float16 matrix products on CUDA, bfloat16 on CPU,\n"
-         "with dynamic loss scaling); the GMM, scores and stored model stay float32. On CPUs\n"
-         "without bfloat16 units it is slower than float32.\n",
+         "with dynamic loss scaling) for training only: GMM re-estimation, scoring and the\n"
+         "saved model run at full precision. On CPUs without bfloat16 units it is slower.\n",
          cmdTrain},
         {"evaluate", "metrics of a run at a threshold",
          "usage: mlad evaluate --project P.mlad --run NAME [--threshold "

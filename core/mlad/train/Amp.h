@@ -7,7 +7,8 @@
 // an AutocastScope on the training device (float16 on CUDA, bfloat16 on CPU); the loss is
 // multiplied by the scale before backward; unscale() divides the gradients back and reports
 // whether all are finite; a finite step is clipped and taken, a non-finite one skipped;
-// update() then grows or backs off the scale. GMM re-estimation and scoring stay in float32.
+// update() then grows or backs off the scale. GMM re-estimation and scoring run at full
+// precision (float32 network, float64 GMM).
 #include <torch/torch.h>
 
 #include <cstdint>
