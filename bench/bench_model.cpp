@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <iostream>
-#include <thread>
 #include <vector>
 
 #include "BenchUtil.h"

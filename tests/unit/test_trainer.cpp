@@ -123,11 +123,13 @@ TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
     EXPECT_THROW(trainRun(*p, "nope", "x", tinyConfig()), std::invalid_argument);
 }
 
-TEST(Trainer, ResumeFromCheckpointGivesTheSameNextLoss) {
+// Trains `c` straight through, then again cancelled after epoch 2 and resumed under the same
+// name: the resumed run's epoch losses equal the uninterrupted ones exactly.
+void expectResumeMatchesUninterrupted(const TrainConfig& c) {
     TempDir dir;
     auto p = Project::open(dir.file("p.mlad"));
     makeProject(*p, dir);
-    trainRun(*p, "chrono", "straight", tinyConfig());
+    trainRun(*p, "chrono", "straight", c);
     auto straight = runEpochs(*p, findRun(*p, "straight")->id);
     ASSERT_EQ(straight.size(), 3u);
 
@@ -136,17 +138,21 @@ TEST(Trainer, ResumeFromCheckpointGivesTheSameNextLoss) {
     cb.onEpoch = [&](const EpochStats& e) {
         if (e.epoch == 2) ctx.cancel();
     };
-    EXPECT_THROW(trainRun(*p, "chrono", "resumed", tinyConfig(), &ctx, cb), Cancelled);
+    EXPECT_THROW(trainRun(*p, "chrono", "resumed", c, &ctx, cb), Cancelled);
     EXPECT_EQ(findRun(*p, "resumed")->status, "cancelled");
     EXPECT_EQ(runEpochs(*p, findRun(*p, "resumed")->id).size(), 2u);
-    auto r = trainRun(*p, "chrono", "resumed", tinyConfig());
+    auto r = trainRun(*p, "chrono", "resumed", c);
     EXPECT_EQ(r.status, "done");
     auto resumed = runEpochs(*p, r.id);
     ASSERT_EQ(resumed.size(), 3u);
-    for (int e = 0; e < 3; ++e) {
-        EXPECT_NEAR(resumed[size_t(e)].trainLoss, straight[size_t(e)].trainLoss, 1e-9) << e;
-        EXPECT_NEAR(resumed[size_t(e)].valLoss, straight[size_t(e)].valLoss, 1e-9) << e;
+    for (size_t e = 0; e < 3; ++e) {
+        EXPECT_EQ(resumed[e].trainLoss, straight[e].trainLoss) << e;
+        EXPECT_EQ(resumed[e].valLoss, straight[e].valLoss) << e;
     }
+}
+
+TEST(Trainer, ResumeFromCheckpointGivesTheSameNextLoss) {
+    expectResumeMatchesUninterrupted(tinyConfig());
 }
 
 TEST(Trainer, AblationsAndBadConfigs) {
@@ -253,26 +259,7 @@ TEST(AmpTraining, RunsOnCpuRecordsItAndStaysNearFloat32) {
 }
 
 TEST(AmpTraining, ResumeFromCheckpointGivesTheSameNextLoss) {
-    TempDir dir;
-    auto p = Project::open(dir.file("p.mlad"));
-    makeProject(*p, dir);
-    trainRun(*p, "chrono", "straight", ampConfig(true));
-    const auto straight = runEpochs(*p, findRun(*p, "straight")->id);
-    TaskContext ctx;
-    TrainCallbacks cb;
-    cb.onEpoch = [&](const EpochStats& e) {
-        if (e.epoch == 2) ctx.cancel();
-    };
-    EXPECT_THROW(trainRun(*p, "chrono", "resumed", ampConfig(true), &ctx, cb),
-                 Cancelled);
-    const auto r = trainRun(*p, "chrono", "resumed", ampConfig(true));
-    const auto resumed = runEpochs(*p, r.id);
-    ASSERT_EQ(resumed.size(), 3u);
-    ASSERT_EQ(straight.size(), 3u);
-    for (size_t e = 0; e < 3; ++e) {
-        EXPECT_EQ(resumed[e].trainLoss, straight[e].trainLoss) << e;
-        EXPECT_EQ(resumed[e].valLoss, straight[e].valLoss) << e;
-    }
+    expectResumeMatchesUninterrupted(ampConfig(true));
 }
 
 }  // namespace
