@@ -142,9 +142,10 @@ int main(int argc, char** argv) {
     std::printf("device %s, %d torch threads, BLAS threads %s: matmul 1024 %.1f GFLOP/s\n",
                 devName.c_str(), threads, blas.c_str(), mmGflops);
     if (amp)
-        std::printf("mixed precision: training under autocast (%s), matmul 1024 in %s %.1f GFLOP/s; "
-                    "scoring stays float32\n",
-                    c10::toString(lowType), c10::toString(lowType), mmLowGflops);
+        std::printf(
+            "mixed precision: training under autocast (%s), matmul 1024 in %s %.1f GFLOP/s; "
+            "scoring stays float32\n",
+            c10::toString(lowType), c10::toString(lowType), mmLowGflops);
     std::printf(
         "MLAD train (window 20, d_model 100, 2 layers, batch 512): %.0f sequences/s "
         "(median of 5; best %.0f), ~%.1f GFLOP/s (%.0f%% of matmul)\n",

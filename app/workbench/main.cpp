@@ -11,8 +11,8 @@
 #include <cstdio>
 
 #include "MainWindow.h"
-#include "mlad/train/Trainer.h"
 #include "TemplateExplorer.h"
+#include "mlad/train/Trainer.h"
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);

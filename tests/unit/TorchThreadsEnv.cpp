@@ -7,7 +7,7 @@
 namespace {
 
 class TorchThreads : public ::testing::Environment {
-public:
+  public:
     void SetUp() override { mlad::configureTorchThreads(2); }
 };
 

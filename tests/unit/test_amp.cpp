@@ -1,6 +1,6 @@
 // Mixed precision (core/mlad/train/Amp.h): the autocast scope, the dynamic loss scaler and the
-// model under autocast (training runs with --amp: test_trainer.cpp). CPU autocast (bfloat16) runs the
-// same code paths as CUDA's float16 here; the CUDA cases skip without a device.
+// model under autocast (training runs with --amp: test_trainer.cpp). CPU autocast (bfloat16) runs
+// the same code paths as CUDA's float16 here; the CUDA cases skip without a device.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -14,8 +14,8 @@
 
 namespace {
 
-using mlad::AutocastScope;
 using mlad::autocastEnabled;
+using mlad::AutocastScope;
 using mlad::LossScaler;
 using mlad::LossScalerOptions;
 using torch::Tensor;

@@ -27,7 +27,8 @@ struct Shape {
 };
 
 Shape checkShape(const Tensor& qkv, const Tensor& padMask, int64_t heads) {
-    if (!qkv.defined() || qkv.dim() != 3) throw std::invalid_argument("attention: qkv must be [B,L,3*H*dk]");
+    if (!qkv.defined() || qkv.dim() != 3)
+        throw std::invalid_argument("attention: qkv must be [B,L,3*H*dk]");
     if (heads <= 0 || qkv.size(2) % (3 * heads) != 0)
         throw std::invalid_argument("attention: last dimension " + std::to_string(qkv.size(2)) +
                                     " is not 3 * heads * dk for " + std::to_string(heads) +
@@ -105,11 +106,11 @@ void fusedBackward(const Shape& s, const T* qkv, const bool* pad, const T* w, co
             dp.noalias() = dc * v.transpose();
             for (int64_t i = 0; i < L; ++i) {
                 if constexpr (kSoftmax)
-                    detail::softmaxBackwardRow(p.row(i).data(), dp.row(i).data(),
-                                               ds.row(i).data(), L);
+                    detail::softmaxBackwardRow(p.row(i).data(), dp.row(i).data(), ds.row(i).data(),
+                                               L);
                 else
-                    detail::entmax15BackwardRow(p.row(i).data(), dp.row(i).data(),
-                                                ds.row(i).data(), L);
+                    detail::entmax15BackwardRow(p.row(i).data(), dp.row(i).data(), ds.row(i).data(),
+                                                L);
             }
             // Filled (padded) scores do not depend on q or k.
             const bool* pb = pad + b * L;

@@ -118,7 +118,8 @@ struct DropoutFn : public torch::autograd::Function<DropoutFn> {
         if (!grads[0].defined()) return {Tensor(), Tensor()};
         const Tensor dy = grads[0].contiguous();
         Tensor dx = torch::empty_like(dy);
-        maskInto(dy, dx, static_cast<uint64_t>(ctx->saved_data["seed"].toInt()), ctx->saved_data["p"].toDouble());
+        maskInto(dy, dx, static_cast<uint64_t>(ctx->saved_data["seed"].toInt()),
+                 ctx->saved_data["p"].toDouble());
         return {dx, Tensor()};
     }
 };
@@ -136,9 +137,8 @@ void celuBackwardRange(const T* y, const T* dy, T* dx, int64_t begin, int64_t en
 
 template <class T>
 void celuBackwardKernel(const T* y, const T* dy, T* dx, int64_t n) {
-    at::parallel_for(0, n, kGrain, [=](int64_t begin, int64_t end) {
-        celuBackwardRange(y, dy, dx, begin, end);
-    });
+    at::parallel_for(0, n, kGrain,
+                     [=](int64_t begin, int64_t end) { celuBackwardRange(y, dy, dx, begin, end); });
 }
 
 struct CeluFn : public torch::autograd::Function<CeluFn> {

@@ -179,7 +179,8 @@ MladImpl::Encoded MladImpl::encode(const Tensor& xIn, const Tensor& pad, bool ke
     const int64_t l = xIn.size(1);
     const Tensor positions =
         torch::arange(l, torch::TensorOptions().dtype(torch::kLong).device(xIn.device()));
-    Tensor h = model::dropout(applyLinear(inProj_, xIn) + pos_(positions), cfg_.dropout, is_training());
+    Tensor h =
+        model::dropout(applyLinear(inProj_, xIn) + pos_(positions), cfg_.dropout, is_training());
     Encoded enc;
     for (auto& layer : layers_) {
         Tensor attn;
@@ -217,7 +218,8 @@ MladOutput MladImpl::head(const Tensor& xc, const Tensor& reconIn, const Tensor&
     out.z = torch::cat(
         {zProj_(pooled).to(rel.scalar_type()), rel.unsqueeze(1), cosine.unsqueeze(1)}, 1);
     out.gamma =
-        entmax(est2_(model::dropout(torch::tanh(est1_(out.z)), cfg_.dropout, is_training())), cfg_.alpha, -1);
+        entmax(est2_(model::dropout(torch::tanh(est1_(out.z)), cfg_.dropout, is_training())),
+               cfg_.alpha, -1);
     return out;
 }
 
