@@ -21,7 +21,7 @@ debs=deb-cache
 prefix="$PWD/build-gpu/prefix"
 arch=x86_64-linux-gnu
 packages=(libsqlite3-dev libsqlite3-0 libeigen3-dev libre2-dev libre2-9 zlib1g-dev zlib1g
-          libgtest-dev pkgconf pkgconf-bin libpkgconf3)
+          libgtest-dev pkgconf pkgconf-bin libpkgconf3 nlohmann-json3-dev libcli11-dev)
 
 unpack() {
   rm -rf "$prefix"

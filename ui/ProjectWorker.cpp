@@ -1,7 +1,5 @@
 #include "ProjectWorker.h"
 
-#include <sqlite3.h>
-
 namespace mlad::ui {
 
 ProjectWorker::ProjectWorker(const QString& projectPath, QObject* parent)
@@ -30,7 +28,7 @@ void ProjectWorker::post(std::function<void(Project&)> fn) {
 
 void ProjectWorker::interrupt() {
     std::lock_guard<std::mutex> lock(projectMutex_);
-    if (project_) sqlite3_interrupt(project_->db().handle());
+    if (project_) project_->interrupt();
 }
 
 void ProjectWorker::run(const std::function<void(Project&)>& fn) {
@@ -42,7 +40,7 @@ void ProjectWorker::run(const std::function<void(Project&)>& fn) {
             std::unique_ptr<Project> p;
             try {
                 p = Project::openReadOnly(path_.toStdString());
-                p->db().queryInt("SELECT count(*) FROM systems");
+                p->systemCount();  // fails when the read-only open cannot read the file
             } catch (const std::exception&) {
                 p = Project::open(path_.toStdString());
             }

@@ -339,7 +339,7 @@ void ResultsView::loadRun(int comboIndex) {
             if (!run) throw std::runtime_error("run " + name.toStdString() + " not found");
             out->run = *run;
             out->scores = loadRunScores(p, runId);
-            prepare(p, *out);
+            analyse(p, *out);
             return out;
         },
         [this, gen](std::shared_ptr<Loaded>& loaded) {
@@ -365,7 +365,7 @@ void ResultsView::showScores(const QString& title, RunScores scores) {
             auto out = std::make_shared<Loaded>();
             out->run.name = title.toStdString();
             out->scores = std::move(*shared);
-            prepare(p, *out);
+            analyse(p, *out);
             return out;
         },
         [this, gen](std::shared_ptr<Loaded>& loaded) {
@@ -374,7 +374,7 @@ void ResultsView::showScores(const QString& title, RunScores scores) {
         });
 }
 
-void ResultsView::prepare(Project& p, Loaded& loaded) {
+void ResultsView::analyse(Project& p, Loaded& loaded) {
     Loaded* out = &loaded;
     const RunScores& s = out->scores;
     // The sweep takes labelled scores only; unknown labels are counted apart.

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "mlad/eval/Metrics.h"
+#include "mlad/train/Evaluate.h"
 #include "mlad/train/Trainer.h"
 #include "mlad/viz/Histogram.h"
 
@@ -75,7 +76,8 @@ class ResultsView : public QWidget {
   private:
     struct Loaded;
     void loadRun(int comboIndex);
-    static void prepare(Project& p, Loaded& loaded);
+    /// Sweep, histograms and ranking of loaded.scores (on the worker thread).
+    static void analyse(Project& p, Loaded& loaded);
     void applyLoaded(std::shared_ptr<Loaded> loaded);
     void rebuildHistogram();
     void updateMetrics();

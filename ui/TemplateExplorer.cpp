@@ -320,11 +320,7 @@ void TemplateExplorer::loadTimeChart(int64_t templateId) {
             out.origin = *t->firstTs;
             const int64_t span = std::max<int64_t>(1, *t->lastTs - *t->firstTs + 1);
             out.bucketMs = std::max<int64_t>(1, (span + kTimeBuckets - 1) / kTimeBuckets);
-            auto st = p.db().prepare(
-                "SELECT (ts - ?1) / ?2, count(*) FROM lines WHERE template_id = ?3 AND ts IS NOT "
-                "NULL GROUP BY 1 ORDER BY 1");
-            st.bind(1, out.origin).bind(2, out.bucketMs).bind(3, templateId);
-            while (st.step()) out.counts.emplace_back(st.getInt(0), uint64_t(st.getInt(1)));
+            out.counts = p.templateTimeBuckets(templateId, out.origin, out.bucketMs);
             return out;
         },
         [this, gen, templateId](const TimeBuckets& r) {

@@ -11,8 +11,6 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLegendMarker>
 #include <QLineEdit>
@@ -37,6 +35,8 @@
 #include "TaskRunner.h"
 #include "UiUtil.h"
 #include "mlad/seq/Splits.h"
+#include "mlad/train/TrainConfig.h"
+#include "mlad/util/Json.h"
 
 namespace mlad::ui {
 
@@ -61,11 +61,13 @@ QDoubleSpinBox* realBox(QWidget* parent, double lo, double hi, int decimals, dou
 
 QString prettyJson(const std::string& text) {
     if (text.empty()) return QStringLiteral("(none)");
-    QJsonParseError err{};
-    auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(text), &err);
-    if (err.error != QJsonParseError::NoError) return qs(text);
-    return QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
+    const Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return qs(text);
+    return qs(dumpJson(j, 2));
 }
+
+// QSettings key of the remembered training settings (the manifest JSON of TrainConfig.h).
+constexpr const char* kSettingsKey = "training/config";
 
 struct SplitChoice {
     QString name, info;
@@ -304,69 +306,19 @@ TrainingPanel::TrainingPanel(QWidget* parent)
 }
 
 TrainConfig TrainingPanel::loadSavedConfig() {
-    // The last hyperparameters used are remembered between sessions (QSettings).
-    TrainConfig c;
-    QSettings st;
-    st.beginGroup(QStringLiteral("training"));
-    auto num = [&st](const char* key, double fallback) {
-        return st.value(QLatin1String(key), fallback).toDouble();
-    };
-    c.model = st.value(QStringLiteral("model"), qs(c.model)).toString().toStdString();
-    c.alpha = num("alpha", c.alpha);
-    c.dModel = int(num("dModel", c.dModel));
-    c.nLayers = int(num("nLayers", c.nLayers));
-    c.nHeads = int(num("nHeads", c.nHeads));
-    c.dFf = int(num("dFf", c.dFf));
-    c.dZ = int(num("dZ", c.dZ));
-    c.components = int(num("components", c.components));
-    c.maxLen = int(num("maxLen", c.maxLen));
-    c.dropout = num("dropout", c.dropout);
-    c.maskRatio = num("maskRatio", c.maskRatio);
-    c.recon = st.value(QStringLiteral("recon"), qs(c.recon)).toString().toStdString();
-    c.lambdaEnergy = num("lambdaEnergy", c.lambdaEnergy);
-    c.lambdaCov = num("lambdaCov", c.lambdaCov);
-    c.epochs = int(num("epochs", c.epochs));
-    c.batchSize = int(num("batchSize", c.batchSize));
-    c.lr = num("lr", c.lr);
-    c.patience = int(num("patience", c.patience));
-    c.clipNorm = num("clipNorm", c.clipNorm);
-    c.seed = uint64_t(num("seed", double(c.seed)));
-    c.threads = int(num("threads", c.threads));
-    c.device = st.value(QStringLiteral("device"), qs(c.device)).toString().toStdString();
-    c.embedder = st.value(QStringLiteral("embedder"), qs(c.embedder)).toString().toStdString();
-    c.embedDim = int(num("embedDim", c.embedDim));
-    c.nu = num("nu", c.nu);
-    return c;
+    // The last hyperparameters used are remembered between sessions (QSettings) as the run
+    // manifest JSON, so the keys are spelled as everywhere else (snake_case).
+    const QString text = QSettings().value(QLatin1String(kSettingsKey)).toString();
+    if (text.isEmpty()) return TrainConfig{};
+    try {
+        return trainConfigFromJson(text.toStdString());
+    } catch (const std::exception&) {
+        return TrainConfig{};  // written by a newer version or damaged: start from defaults
+    }
 }
 
 void TrainingPanel::saveConfig(const TrainConfig& c) {
-    QSettings st;
-    st.beginGroup(QStringLiteral("training"));
-    st.setValue(QStringLiteral("model"), qs(c.model));
-    st.setValue(QStringLiteral("alpha"), c.alpha);
-    st.setValue(QStringLiteral("dModel"), c.dModel);
-    st.setValue(QStringLiteral("nLayers"), c.nLayers);
-    st.setValue(QStringLiteral("nHeads"), c.nHeads);
-    st.setValue(QStringLiteral("dFf"), c.dFf);
-    st.setValue(QStringLiteral("dZ"), c.dZ);
-    st.setValue(QStringLiteral("components"), c.components);
-    st.setValue(QStringLiteral("maxLen"), c.maxLen);
-    st.setValue(QStringLiteral("dropout"), c.dropout);
-    st.setValue(QStringLiteral("maskRatio"), c.maskRatio);
-    st.setValue(QStringLiteral("recon"), qs(c.recon));
-    st.setValue(QStringLiteral("lambdaEnergy"), c.lambdaEnergy);
-    st.setValue(QStringLiteral("lambdaCov"), c.lambdaCov);
-    st.setValue(QStringLiteral("epochs"), c.epochs);
-    st.setValue(QStringLiteral("batchSize"), c.batchSize);
-    st.setValue(QStringLiteral("lr"), c.lr);
-    st.setValue(QStringLiteral("patience"), c.patience);
-    st.setValue(QStringLiteral("clipNorm"), c.clipNorm);
-    st.setValue(QStringLiteral("seed"), double(c.seed));
-    st.setValue(QStringLiteral("threads"), c.threads);
-    st.setValue(QStringLiteral("device"), qs(c.device));
-    st.setValue(QStringLiteral("embedder"), qs(c.embedder));
-    st.setValue(QStringLiteral("embedDim"), c.embedDim);
-    st.setValue(QStringLiteral("nu"), c.nu);
+    QSettings().setValue(QLatin1String(kSettingsKey), qs(dumpJson(trainConfigToJson(c))));
 }
 
 TrainingPanel::~TrainingPanel() {
@@ -420,7 +372,8 @@ void TrainingPanel::buildForm(QFormLayout* m, QFormLayout* o, QFormLayout* d) {
                           "(0 = never)"));
     clip_ = realBox(p, 0, 1000, 2, 0.5, tr("Gradient norm clipping (0 = off)"));
     seed_ = intBox(p, 0, 2147483647, tr("Random seed (initialisation, masking, batches)"));
-    threads_ = intBox(p, 0, 256, tr("LibTorch CPU threads (0 = auto: half the cores, BLAS uses all)"));
+    threads_ =
+        intBox(p, 0, 256, tr("LibTorch CPU threads (0 = auto: half the cores, BLAS uses all)"));
     o->addRow(tr("Epochs:"), epochs_);
     o->addRow(tr("Batch size:"), batch_);
     o->addRow(tr("Learning rate:"), lr_);
@@ -611,49 +564,16 @@ void TrainingPanel::refresh() {
         });
 }
 
-TrainConfig TrainingPanel::configFromJson(const std::string& json, TrainConfig c) {
-    // Keys as core writes them into the run manifest.
-    const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
-    auto num = [&o](const char* key, double def) {
-        return o.value(QLatin1String(key)).toDouble(def);
-    };
-    auto text = [&o](const char* key, const std::string& def) {
-        const auto v = o.value(QLatin1String(key));
-        return v.isString() ? v.toString().toStdString() : def;
-    };
-    c.model = text("model", c.model);
-    c.alpha = num("alpha", c.alpha);
-    c.dModel = int(num("d_model", c.dModel));
-    c.nLayers = int(num("layers", c.nLayers));
-    c.nHeads = int(num("heads", c.nHeads));
-    c.dFf = int(num("d_ff", c.dFf));
-    c.dZ = int(num("d_z", c.dZ));
-    c.components = int(num("components", c.components));
-    c.maxLen = int(num("max_len", c.maxLen));
-    c.dropout = num("dropout", c.dropout);
-    c.maskRatio = num("mask_ratio", c.maskRatio);
-    c.recon = text("recon", c.recon);
-    c.lambdaEnergy = num("lambda_energy", c.lambdaEnergy);
-    c.lambdaCov = num("lambda_cov", c.lambdaCov);
-    c.epochs = int(num("epochs", c.epochs));
-    c.batchSize = int(num("batch_size", c.batchSize));
-    c.lr = num("lr", c.lr);
-    c.patience = int(num("patience", c.patience));
-    c.clipNorm = num("clip_norm", c.clipNorm);
-    c.seed = uint64_t(num("seed", double(c.seed)));
-    c.device = text("device", c.device);
-    c.amp = o.value(QLatin1String("amp")).toBool(c.amp);
-    c.threads = int(num("threads", c.threads));
-    c.embedder = text("embedder", c.embedder);
-    c.embedDim = int(num("embed_dim", c.embedDim));
-    c.nu = num("nu", c.nu);
-    return c;
-}
-
 void TrainingPanel::reuseRun(int row) {
     if (row < 0 || size_t(row) >= runInfos_.size() || isTraining()) return;
     const RunInfo& r = runInfos_[size_t(row)];
-    setConfig(configFromJson(r.configJson, config()));
+    try {
+        setConfig(trainConfigFromJson(r.configJson));
+    } catch (const std::exception& e) {
+        Q_EMIT errorOccurred(
+            tr("The settings of %1 cannot be read: %2").arg(qs(r.name), qs(e.what())));
+        return;
+    }
     const int split = splitCombo_->findText(qs(r.splitName));
     if (split >= 0) splitCombo_->setCurrentIndex(split);
     if (r.status != "done") {

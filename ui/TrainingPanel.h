@@ -75,7 +75,6 @@ class TrainingPanel : public QWidget {
     static void saveConfig(const TrainConfig& c);
     void showRun(int row);
     void reuseRun(int row);
-    static TrainConfig configFromJson(const std::string& json, TrainConfig base);
     void setRunning(bool running);
     void updateEta();
 

@@ -4,8 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <memory>
 
-#include "Args.h"
 #include "Commands.h"
 #include "Output.h"
 #include "demo/DemoGenerator.h"
@@ -27,16 +28,24 @@ static std::string fmt(double v) {
     return buf;
 }
 
-int cmdDemo(int argc, char** argv) {
-    Args a(argc, argv, 1, {"project", "data", "report", "seed", "epochs"}, {"quick", "no-train"});
-    const std::string projectPath = a.require("project");
+namespace {
+
+struct DemoArgs {
+    std::string project, data, report;
+    int64_t seed = 0, epochs = 0;
+    bool quick = false, noTrain = false;
+    CLI::Option *oSeed = nullptr, *oEpochs = nullptr;
+};
+
+int runDemo(const DemoArgs& a) {
+    const std::string projectPath = a.project;
     fs::path parent = fs::absolute(projectPath).parent_path();
-    const fs::path dataDir = a.get("data", (parent / "mlad-demo-data").string());
-    const std::string reportPath = a.get("report", projectPath + ".report.md");
-    const bool quick = a.flag("quick");
+    const fs::path dataDir = a.data.empty() ? parent / "mlad-demo-data" : fs::path(a.data);
+    const std::string reportPath = a.report.empty() ? projectPath + ".report.md" : a.report;
+    const bool quick = a.quick;
 
     demo::DemoOptions dopt;
-    dopt.seed = uint64_t(a.getInt("seed", int64_t(dopt.seed)));
+    if (a.oSeed->count()) dopt.seed = uint64_t(a.seed);
     // Sizes that keep the headless main job to a few minutes on a 2-core machine.
     dopt.hdfsBlocks = quick ? 800 : 2000;
     dopt.rasLines = quick ? 8000 : 20000;
@@ -78,12 +87,12 @@ int cmdDemo(int argc, char** argv) {
     report << "\nTemplate vectors: corpus embedder " << tv.version << ", " << tv.byTemplate.size()
            << " templates, " << fmt(tv.seconds) << " s.\n";
 
-    if (!a.flag("no-train")) {
+    if (!a.noTrain) {
         report << "\n## Detectors (threshold: 99th percentile of validation scores; not tuned on "
                   "test labels)\n\n| split | model | P | R | F1 | ROC-AUC | PR-AUC | oracle F1* | "
                   "train s |\n|---|---|---|---|---|---|---|---|---|\n";
         TrainConfig cfg;
-        cfg.epochs = int(a.getInt("epochs", quick ? 3 : 5));
+        cfg.epochs = a.oEpochs->count() ? int(a.epochs) : quick ? 3 : 5;
         cfg.patience = 3;
         for (const auto& split : splitNames) {
             for (const char* model : {"mlad", "w/o-entmax", "w/o-gmm"}) {
@@ -116,6 +125,28 @@ int cmdDemo(int argc, char** argv) {
     report.close();
     std::cout << "report: " << fs::absolute(reportPath).string() << "\n";
     return 0;
+}
+
+}  // namespace
+
+void addDemoCommand(Cli& cli) {
+    auto a = std::make_shared<DemoArgs>();
+    CLI::App* s = cli.add("demo", [a]() { return runDemo(*a); });
+    s->footer(
+        "Writes a deterministic multi-system demo log set (an HDFS-like block system and a\n"
+        "BGL-like RAS system with labelled anomalies of several kinds), imports it and runs\n"
+        "the pipeline, then writes a Markdown report and prints its path.");
+    addProjectOption(s, a->project, "project file (created when missing)");
+    s->add_option("--data", a->data, "folder for the demo logs (default: beside the project)")
+        ->type_name("DIR");
+    s->add_option("--report", a->report, "Markdown report (default: PROJECT.report.md)")
+        ->type_name("FILE");
+    a->oSeed = s->add_option("--seed", a->seed, "demo data seed")
+                   ->check(intRange(0, std::numeric_limits<int64_t>::max()));
+    a->oEpochs = s->add_option("--epochs", a->epochs, "training epochs (default 5, 3 with --quick)")
+                     ->check(intRange(1, 100000));
+    s->add_flag("--quick", a->quick, "smaller data and fewer epochs");
+    s->add_flag("--no-train", a->noTrain, "stop after embedding");
 }
 
 }  // namespace mlad::cli

@@ -1,5 +1,5 @@
 #pragma once
-// Terminal progress bar and small JSON writing helpers for the CLI.
+// Terminal progress bar and number formatting for the CLI.
 #include <string>
 
 #include "mlad/task/Task.h"
@@ -11,7 +11,7 @@ namespace mlad::cli {
 TaskContext::ProgressFn terminalProgress();
 void endProgressLine();
 
-std::string jsonString(const std::string& s);
-std::string jsonNumber(double v);  ///< NaN/inf -> null
+/// A number for text output (%.10g); "nan" / "inf" as such.
+std::string fmtNumber(double v);
 
 }  // namespace mlad::cli

@@ -17,6 +17,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSlider>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
@@ -46,7 +47,10 @@
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
+#include "mlad/train/Evaluate.h"
+#include "mlad/train/TrainConfig.h"
 #include "mlad/train/Trainer.h"
+#include "mlad/util/Json.h"
 
 using namespace mlad;
 using namespace mlad::ui;
@@ -120,17 +124,6 @@ class GapMeter : public QObject {
     qint64 last_ = 0, maxGapNs_ = 0;
 };
 
-int countInFile(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) return -1;
-    int n = 0;
-    while (!f.atEnd()) {
-        f.readLine();
-        ++n;
-    }
-    return n;
-}
-
 // Block sessions of the imported HDFS system and a chronological split over them.
 void buildHdfsBlockSplit(Project& p) {
     SequenceSpec blocks;
@@ -156,6 +149,7 @@ class WorkbenchTest : public QObject {
     void cancelTrainingLeavesConsistentProject();
     void responsivenessDuringImport();
     void sliderAtOneMillionScores();
+    void trainingSettingsAreTheManifest();
     void screenshots();
 
   private:
@@ -411,6 +405,12 @@ void WorkbenchTest::endToEndImportTrainResults() {
     QVERIFY2(finished.at(0).at(1).toString() == QStringLiteral("finished"),
              qPrintable(tp->lastError()));
     QCOMPARE(epochs.count(), 1);
+    {
+        // The settings used are remembered as the run manifest (snake_case keys).
+        const QString saved = QSettings().value(QStringLiteral("training/config")).toString();
+        QVERIFY(saved.contains(QStringLiteral("\"d_model\":16")));
+        QCOMPARE(trainConfigFromJson(saved.toStdString()).dModel, 16);
+    }
     QTRY_VERIFY(!tp->runsTable()->findItems(QStringLiteral("tiny"), Qt::MatchExactly).isEmpty());
     const int runRow =
         tp->runsTable()->findItems(QStringLiteral("tiny"), Qt::MatchExactly).first()->row();
@@ -777,6 +777,41 @@ void WorkbenchTest::screenshots() {
     const QStringList files = w.saveScreenshots(outDir);
     for (const auto& f : files) qInfo("screenshot: %s", qPrintable(f));
     QCOMPARE(files.size(), 7);
+}
+
+void WorkbenchTest::trainingSettingsAreTheManifest() {
+    // The panel starts from the manifest JSON stored under training/config ...
+    TrainConfig c = tinyConfig(7);
+    c.lambdaEnergy = 0.25;
+    c.nu = 0.05;
+    c.seed = 1234;
+    QSettings().setValue(QStringLiteral("training/config"),
+                         QString::fromStdString(dumpJson(trainConfigToJson(c))));
+    {
+        TrainingPanel tp;
+        const TrainConfig got = tp.config();
+        QCOMPARE(got.dModel, c.dModel);
+        QCOMPARE(got.nHeads, c.nHeads);
+        QCOMPARE(got.epochs, c.epochs);
+        QCOMPARE(got.batchSize, c.batchSize);
+        QCOMPARE(got.lambdaEnergy, c.lambdaEnergy);
+        QCOMPARE(got.nu, c.nu);
+        QCOMPARE(got.seed, c.seed);
+        QCOMPARE(QString::fromStdString(got.device), QStringLiteral("cpu"));
+    }
+    // ... and from the defaults when that value is missing or not a manifest.
+    const TrainConfig defaults;
+    for (const QString& bad :
+         {QString(), QStringLiteral("{not json"), QStringLiteral("{\"d_model\": \"wide\"}")}) {
+        if (bad.isEmpty())
+            QSettings().remove(QStringLiteral("training/config"));
+        else
+            QSettings().setValue(QStringLiteral("training/config"), bad);
+        TrainingPanel tp;
+        QCOMPARE(tp.config().dModel, defaults.dModel);
+        QCOMPARE(tp.config().epochs, defaults.epochs);
+    }
+    QSettings().remove(QStringLiteral("training/config"));
 }
 
 QTEST_MAIN(WorkbenchTest)

@@ -399,6 +399,17 @@ TEST(EmbedVectorFile, CsvRoundTripWithQuotedTemplates) {
     expectRow(noHeader->embed({"a"}), 0, {1.f, 2.f});
     writeFile(path, ",0,1,2\na,1,2,3\n");
     EXPECT_EQ(VectorFileEmbedder::loadCsv(path)->size(), 1u);
+    // The shared CSV reader (mlad/io/Csv.h): a UTF-8 BOM is not part of the first template,
+    // and a CRLF inside a quoted template reads as "\n".
+    writeFile(path,
+              "\xEF\xBB\xBF"
+              "a,1\r\n\"crlf\r\nkept\",5\r\n");
+    const auto bom = VectorFileEmbedder::loadCsv(path);
+    EXPECT_EQ(bom->size(), 2u);
+    EXPECT_TRUE(bom->contains("a"));
+    EXPECT_TRUE(bom->contains("crlf\nkept"));
+    expectRow(bom->embed({"crlf\nkept", "a"}), 0, {5.f});
+    expectRow(bom->embed({"crlf\nkept", "a"}), 1, {1.f});
 }
 
 TEST(EmbedVectorFile, NpyRoundTripFloat32Float64AndFortranOrder) {
@@ -474,6 +485,7 @@ TEST(EmbedVectorFile, MalformedFilesNameFileAndLine) {
     expectError("badnum.csv", "template,a,b\nx,1,2\ny,1,2x\n", ":3:", "not a number");
     expectError("columns.csv", "x,1,2\n\ny,1\n", ":3:", "expected 3 columns");
     expectError("quote.csv", "x,1,2\n\"never closed,1,2\n", ":2:", "not closed");
+    expectError("afterquote.csv", "x,1,2\n\"a\nb\"c,1,2\n", ":3:", "after the closing quote");
     expectError("dup.csv", "x,1,2\nx,3,4\n", ":2:", "duplicate");
     expectError("nan.csv", "x,1,nan\n", ":1:", "finite");
     expectError("empty.csv", "template,v1\n", "", "no vectors");

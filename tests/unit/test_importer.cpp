@@ -8,6 +8,7 @@
 #include "TestData.h"
 #include "mlad/import/Export.h"
 #include "mlad/import/Importer.h"
+#include "mlad/io/Labels.h"
 #include "mlad/store/Project.h"
 
 namespace {
@@ -270,6 +271,34 @@ TEST(Importer, HdfsBlockLabelsLabelLinesAndSystemsCoexist) {
                             std::to_string(r2.systemId)),
               143);
     EXPECT_EQ(p->systems().size(), 2u);
+}
+
+TEST(Importer, LabelsFileUsesTheSharedVocabularyAndNamesBadLines) {
+    TempDir dir;
+    // "false" / "TRUE" / "" are in the vocabulary of mlad/io/Labels.h (normal / anomalous /
+    // unknown); "Machine down" is not, for the strict group labels of import.
+    writeFile(dir.file("ok.csv"), "BlockId,Label\nblk_1, false\nblk_2,TRUE\nblk_3,\n");
+    const auto labels = readGroupLabels(dir.file("ok.csv"));
+    const std::vector<std::pair<std::string, int>> want = {
+        {"blk_1", 0}, {"blk_2", 1}, {"blk_3", -1}};
+    EXPECT_EQ(labels, want);
+
+    writeFile(dir.file("a.log"), bglLines(10));
+    writeFile(dir.file("bad.csv"), "BlockId,Label\nblk_1,Normal\nblk_2,Machine down\n");
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions o = bglOptions();
+    o.labelsCsv = dir.file("bad.csv");
+    try {
+        importFiles(*p, {dir.file("a.log")}, o);
+        ADD_FAILURE() << "expected an unknown label error";
+    } catch (const InputError& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find(dir.file("bad.csv") + ":3: unknown label value 'Machine down'"),
+                  std::string::npos)
+            << msg;
+        EXPECT_NE(msg.find("normal: normal"), std::string::npos) << msg;
+    }
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 0);  // nothing imported
 }
 
 TEST(Importer, ExportWritesLoghubLayout) {

@@ -7,6 +7,8 @@
 
 #include "TestData.h"
 #include "mlad/import/Importer.h"
+#include "mlad/import/Sessions.h"
+#include "mlad/io/Labels.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
@@ -15,6 +17,19 @@ namespace {
 
 using namespace mlad;
 using mlad::test::TempDir;
+using Labels = std::vector<std::pair<std::string, int>>;
+
+void writeFile(const std::string& path, const std::string& content) {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+}
+
+// (key, label) of every sequence of a set, in order.
+Labels keyLabels(Project& p, int64_t setId) {
+    Labels out;
+    for (const auto& r : sequencesOfSet(p, setId)) out.emplace_back(r.key, r.label);
+    return out;
+}
 
 // 45 BGL lines one second apart, lines 7 and 31 are alerts.
 void importSmallBgl(Project& p, const TempDir& dir) {
@@ -135,6 +150,105 @@ TEST(Sequences, HadoopSessionsByFolderWithLabels) {
     for (const auto& r : rows) byKey[r.key] = r.label;
     EXPECT_EQ(byKey["application_1445062781478_0011"], 0);  // Normal
     EXPECT_EQ(byKey["application_1445062781478_0012"], 1);  // Machine down
+}
+
+// Group labels with an unknown value: the block's lines and its session stay unlabelled (the
+// stored -1 overrides the label the session would derive from its lines).
+TEST(Sequences, UnknownGroupLabelsLeaveLinesAndSessionsUnlabelled) {
+    TempDir dir;
+    std::string log;
+    int sec = 10;
+    for (const char* blk : {"blk_1", "blk_2", "blk_3", "blk_2", "blk_-4"})
+        log += "081109 2035" + std::to_string(sec++) +
+               " 143 INFO dfs.DataNode$DataXceiver: Receiving block " + blk +
+               " src: /10.0.0.1:1 dest: /10.0.0.2:2\n";
+    writeFile(dir.file("hdfs.log"), log);
+    writeFile(dir.file("labels.csv"),
+              "BlockId,Label\nblk_1,Normal\nblk_2,Anomaly\nblk_3,\nblk_-4,n/a\n");
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions o;
+    o.preset = *findPreset("HDFS");
+    o.labelsCsv = dir.file("labels.csv");
+    auto r = importFiles(*p, {dir.file("hdfs.log")}, o);
+    ASSERT_EQ(r.imported, 5u);
+    EXPECT_EQ(p->groupLabelCount(r.systemId), 4u);
+    EXPECT_EQ(p->db().queryInt("SELECT count(*) FROM lines WHERE label = 1").value_or(-1), 2);
+    EXPECT_EQ(p->db().queryInt("SELECT count(*) FROM lines WHERE label = 0").value_or(-1), 1);
+    EXPECT_EQ(p->db().queryInt("SELECT count(*) FROM lines WHERE label IS NULL").value_or(-1), 2);
+    SequenceSpec s;
+    s.kind = SequenceSpec::Kind::SessionRegex;
+    auto info = buildSequences(*p, "HDFS", s);
+    EXPECT_EQ(info.count, 4u);
+    EXPECT_EQ(info.anomalous, 1u);
+    EXPECT_EQ(info.unlabelled, 2u);
+    EXPECT_EQ(keyLabels(*p, info.id),
+              (Labels{{"blk_1", 0}, {"blk_2", 1}, {"blk_3", -1}, {"blk_-4", -1}}));
+}
+
+// The session CSV import reads labels with the same vocabulary as the group labels: the same
+// file gives the same labels either way ("false" is normal; an empty or "unknown" label leaves
+// the session unlabelled instead of making it anomalous).
+TEST(Sequences, PreparsedSessionLabelsUseTheSharedVocabulary) {
+    TempDir dir;
+    writeFile(dir.file("templates.csv"),
+              "EventId,EventTemplate\r\nE1,\"open <*>, now\"\r\nE2,close <*>\r\n");
+    const std::string csv = dir.file("sessions.csv");
+    writeFile(csv,
+              "BlockId,Label,EventIds\n"
+              "blk_1,Normal,1 2\n"
+              "blk_2,false,\"[E1, E2, E2]\"\n"
+              "blk_3,,2\n"
+              "blk_4,Anomaly,1\n"
+              "blk_5, TRUE ,2 1\n"
+              "blk_6,unknown,1\n");
+    auto p = Project::open(dir.file("p.mlad"));
+    PreparsedSpec s;
+    s.system = "S";
+    s.templatesCsv = dir.file("templates.csv");
+    s.csvFile = csv;
+    auto info = importPreparsedSessions(*p, s);
+    EXPECT_EQ(info.count, 6u);
+    EXPECT_EQ(info.anomalous, 2u);
+    EXPECT_EQ(info.unlabelled, 2u);
+    const Labels want = {{"blk_1", 0}, {"blk_2", 0}, {"blk_3", -1},
+                         {"blk_4", 1}, {"blk_5", 1}, {"blk_6", -1}};
+    EXPECT_EQ(keyLabels(*p, info.id), want);
+    EXPECT_EQ(readGroupLabels(csv), want);
+    auto rows = sequencesOfSet(*p, info.id);
+    ASSERT_EQ(rows[1].events.size(), 3u);
+    auto t = p->templateById(rows[1].events[0]);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->text, "open <*>, now");  // quoted comma in the templates CSV
+    EXPECT_EQ(t->ordinal, 1);
+    EXPECT_EQ(rows[1].firstLine, 0);  // no member lines
+
+    // A value outside the vocabulary stops the import at its line, before anything is written.
+    writeFile(dir.file("bad.csv"), "BlockId,Label,EventIds\nblk_1,0,1\nblk_2,maybe,1\n");
+    s.csvFile = dir.file("bad.csv");
+    s.setName = "bad";
+    try {
+        importPreparsedSessions(*p, s);
+        ADD_FAILURE() << "expected an unknown label error";
+    } catch (const InputError& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find(dir.file("bad.csv") + ":3: unknown label value 'maybe'"),
+                  std::string::npos)
+            << msg;
+    }
+    EXPECT_FALSE(findSequenceSet(*p, "S", "bad"));
+    // A missing column names the columns there are.
+    writeFile(dir.file("cols.csv"), "BlockId,Label,Events\nblk_1,0,1\n");
+    s.csvFile = dir.file("cols.csv");
+    try {
+        importPreparsedSessions(*p, s);
+        ADD_FAILURE() << "expected a missing column error";
+    } catch (const InputError& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find(dir.file("cols.csv") + ":1: missing column 'EventIds'"),
+                  std::string::npos)
+            << msg;
+        EXPECT_NE(msg.find("BlockId, Label, Events"), std::string::npos) << msg;
+    }
 }
 
 class HdfsSessions : public ::testing::Test {

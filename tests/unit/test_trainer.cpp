@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <thread>
 
 #include <torch/torch.h>
@@ -17,7 +18,9 @@
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
 #include "mlad/train/Evaluate.h"
+#include "mlad/train/TrainConfig.h"
 #include "mlad/train/Trainer.h"
+#include "mlad/util/Json.h"
 
 namespace {
 
@@ -101,6 +104,39 @@ TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
     auto oracle = evaluateRun(*p, "tiny", ThresholdChoice::parse("oracle", 0.99));
     EXPECT_TRUE(oracle.oracle);
     EXPECT_NE(oracle.toJson().find("\"oracle\":true"), std::string::npos);
+    // The stored metrics are that report at the default threshold, with every key.
+    const Json metrics = Json::parse(r.metricsJson);
+    for (const char* key : {"run",
+                            "model",
+                            "threshold_kind",
+                            "oracle",
+                            "threshold",
+                            "precision",
+                            "recall",
+                            "f1",
+                            "specificity",
+                            "roc_auc",
+                            "pr_auc",
+                            "tp",
+                            "fp",
+                            "tn",
+                            "fn",
+                            "test_sequences",
+                            "test_anomalous",
+                            "unlabelled",
+                            "test_prevalence",
+                            "natural_prevalence",
+                            "at_natural_rate",
+                            "oracle_best_f1"})
+        EXPECT_TRUE(metrics.contains(key)) << key;
+    for (const char* key : {"precision", "recall", "f1", "specificity"})
+        EXPECT_TRUE(metrics["at_natural_rate"].contains(key)) << key;
+    for (const char* key : {"threshold", "f1", "precision", "recall"})
+        EXPECT_TRUE(metrics["oracle_best_f1"].contains(key)) << key;
+    EXPECT_EQ(metrics["tp"].get<uint64_t>(), rep.confusion.tp);
+    EXPECT_EQ(metrics["fn"].get<uint64_t>(), rep.confusion.fn);
+    EXPECT_EQ(metrics["threshold"].get<double>(), rep.threshold);
+    EXPECT_FALSE(metrics["oracle"].get<bool>());
 
     // Scoring with the trained run reproduces the stored test scores.
     auto scored = scoreSequences(*p, "tiny", s.testIds, std::nullopt);
@@ -173,6 +209,72 @@ TEST(Trainer, AblationsAndBadConfigs) {
     EXPECT_EQ(listRuns(*p).size(), 2u);
 }
 
+// Run names are free text: quotes, backslashes, newlines and non-ASCII letters survive into the
+// stored manifest and metrics, which stay valid JSON; the threshold setting is read back from
+// the manifest.
+TEST(Trainer, RunNamesWithQuotesAndNonAsciiGiveValidJson) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    TrainConfig c = tinyConfig();
+    c.epochs = 1;
+    c.nu = 0.05;
+    for (const std::string& name : {std::string("a\"b\\c\nd"), std::string("Zürich-λ")}) {
+        SCOPED_TRACE(name);
+        const RunInfo r = trainRun(*p, "chrono", name, c);
+        EXPECT_EQ(r.status, "done");
+        EXPECT_EQ(r.name, name);
+        ASSERT_TRUE(findRun(*p, name));
+        EXPECT_EQ(findRun(*p, name)->id, r.id);
+
+        Json config;
+        ASSERT_NO_THROW(config = Json::parse(r.configJson)) << r.configJson;
+        EXPECT_EQ(config.at("d_model").get<int>(), c.dModel);
+        EXPECT_EQ(config.at("nu").get<double>(), c.nu);
+        EXPECT_EQ(trainConfigFromJson(r.configJson).seed, c.seed);
+
+        ASSERT_FALSE(r.metricsJson.empty());
+        Json metrics;
+        ASSERT_NO_THROW(metrics = Json::parse(r.metricsJson)) << r.metricsJson;
+        EXPECT_EQ(metrics.at("run").get<std::string>(), name);
+        EXPECT_EQ(metrics.at("model").get<std::string>(), "mlad");
+
+        const EvalReport rep = evaluateRun(*p, name, ThresholdChoice::parse("oracle", 0.95));
+        Json report;
+        ASSERT_NO_THROW(report = Json::parse(rep.toJson())) << rep.toJson();
+        EXPECT_EQ(report.at("run").get<std::string>(), name);
+        EXPECT_TRUE(report.at("oracle").get<bool>());
+
+        const RunScores s = loadRunScores(*p, r.id);
+        EXPECT_EQ(s.nu, c.nu);
+        ASSERT_FALSE(s.valScores.empty());
+        EXPECT_DOUBLE_EQ(s.defaultThreshold, eval::quantile(s.valScores, 1.0 - c.nu));
+        // The trained model loads back under that name.
+        ASSERT_FALSE(s.testIds.empty());
+        EXPECT_EQ(scoreSequences(*p, name, {s.testIds[0]}, std::nullopt).size(), 1u);
+    }
+    EXPECT_EQ(listRuns(*p).size(), 2u);
+}
+
+// Whatever bytes a report holds, its JSON parses: invalid UTF-8 is replaced, NaN is null.
+TEST(EvalReportJson, InvalidUtf8AndNanStayValidJson) {
+    EvalReport r;
+    r.run = "bad \xff\xfe bytes \"quoted\"";
+    r.model = "line\nbreak\\";
+    r.rocAuc = std::nan("");
+    r.prAuc = std::numeric_limits<double>::infinity();
+    r.confusion.tp = 3;
+    Json j;
+    ASSERT_NO_THROW(j = Json::parse(r.toJson())) << r.toJson();
+    EXPECT_TRUE(j.at("roc_auc").is_null());
+    EXPECT_TRUE(j.at("pr_auc").is_null());
+    EXPECT_EQ(j.at("tp").get<uint64_t>(), 3u);
+    EXPECT_EQ(j.at("model").get<std::string>(), "line\nbreak\\");
+    const std::string run = j.at("run").get<std::string>();
+    EXPECT_EQ(run.rfind("bad ", 0), 0u);
+    EXPECT_NE(run.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD in place of the bad bytes
+    EXPECT_NE(run.find("bytes \"quoted\""), std::string::npos);
+}
 
 // Two runs with the same seed and data give bit-identical losses and scores, also when each
 // runs on a worker thread of its own (as the workbench does) and with dropout and two threads.

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "mlad/io/Csv.h"
+
 namespace mlad::embed {
 
 namespace {
@@ -42,97 +44,6 @@ bool parseNumber(const std::string& field, double& out) {
     auto [p, ec] = std::from_chars(b, e, out);
     return ec == std::errc() && p == e;
 }
-
-struct CsvRecord {
-    std::vector<std::string> fields;
-    size_t line = 0;  // 1-based line on which the record starts
-};
-
-// RFC 4180 reader: quoted fields may contain commas, "" and line breaks. Throws with the line.
-class CsvReader {
-  public:
-    CsvReader(const std::string& text, const std::string& path) : s_(text), path_(path) {
-        if (s_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;  // UTF-8 byte order mark
-    }
-
-    bool next(CsvRecord& rec) {
-        while (pos_ < s_.size()) {
-            rec.fields.clear();
-            rec.line = line_;
-            std::string field;
-            bool quotedField = false;
-            for (;;) {
-                if (pos_ >= s_.size()) {
-                    rec.fields.push_back(std::move(field));
-                    break;
-                }
-                const char c = s_[pos_];
-                if (c == '"' && trim(field).empty() && !quotedField) {
-                    field.clear();
-                    readQuoted(field);
-                    quotedField = true;
-                    continue;
-                }
-                if (c == ',') {
-                    rec.fields.push_back(std::move(field));
-                    field.clear();
-                    quotedField = false;
-                    ++pos_;
-                    continue;
-                }
-                if (c == '\n' || c == '\r') {
-                    ++pos_;
-                    if (c == '\r' && pos_ < s_.size() && s_[pos_] == '\n') ++pos_;
-                    ++line_;
-                    rec.fields.push_back(std::move(field));
-                    break;
-                }
-                if (quotedField) {
-                    if (c == ' ' || c == '\t') {  // tolerate spaces between quote and comma
-                        ++pos_;
-                        continue;
-                    }
-                    fail(line_, "unexpected character after a closing quote");
-                }
-                field.push_back(c);
-                ++pos_;
-            }
-            if (rec.fields.size() == 1 && trim(rec.fields[0]).empty() && !quotedField)
-                continue;  // blank line
-            return true;
-        }
-        return false;
-    }
-
-    [[noreturn]] void fail(size_t line, const std::string& msg) const {
-        throw std::runtime_error(path_ + ":" + std::to_string(line) + ": " + msg);
-    }
-
-  private:
-    void readQuoted(std::string& field) {
-        const size_t startLine = line_;
-        ++pos_;  // opening quote
-        for (;;) {
-            if (pos_ >= s_.size()) fail(startLine, "quoted field is not closed");
-            const char c = s_[pos_++];
-            if (c == '"') {
-                if (pos_ < s_.size() && s_[pos_] == '"') {
-                    field.push_back('"');
-                    ++pos_;
-                    continue;
-                }
-                return;
-            }
-            if (c == '\n') ++line_;
-            field.push_back(c);
-        }
-    }
-
-    const std::string& s_;
-    const std::string& path_;
-    size_t pos_ = 0;
-    size_t line_ = 1;
-};
 
 // Minimal .npy header dictionary access: "{'descr': '<f4', 'fortran_order': False, ...}".
 std::string npyValue(const std::string& header, const std::string& key, const std::string& path) {
@@ -236,41 +147,40 @@ void VectorFileEmbedder::setFallback(std::shared_ptr<const Embedder> fallback) {
 
 std::unique_ptr<VectorFileEmbedder> VectorFileEmbedder::loadCsv(
     const std::string& path, std::shared_ptr<const Embedder> fallback) {
-    const std::string text = readFile(path);
-    CsvReader reader(text, path);
+    CsvReader::Options opt;
+    opt.header = false;  // optional, detected below
+    CsvReader csv(path, opt);
     std::unique_ptr<VectorFileEmbedder> e(new VectorFileEmbedder());
     e->source_ = path;
-    CsvRecord rec;
     size_t columns = 0;
     bool first = true;
     std::vector<float> values;
-    while (reader.next(rec)) {
+    while (csv.next()) {
+        const auto& fields = csv.fields();
         if (first) {
             first = false;
-            columns = rec.fields.size();
-            if (columns < 2)
-                reader.fail(rec.line, "expected `template,v1,...,vd` (at least 2 columns)");
+            columns = fields.size();
+            if (columns < 2) csv.fail("expected `template,v1,...,vd` (at least 2 columns)");
             e->dim_ = static_cast<int>(columns - 1);
             double v;
             bool numeric = true;
-            for (size_t i = 1; i < columns && numeric; ++i) numeric = parseNumber(rec.fields[i], v);
-            if (!numeric || looksLikeIndexHeader(rec.fields)) continue;  // header row
+            for (size_t i = 1; i < columns && numeric; ++i) numeric = parseNumber(fields[i], v);
+            if (!numeric || looksLikeIndexHeader(fields)) continue;  // header row
         }
-        if (rec.fields.size() != columns)
-            reader.fail(rec.line, "expected " + std::to_string(columns) + " columns, found " +
-                                      std::to_string(rec.fields.size()));
+        if (fields.size() != columns)
+            csv.fail("expected " + std::to_string(columns) + " columns, found " +
+                     std::to_string(fields.size()));
         values.assign(columns - 1, 0.f);
         for (size_t i = 1; i < columns; ++i) {
             double v;
-            if (!parseNumber(rec.fields[i], v))
-                reader.fail(rec.line, "column " + std::to_string(i + 1) + ": \"" + rec.fields[i] +
-                                          "\" is not a number");
+            if (!parseNumber(fields[i], v))
+                csv.fail("column " + std::to_string(i + 1) + ": \"" + fields[i] +
+                         "\" is not a number");
             if (!std::isfinite(v) || std::fabs(v) > 3.0e38)
-                reader.fail(rec.line,
-                            "column " + std::to_string(i + 1) + ": value is not a finite float");
+                csv.fail("column " + std::to_string(i + 1) + ": value is not a finite float");
             values[i - 1] = static_cast<float>(v);
         }
-        e->add(rec.fields[0], values.data(), path + ":" + std::to_string(rec.line));
+        e->add(fields[0], values.data(), path + ":" + std::to_string(csv.line()));
     }
     if (e->index_.empty()) throw std::runtime_error(path + ": no vectors in file");
     e->setFallback(std::move(fallback));

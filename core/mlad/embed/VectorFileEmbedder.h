@@ -12,11 +12,13 @@ namespace mlad::embed {
 
 class VectorFileEmbedder : public Embedder {
   public:
-    /// CSV: `template,v1,...,vd`, RFC 4180 quoting (quoted fields may hold commas, doubled
-    /// quotes and line breaks), optional header row (detected: its value columns are not all
-    /// numbers, or the first column is empty or "template" and the others are the column numbers
-    /// 0..d-1 or 1..d, as pandas writes them), blank lines ignored, '.' decimal point whatever the
-    /// locale. All rows must have the same number of columns; values must be finite.
+    /// CSV: `template,v1,...,vd`, read with the shared reader of mlad/io/Csv.h (RFC 4180
+    /// quoting: quoted fields may hold commas, doubled quotes and line breaks; CRLF and a UTF-8
+    /// BOM tolerated; plain or gzip; errors name file:line), optional header row (detected: its
+    /// value columns are not all numbers, or the first column is empty or "template" and the others
+    /// are the column numbers 0..d-1 or 1..d, as pandas writes them), blank lines ignored, '.'
+    /// decimal point whatever the locale. All rows must have the same number of columns; values
+    /// must be finite.
     static std::unique_ptr<VectorFileEmbedder> loadCsv(
         const std::string& path, std::shared_ptr<const Embedder> fallback = nullptr);
     /// .npy: 2-D float32 or float64 array (either byte order, C or Fortran order) + an index

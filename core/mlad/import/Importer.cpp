@@ -14,6 +14,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "mlad/io/Labels.h"
 #include "mlad/io/LineReader.h"
 #include "mlad/parse/LineParser.h"
 #include "mlad/util/Strings.h"
@@ -38,54 +39,6 @@ std::string fileFingerprint(const std::string& path) {
         h = fnv1a64(buf.data(), size_t(in.gcount()), h);
     }
     return std::to_string(size) + "-" + hex64(h);
-}
-
-std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path,
-                                                         bool nonNormalIsAnomalous) {
-    std::ifstream in(path);
-    if (!in) throw InputError(path, 0, "cannot open labels file");
-    std::string line;
-    uint64_t lineNo = 0;
-    int idCol = -1, labelCol = -1;
-    std::vector<std::pair<std::string, int>> out;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        if (trim(line).empty()) continue;
-        std::vector<std::string> cols;
-        try {
-            cols = parseCsvLine(line);
-        } catch (const std::exception& e) {
-            throw InputError(path, lineNo, e.what());
-        }
-        if (idCol < 0) {
-            for (size_t i = 0; i < cols.size(); ++i) {
-                std::string c = toLower(trim(cols[i]));
-                if (c == "label")
-                    labelCol = int(i);
-                else if (idCol < 0)
-                    idCol = int(i);
-            }
-            if (labelCol < 0 || idCol < 0)
-                throw InputError(path, lineNo,
-                                 "expected a header with an id column and a Label column");
-            continue;
-        }
-        if (int(cols.size()) <= std::max(idCol, labelCol))
-            throw InputError(path, lineNo, "too few columns");
-        std::string v = toLower(trim(cols[size_t(labelCol)]));
-        int label;
-        if (v == "normal" || v == "0" || v == "-" || v == "false")
-            label = 0;
-        else if (v == "anomaly" || v == "anomalous" || v == "abnormal" || v == "1" || v == "true")
-            label = 1;
-        else if (nonNormalIsAnomalous && !v.empty())
-            label = 1;
-        else
-            throw InputError(path, lineNo, "unknown label '" + cols[size_t(labelCol)] + "'");
-        out.emplace_back(std::string(trim(cols[size_t(idCol)])), label);
-    }
-    if (out.empty()) throw InputError(path, lineNo, "no labels found");
-    return out;
 }
 
 namespace {

@@ -15,9 +15,11 @@ namespace mlad {
 
 struct ImportOptions {
     Preset preset;
-    std::string system;     ///< system name; empty = preset name
-    std::string labelsCsv;  ///< group labels CSV (e.g. HDFS anomaly_label.csv: BlockId,Label)
-    bool force = false;     ///< import a file again even when it was imported before
+    std::string system;  ///< system name; empty = preset name
+    /// group labels CSV (e.g. HDFS anomaly_label.csv: BlockId,Label), read by readGroupLabels
+    /// (mlad/io/Labels.h) with the strict label vocabulary
+    std::string labelsCsv;
+    bool force = false;  ///< import a file again even when it was imported before
     size_t batchLines = 50000;
     size_t maxLineBytes = size_t(1) << 20;
     size_t maxIssuesPerFile = 1000;  ///< issues stored per file; counts are always complete
@@ -55,13 +57,6 @@ struct ImportReport {
 
 /// Fingerprint of a file's content: size + hashes of its first and last 64 KiB.
 std::string fileFingerprint(const std::string& path);
-
-/// Reads a labels CSV (header with an id column and a Label column; Label values
-/// Normal/Anomaly, 0/1 or -/alert); throws InputError naming the file and line.
-/// With nonNormalIsAnomalous, any label other than normal / 0 / - counts as anomalous (loghub
-/// Hadoop: "Machine down", "Disk full", ...).
-std::vector<std::pair<std::string, int>> readGroupLabels(const std::string& path,
-                                                         bool nonNormalIsAnomalous = false);
 
 /// Imports files into one system. Throws only for problems that concern the whole call (a
 /// bad preset, a project that cannot be written); per-file problems go into the report.

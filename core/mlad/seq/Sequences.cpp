@@ -6,12 +6,10 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <unordered_map>
 
-#include "mlad/import/Importer.h"
-#include "mlad/io/LineReader.h"
+#include "mlad/io/Labels.h"
 #include "mlad/util/Strings.h"
 
 namespace mlad {
@@ -95,6 +93,23 @@ class SetWriter {
         ++count_;
         if (label == 1) ++anomalous_;
         if (label < 0) ++unlabelled_;
+    }
+    // A sequence with events only (no member lines): no line range, members or timestamps.
+    void writeEvents(const EventSequence& s) {
+        ins_.bind(1, setId_).bind(2, systemId_).bind(3, ++ordinal_).bind(4, s.key);
+        if (s.label >= 0)
+            ins_.bind(5, s.label);
+        else
+            ins_.bindNull(5);
+        ins_.bind(6, int64_t(s.events.size()));
+        ins_.bindNull(7).bindNull(8).bindNull(9).bindNull(10);
+        std::string ev = packVector(s.events);
+        ins_.bindBlob(11, ev.data(), ev.size());
+        ins_.bindNull(12);
+        ins_.run();
+        ++count_;
+        if (s.label == 1) ++anomalous_;
+        if (s.label < 0) ++unlabelled_;
     }
     uint64_t count() const { return count_; }
     uint64_t anomalous() const { return anomalous_; }
@@ -342,7 +357,9 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
                                     : fp.parent_path().filename().string();
             }
             if (!spec.labelsCsv.empty()) {
-                auto labels = readGroupLabels(spec.labelsCsv, true);
+                // Per-file / per-folder labels may name the fault instead of saying "anomaly"
+                // (loghub Hadoop: "Machine down", "Disk full", ...).
+                auto labels = readGroupLabels(spec.labelsCsv, OtherLabelValues::Anomalous);
                 for (const auto& [k, l] : labels) groupLabels[k] = l;
                 project.storeGroupLabels(sys->id, labels);
             }
@@ -369,162 +386,21 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
     return finishInfo(project, setId);
 }
 
-SequenceSetInfo importPreparsedSessions(Project& project, const PreparsedSpec& spec,
-                                        TaskContext* ctx) {
-    if (spec.system.empty()) throw std::invalid_argument("a system name is required");
-    if (spec.templatesCsv.empty()) throw std::invalid_argument("a templates CSV is required");
-    if (spec.deeplogFile.empty() == spec.csvFile.empty())
-        throw std::invalid_argument("give exactly one of a DeepLog file or a sessions CSV");
-    // Templates: EventId (E<n> or n) -> text.
-    std::vector<std::pair<int64_t, std::string>> templates;
-    {
-        std::ifstream in(spec.templatesCsv);
-        if (!in) throw InputError(spec.templatesCsv, 0, "cannot open");
-        std::string line;
-        uint64_t no = 0;
-        int idCol = -1, textCol = -1;
-        while (std::getline(in, line)) {
-            ++no;
-            if (trim(line).empty()) continue;
-            std::vector<std::string> cols;
-            try {
-                cols = parseCsvLine(line);
-            } catch (const std::exception& e) {
-                throw InputError(spec.templatesCsv, no, e.what());
-            }
-            if (idCol < 0) {
-                for (size_t i = 0; i < cols.size(); ++i) {
-                    if (cols[i] == "EventId") idCol = int(i);
-                    if (cols[i] == "EventTemplate") textCol = int(i);
-                }
-                if (idCol < 0 || textCol < 0)
-                    throw InputError(spec.templatesCsv, no,
-                                     "expected a header with EventId and EventTemplate");
-                continue;
-            }
-            if (int(cols.size()) <= std::max(idCol, textCol))
-                throw InputError(spec.templatesCsv, no, "too few columns");
-            std::string id = cols[size_t(idCol)];
-            if (!id.empty() && (id[0] == 'E' || id[0] == 'e')) id = id.substr(1);
-            try {
-                templates.emplace_back(std::stoll(id), cols[size_t(textCol)]);
-            } catch (const std::exception&) {
-                throw InputError(spec.templatesCsv, no,
-                                 "EventId '" + cols[size_t(idCol)] + "' is not E<number>");
-            }
-        }
-    }
-    // Sessions.
-    std::vector<std::tuple<std::string, int, std::vector<int64_t>>> sessions;
-    auto parseEvents = [](std::string_view text, const std::string& file, uint64_t no) {
-        std::vector<int64_t> ev;
-        std::string cleaned(text);
-        for (char& c : cleaned)
-            if (c == '[' || c == ']' || c == ',') c = ' ';
-        for (auto tok : splitWhitespace(cleaned)) {
-            std::string t(tok);
-            if (!t.empty() && (t[0] == 'E' || t[0] == 'e')) t = t.substr(1);
-            try {
-                size_t pos = 0;
-                ev.push_back(std::stoll(t, &pos));
-                if (pos != t.size()) throw std::invalid_argument("");
-            } catch (const std::exception&) {
-                throw InputError(file, no, "event '" + std::string(tok) + "' is not a number");
-            }
-        }
-        return ev;
-    };
-    if (!spec.deeplogFile.empty()) {
-        LineReader r(spec.deeplogFile);
-        std::string_view line;
-        while (r.next(line) == LineReader::Status::Line) {
-            if (trim(line).empty()) continue;
-            sessions.emplace_back("line" + std::to_string(r.lineNumber()), spec.deeplogLabel,
-                                  parseEvents(line, spec.deeplogFile, r.lineNumber()));
-        }
-    } else {
-        LineReader r(spec.csvFile);
-        std::string_view line;
-        int idCol = -1, labelCol = -1, evCol = -1;
-        while (r.next(line) == LineReader::Status::Line) {
-            if (trim(line).empty()) continue;
-            std::vector<std::string> cols;
-            try {
-                cols = parseCsvLine(line);
-            } catch (const std::exception& e) {
-                throw InputError(spec.csvFile, r.lineNumber(), e.what());
-            }
-            if (idCol < 0) {
-                for (size_t i = 0; i < cols.size(); ++i) {
-                    if (cols[i] == spec.idColumn) idCol = int(i);
-                    if (cols[i] == spec.labelColumn) labelCol = int(i);
-                    if (cols[i] == spec.eventsColumn) evCol = int(i);
-                }
-                if (idCol < 0 || labelCol < 0 || evCol < 0)
-                    throw InputError(spec.csvFile, r.lineNumber(),
-                                     "header lacks one of the columns " + spec.idColumn + ", " +
-                                         spec.labelColumn + ", " + spec.eventsColumn);
-                continue;
-            }
-            if (int(cols.size()) <= std::max({idCol, labelCol, evCol}))
-                throw InputError(spec.csvFile, r.lineNumber(), "too few columns");
-            std::string lv = toLower(trim(cols[size_t(labelCol)]));
-            int label = (lv == "0" || lv == "normal" || lv == "-") ? 0 : 1;
-            sessions.emplace_back(cols[size_t(idCol)], label,
-                                  parseEvents(cols[size_t(evCol)], spec.csvFile, r.lineNumber()));
-        }
-    }
-    auto& db = project.db();
-    sql::Transaction tx(db);
-    Preset placeholder;
-    placeholder.name = spec.system;
-    placeholder.format = "<Content>";
-    placeholder.description = "pre-parsed sessions (no raw lines)";
-    int64_t systemId = project.ensureSystem(spec.system, placeholder);
-    // Map event numbers to template rows of this system, creating missing ones.
-    std::unordered_map<int64_t, int64_t> tplId;
-    {
-        auto st = db.prepare("SELECT ordinal, id FROM templates WHERE system_id = ?");
-        st.bind(1, systemId);
-        while (st.step()) tplId[st.getInt(0)] = st.getInt(1);
-    }
-    std::unordered_map<int64_t, uint64_t> counts;
-    for (const auto& s : sessions)
-        for (int64_t e : std::get<2>(s)) ++counts[e];
-    auto ins = db.prepare("INSERT INTO templates(system_id, ordinal, template) VALUES (?,?,?)");
-    for (const auto& [n, text] : templates) {
-        if (tplId.count(n)) continue;
-        ins.bind(1, systemId).bind(2, n).bind(3, text).run();
-        tplId[n] = db.lastInsertId();
-    }
-    for (const auto& [n, c] : counts) {
-        if (!tplId.count(n))
-            throw std::invalid_argument("event " + std::to_string(n) + " is not in " +
-                                        spec.templatesCsv);
-        db.prepare("UPDATE templates SET count = count + ? WHERE id = ?")
-            .bind(1, c)
-            .bind(2, tplId[n])
-            .run();
-    }
-    const std::string setName = spec.setName.empty() ? "sessions" : spec.setName;
-    int64_t setId = createSet(project, systemId, spec.system, setName, "imported",
-                              "source=" + (spec.csvFile.empty() ? spec.deeplogFile : spec.csvFile));
-    SetWriter writer(project, setId, systemId);
+SequenceSetInfo writeEventSequences(Project& project, const std::string& system,
+                                    const std::string& name, const std::string& kind,
+                                    const std::string& params,
+                                    const std::vector<EventSequence>& sequences, TaskContext* ctx) {
+    auto sys = project.system(system);
+    if (!sys) throw std::invalid_argument("no system named '" + system + "' in " + project.path());
+    sql::Transaction tx(project.db());
+    int64_t setId = createSet(project, sys->id, system, name, kind, params);
+    SetWriter writer(project, setId, sys->id);
     uint64_t done = 0;
-    for (const auto& [key, label, events] : sessions) {
-        Pending p;
-        p.key = key;
-        p.forcedLabel = label;
-        for (int64_t e : events) p.members.push_back({0, int32_t(tplId[e]), label, std::nullopt});
-        // Pre-parsed sessions have no lines: write events only.
-        Pending q = p;
-        writer.write(q, true);
-        if ((++done & 0xFFF) == 0) reportProgress(ctx, "importing sessions", done, sessions.size());
+    for (const auto& s : sequences) {
+        writer.writeEvents(s);
+        if ((++done & 0xFFF) == 0)
+            reportProgress(ctx, "importing sessions", done, sequences.size());
     }
-    // No member lines exist: clear the line range written from placeholder ids.
-    db.prepare("UPDATE sequences SET first_line = NULL, last_line = NULL WHERE set_id = ?")
-        .bind(1, setId)
-        .run();
     tx.commit();
     return finishInfo(project, setId);
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Sequences: fixed / sliding windows over a system's lines (by count or time span), sessions
 // grouped by an id regex (HDFS blk_...), by source file or by source folder (loghub Hadoop:
-// one application folder = one session), and pre-parsed sessions imported as event-id lists.
+// one application folder = one session), and event-only sequences (pre-parsed sessions, which
+// mlad/import/Sessions.h imports as event-id lists).
 // A sequence is anomalous when any member line is (or when its session's label says so).
 // Stored with its line range or member list so any sequence traces back to raw lines.
 #include <cstdint>
@@ -57,22 +58,21 @@ struct SequenceRow {
 SequenceSetInfo buildSequences(Project& project, const std::string& system,
                                const SequenceSpec& spec, TaskContext* ctx = nullptr);
 
-/// Pre-parsed sessions (DeepLog's one-session-per-line event ids, or a CSV with id, label and
-/// event columns) imported as a sequence set of `system`, with a templates CSV (EventId,
-/// EventTemplate) mapping event ids to template text.
-struct PreparsedSpec {
-    std::string system;
-    std::string templatesCsv;
-    std::string deeplogFile;  ///< one session per line, space-separated event numbers
-    int deeplogLabel = 0;     ///< label of every session in deeplogFile
-    std::string csvFile;      ///< or a CSV with the columns below
-    std::string idColumn = "BlockId";
-    std::string labelColumn = "Label";
-    std::string eventsColumn = "EventIds";
-    std::string setName;  ///< default "sessions"
+/// A sequence known by its events only, with no member lines (a pre-parsed session).
+struct EventSequence {
+    std::string key;
+    int label = -1;               ///< -1 unknown
+    std::vector<int32_t> events;  ///< template ids (templates.id) of `system`
 };
-SequenceSetInfo importPreparsedSessions(Project& project, const PreparsedSpec& spec,
-                                        TaskContext* ctx = nullptr);
+/// Creates (or replaces, like buildSequences) the set `name` of `system` from event-only
+/// sequences, in the given order, in one transaction (nested in the caller's, if any). `kind`
+/// and `params` are stored with the set. Used by the pre-parsed session import
+/// (mlad/import/Sessions.h).
+SequenceSetInfo writeEventSequences(Project& project, const std::string& system,
+                                    const std::string& name, const std::string& kind,
+                                    const std::string& params,
+                                    const std::vector<EventSequence>& sequences,
+                                    TaskContext* ctx = nullptr);
 
 std::vector<SequenceSetInfo> sequenceSets(Project& project);
 std::optional<SequenceSetInfo> findSequenceSet(Project& project, const std::string& system,

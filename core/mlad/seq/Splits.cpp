@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "mlad/seq/Sequences.h"
+#include "mlad/util/Json.h"
 #include "mlad/util/Strings.h"
 
 namespace mlad {
@@ -95,21 +96,11 @@ PartStats stats(const std::vector<const Seq*>& v) {
     return s;
 }
 
-std::string partJson(const PartStats& s) {
-    std::ostringstream o;
-    o << "{\"total\":" << s.total << ",\"anomalous\":" << s.anomalous
-      << ",\"unlabelled\":" << s.unlabelled << ",\"anomaly_rate\":" << s.anomalyRate() << "}";
-    return o.str();
-}
-
-std::string jsonEscape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '"' || c == '\\') out.push_back('\\');
-        if (static_cast<unsigned char>(c) < 0x20) continue;
-        out.push_back(c);
-    }
-    return out;
+Json partJson(const PartStats& s) {
+    return {{"total", s.total},
+            {"anomalous", s.anomalous},
+            {"unlabelled", s.unlabelled},
+            {"anomaly_rate", s.anomalyRate()}};
 }
 
 SplitInfo readSplit(sql::Statement& st) {
@@ -238,20 +229,21 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
         info.unseenTestTemplates.push_back(tq.step() ? tq.getText(0) : "#" + std::to_string(t));
         tq.reset();
     }
-    std::ostringstream j;
-    j << "{\"protocol\":\"" << proto << "\",\"seed\":" << spec.seed << ",\"systems\":[";
-    for (size_t i = 0; i < systems.size(); ++i)
-        j << (i ? "," : "") << "\"" << jsonEscape(systems[i]) << "\"";
-    j << "],\"train\":" << partJson(info.train) << ",\"val\":" << partJson(info.val)
-      << ",\"test\":" << partJson(info.test)
-      << ",\"test_identical_to_train\":" << info.testIdenticalToTrain
-      << ",\"anomalous_test_identical_to_train\":" << info.anomalousTestIdenticalToTrain
-      << ",\"anomalous_identical_to_normal\":" << info.anomalousIdenticalToNormal
-      << ",\"unseen_test_templates\":" << unseen.size() << ",\"unseen_examples\":[";
+    Json examples = Json::array();
     for (size_t i = 0; i < info.unseenTestTemplates.size() && i < 50; ++i)
-        j << (i ? "," : "") << "\"" << jsonEscape(info.unseenTestTemplates[i]) << "\"";
-    j << "]}";
-    info.reportJson = j.str();
+        examples.push_back(info.unseenTestTemplates[i]);
+    Json report = {{"protocol", proto},
+                   {"seed", spec.seed},
+                   {"systems", systems},
+                   {"train", partJson(info.train)},
+                   {"val", partJson(info.val)},
+                   {"test", partJson(info.test)},
+                   {"test_identical_to_train", info.testIdenticalToTrain},
+                   {"anomalous_test_identical_to_train", info.anomalousTestIdenticalToTrain},
+                   {"anomalous_identical_to_normal", info.anomalousIdenticalToNormal},
+                   {"unseen_test_templates", unseen.size()},
+                   {"unseen_examples", examples}};
+    info.reportJson = dumpJson(report);
 
     auto& db = project.db();
     sql::Transaction tx(db);

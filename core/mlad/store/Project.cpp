@@ -1,6 +1,7 @@
 #include "mlad/store/Project.h"
 
 #include <cstring>
+#include <stdexcept>
 
 #include "mlad/io/LogFormat.h"
 
@@ -245,6 +246,14 @@ int Project::schemaVersion() {
     return int(db_->queryInt("PRAGMA user_version").value_or(0));
 }
 
+void Project::interrupt() {
+    db_->interrupt();
+}
+
+uint64_t Project::systemCount() {
+    return uint64_t(db_->queryInt("SELECT count(*) FROM systems").value_or(0));
+}
+
 void Project::migrate() {
     int v;
     try {
@@ -274,6 +283,14 @@ void Project::migrate() {
 }
 
 int64_t Project::ensureSystem(const std::string& name, const Preset& preset) {
+    // A system's name is stored in its preset text (key = value lines) and used as a file name
+    // by export: refuse what would break either, before anything is written.
+    if (name.empty()) throw std::invalid_argument("a system needs a name");
+    for (unsigned char ch : name)
+        if (ch < 0x20 || ch == 0x7f)
+            throw std::invalid_argument(
+                "system name '" + name +
+                "' contains a control character (newline, tab, ...); choose another name");
     if (auto s = system(name)) {
         if (s->preset.format != preset.format)
             throw std::invalid_argument("system '" + name + "' already exists with format '" +
@@ -387,6 +404,42 @@ std::optional<TemplateInfo> Project::templateById(int64_t id) {
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     return readTemplate(st);
+}
+
+std::vector<std::string> Project::templateTexts(const std::vector<int64_t>& ids,
+                                                const std::string& missing) {
+    auto st = db_->prepare("SELECT template FROM templates WHERE id = ?");
+    std::vector<std::string> out;
+    out.reserve(ids.size());
+    for (int64_t id : ids) {
+        st.bind(1, id);
+        out.push_back(st.step() ? st.getText(0) : missing);
+        st.reset();
+    }
+    return out;
+}
+
+std::vector<std::pair<int64_t, uint64_t>> Project::templateTimeBuckets(int64_t templateId,
+                                                                       int64_t originMs,
+                                                                       int64_t bucketMs) {
+    if (bucketMs <= 0) throw std::invalid_argument("templateTimeBuckets: bucket size must be > 0");
+    auto st = db_->prepare(
+        "SELECT (ts - ?1) / ?2, count(*) FROM lines WHERE template_id = ?3 AND ts IS NOT NULL "
+        "GROUP BY 1 ORDER BY 1");
+    st.bind(1, originMs).bind(2, bucketMs).bind(3, templateId);
+    std::vector<std::pair<int64_t, uint64_t>> out;
+    while (st.step()) out.emplace_back(st.getInt(0), uint64_t(st.getInt(1)));
+    return out;
+}
+
+std::vector<std::pair<int64_t, std::string>> Project::templateVectorBlobs(
+    const std::string& kind, const std::string& version) {
+    auto st = db_->prepare(
+        "SELECT template_id, vector FROM template_vectors WHERE kind = ? AND version = ?");
+    st.bind(1, kind).bind(2, version);
+    std::vector<std::pair<int64_t, std::string>> out;
+    while (st.step()) out.emplace_back(st.getInt(0), st.getBlob(1));
+    return out;
 }
 
 static LineRecord readLine(sql::Statement& st) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mlad/io/Preset.h"
@@ -81,6 +82,16 @@ class Project {
     const std::string& path() const { return path_; }
     int schemaVersion();
 
+    /// Makes the query running now on this project's connection (if any) fail with an
+    /// "interrupted" error; later queries run normally. Thread-safe: meant to be called from
+    /// another thread than the one using the project (e.g. a GUI thread stopping a worker's
+    /// slow read). The caller must make sure the Project is not destroyed during the call.
+    void interrupt();
+
+    /// Number of systems: a cheap query that fails when the file cannot be read (e.g. a
+    /// read-only open of a WAL project whose -shm/-wal files are gone).
+    uint64_t systemCount();
+
     // Systems ------------------------------------------------------------------------------
     /// Returns the id of system `name`, creating it with `preset` when new. An existing system
     /// keeps its preset; a different format raises an error (a system has one format).
@@ -96,6 +107,20 @@ class Project {
     // Templates ----------------------------------------------------------------------------
     std::vector<TemplateInfo> templates(int64_t systemId);
     std::optional<TemplateInfo> templateById(int64_t id);
+    /// The template text of each id, in the given order; `missing` for unknown ids.
+    std::vector<std::string> templateTexts(const std::vector<int64_t>& ids,
+                                           const std::string& missing = "?");
+    /// Lines of a template per time bucket: (bucket, count) pairs in bucket order, where bucket
+    /// = (ts - originMs) / bucketMs; lines without a timestamp are left out, empty buckets are
+    /// absent. bucketMs must be positive.
+    std::vector<std::pair<int64_t, uint64_t>> templateTimeBuckets(int64_t templateId,
+                                                                  int64_t originMs,
+                                                                  int64_t bucketMs);
+
+    // Template vectors ---------------------------------------------------------------------
+    /// The stored vectors of embedder kind:version as (template id, float32 blob) pairs.
+    std::vector<std::pair<int64_t, std::string>> templateVectorBlobs(const std::string& kind,
+                                                                     const std::string& version);
 
     // Lines --------------------------------------------------------------------------------
     /// Lines of a template with id > afterLineId, in id order (paged by key, not OFFSET).

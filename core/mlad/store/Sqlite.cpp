@@ -47,6 +47,9 @@ int64_t Database::lastInsertId() const {
 int Database::changes() const {
     return sqlite3_changes(db_);
 }
+void Database::interrupt() {
+    if (db_) sqlite3_interrupt(db_);
+}
 
 std::optional<int64_t> Database::queryInt(const std::string& sql) {
     Statement st(db_, sql);

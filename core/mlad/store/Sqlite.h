@@ -32,6 +32,10 @@ class Database {
     Statement prepare(const std::string& sql);
     int64_t lastInsertId() const;
     int changes() const;
+    /// Makes the statement running now on this connection (if any) stop with an "interrupted"
+    /// error. Safe to call from any thread while another thread uses the connection (this is
+    /// sqlite3_interrupt); the Database itself must stay alive during the call.
+    void interrupt();
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }
     /// Value of the first column of the first row, for simple lookups.

@@ -1,8 +1,9 @@
 #include "mlad/train/Evaluate.h"
 
-#include <cmath>
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace mlad {
 
@@ -19,10 +20,11 @@ ThresholdChoice ThresholdChoice::parse(const std::string& spec, double defaultQu
         } else if (kind == "quantile") {
             t.kind = Kind::Quantile;
             if (!arg.empty()) t.value = std::stod(arg);
-            if (t.value <= 0 || t.value >= 1) throw std::invalid_argument("");
+            if (!(t.value > 0 && t.value < 1)) throw std::invalid_argument("");  // NaN too
         } else if (kind == "value") {
             t.kind = Kind::Value;
             t.value = std::stod(arg);
+            if (!std::isfinite(t.value)) throw std::invalid_argument("");
         } else {
             throw std::invalid_argument("");
         }
@@ -48,44 +50,66 @@ std::string ThresholdChoice::describe() const {
     return "";
 }
 
-double naturalAnomalyRate(Project& project, int64_t splitId) {
-    auto st = project.db().prepare(
-        "SELECT sum(label = 1), count(label) FROM sequences WHERE set_id IN (SELECT DISTINCT "
-        "q.set_id FROM split_members m JOIN sequences q ON q.id = m.sequence_id WHERE "
-        "m.split_id = ?)");
-    st.bind(1, splitId);
-    if (!st.step() || st.getInt(1) == 0) return 0;
-    return double(st.getInt(0)) / double(st.getInt(1));
+RunScores loadRunScores(Project& project, int64_t runId) {
+    StoredRunScores stored = readRunScores(project, runId);
+    RunScores r;
+    r.testIds = std::move(stored.testIds);
+    r.testScores = std::move(stored.testScores);
+    r.testLabels = std::move(stored.testLabels);
+    r.valScores = std::move(stored.valScores);
+    r.nu = stored.nu;
+    if (!r.valScores.empty())
+        r.defaultThreshold = eval::quantile(r.valScores, 1.0 - r.nu);
+    else if (!r.testScores.empty())
+        r.defaultThreshold = *std::max_element(r.testScores.begin(), r.testScores.end());
+    return r;
 }
 
-static std::string num(double v) {
-    if (!std::isfinite(v)) return "null";
-    std::ostringstream o;
-    o.precision(6);
-    o << v;
-    return o.str();
+double naturalAnomalyRate(Project& project, int64_t splitId) {
+    const LabelCounts c = splitSourceLabelCounts(project, splitId);
+    if (c.labelled == 0) return 0;
+    return double(c.anomalous) / double(c.labelled);
+}
+
+Json EvalReport::json() const {
+    // Json stores NaN and infinities as numbers; dumpJson writes them as null.
+    Json j = {
+        {"run", run},
+        {"model", model},
+        {"threshold_kind", thresholdKind},
+        {"oracle", oracle},
+        {"threshold", threshold},
+        {"precision", precision},
+        {"recall", recall},
+        {"f1", f1},
+        {"specificity", specificity},
+        {"roc_auc", rocAuc},
+        {"pr_auc", prAuc},
+        {"tp", confusion.tp},
+        {"fp", confusion.fp},
+        {"tn", confusion.tn},
+        {"fn", confusion.fn},
+        {"test_sequences", testSequences},
+        {"test_anomalous", testAnomalous},
+        {"unlabelled", unlabelled},
+        {"test_prevalence", testPrevalence},
+        {"natural_prevalence", naturalPrevalence},
+        {"at_natural_rate",
+         {{"precision", atNatural.precision},
+          {"recall", atNatural.recall},
+          {"f1", atNatural.f1},
+          {"specificity", atNatural.specificity}}},
+        {"oracle_best_f1",
+         {{"threshold", oracleBest.threshold},
+          {"f1", oracleBest.f1},
+          {"precision", oracleBest.confusion.precision()},
+          {"recall", oracleBest.confusion.recall()}}},
+    };
+    return j;
 }
 
 std::string EvalReport::toJson() const {
-    std::ostringstream o;
-    o << "{\"run\":\"" << run << "\",\"model\":\"" << model << "\",\"threshold_kind\":\""
-      << thresholdKind << "\",\"oracle\":" << (oracle ? "true" : "false")
-      << ",\"threshold\":" << num(threshold) << ",\"precision\":" << num(precision)
-      << ",\"recall\":" << num(recall) << ",\"f1\":" << num(f1)
-      << ",\"specificity\":" << num(specificity) << ",\"roc_auc\":" << num(rocAuc)
-      << ",\"pr_auc\":" << num(prAuc) << ",\"tp\":" << confusion.tp << ",\"fp\":" << confusion.fp
-      << ",\"tn\":" << confusion.tn << ",\"fn\":" << confusion.fn
-      << ",\"test_sequences\":" << testSequences << ",\"test_anomalous\":" << testAnomalous
-      << ",\"unlabelled\":" << unlabelled << ",\"test_prevalence\":" << num(testPrevalence)
-      << ",\"natural_prevalence\":" << num(naturalPrevalence)
-      << ",\"at_natural_rate\":{\"precision\":" << num(atNatural.precision)
-      << ",\"recall\":" << num(atNatural.recall) << ",\"f1\":" << num(atNatural.f1)
-      << ",\"specificity\":" << num(atNatural.specificity) << "}"
-      << ",\"oracle_best_f1\":{\"threshold\":" << num(oracleBest.threshold)
-      << ",\"f1\":" << num(oracleBest.f1)
-      << ",\"precision\":" << num(oracleBest.confusion.precision())
-      << ",\"recall\":" << num(oracleBest.confusion.recall()) << "}}";
-    return o.str();
+    return dumpJson(json());
 }
 
 EvalReport evaluateRun(Project& project, const std::string& runName, const ThresholdChoice& t) {

@@ -2,14 +2,33 @@
 // Evaluation of a run's stored scores: thresholds (validation quantile = default, a value, or
 // the ORACLE best-F1 on test labels, always labelled as such), P/R/F1/specificity, ROC-AUC and
 // PR-AUC (average precision), at the split's prevalence and re-weighted to the natural anomaly
-// rate of the data.
+// rate of the data. Torch-free; reads runs through store/Runs.h (Trainer.cpp uses this file,
+// never the other way round).
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mlad/eval/Metrics.h"
 #include "mlad/store/Project.h"
-#include "mlad/train/Trainer.h"
+#include "mlad/store/Runs.h"
+#include "mlad/util/Json.h"
 
 namespace mlad {
+
+/// Scores of a finished run, ready for a ThresholdSweep.
+struct RunScores {
+    std::vector<int64_t> testIds;
+    std::vector<double> testScores;
+    std::vector<uint8_t> testLabels;  ///< 1 anomalous, 0 normal, 2 unknown
+    std::vector<double> valScores;
+    double defaultThreshold = 0;  ///< (1 - nu) quantile of valScores
+    double nu = 0.01;
+};
+
+/// The stored scores of a run with its default threshold: the (1 - nu) quantile of the
+/// validation scores (the highest test score when there are none). Throws
+/// std::invalid_argument for an unknown run id.
+RunScores loadRunScores(Project& project, int64_t runId);
 
 struct ThresholdChoice {
     enum class Kind { Quantile, Value, Oracle } kind = Kind::Quantile;
@@ -30,6 +49,10 @@ struct EvalReport {
     eval::RateMetrics atNatural{};  ///< P/R/F1/spec re-weighted to the natural anomaly rate
     uint64_t testSequences = 0, testAnomalous = 0, unlabelled = 0;
     eval::ThresholdSweep::Best oracleBest{};  ///< always computed, reported as oracle
+    /// The report as a JSON object (non-finite numbers become null).
+    Json json() const;
+    /// Compact JSON text of json(): always valid JSON, whatever the run and model names hold
+    /// (invalid UTF-8 is replaced by U+FFFD). Stored as the run's metrics.
     std::string toJson() const;
 };
 

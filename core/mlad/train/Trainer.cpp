@@ -20,8 +20,11 @@
 #include "mlad/model/Mlad.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
+#include "mlad/store/Runs.h"
 #include "mlad/train/Amp.h"
 #include "mlad/train/Evaluate.h"
+#include "mlad/train/TrainConfig.h"
+#include "mlad/util/Json.h"
 
 namespace mlad {
 
@@ -40,73 +43,12 @@ double secondsSince(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::string num(double v) {
-    if (!std::isfinite(v)) return "null";
+// A number for a message, 8 significant digits.
+std::string formatNumber(double v) {
     std::ostringstream o;
     o.precision(8);
     o << v;
     return o.str();
-}
-
-std::string configJson(const TrainConfig& c) {
-    std::ostringstream o;
-    o << "{\"model\":\"" << c.model << "\",\"alpha\":" << num(c.alpha)
-      << ",\"d_model\":" << c.dModel << ",\"layers\":" << c.nLayers << ",\"heads\":" << c.nHeads
-      << ",\"d_ff\":" << c.dFf << ",\"d_z\":" << c.dZ << ",\"components\":" << c.components
-      << ",\"max_len\":" << c.maxLen << ",\"dropout\":" << num(c.dropout)
-      << ",\"mask_ratio\":" << num(c.maskRatio) << ",\"recon\":\"" << c.recon
-      << "\",\"lambda_energy\":" << num(c.lambdaEnergy) << ",\"lambda_cov\":" << num(c.lambdaCov)
-      << ",\"cov_eps\":" << num(c.covEps) << ",\"epochs\":" << c.epochs
-      << ",\"batch_size\":" << c.batchSize << ",\"lr\":" << num(c.lr)
-      << ",\"patience\":" << c.patience << ",\"clip_norm\":" << num(c.clipNorm)
-      << ",\"seed\":" << c.seed << ",\"device\":\"" << c.device
-      << "\",\"amp\":" << (c.amp ? "true" : "false") << ",\"threads\":" << c.threads
-      << ",\"embedder\":\"" << c.embedder << "\",\"embed_dim\":" << c.embedDim
-      << ",\"nu\":" << num(c.nu) << "}";
-    return o.str();
-}
-
-// A tiny JSON reader for the flat config objects written above.
-double jsonNumber(const std::string& j, const std::string& key, double def) {
-    auto p = j.find("\"" + key + "\":");
-    if (p == std::string::npos) return def;
-    p += key.size() + 3;
-    try {
-        return std::stod(j.substr(p));
-    } catch (const std::exception&) {
-        return def;
-    }
-}
-std::string jsonText(const std::string& j, const std::string& key, const std::string& def) {
-    auto p = j.find("\"" + key + "\":\"");
-    if (p == std::string::npos) return def;
-    p += key.size() + 4;
-    auto e = j.find('"', p);
-    return j.substr(p, e - p);
-}
-
-TrainConfig configFromJson(const std::string& j) {
-    TrainConfig c;
-    c.model = jsonText(j, "model", c.model);
-    c.alpha = jsonNumber(j, "alpha", c.alpha);
-    c.dModel = int(jsonNumber(j, "d_model", c.dModel));
-    c.nLayers = int(jsonNumber(j, "layers", c.nLayers));
-    c.nHeads = int(jsonNumber(j, "heads", c.nHeads));
-    c.dFf = int(jsonNumber(j, "d_ff", c.dFf));
-    c.dZ = int(jsonNumber(j, "d_z", c.dZ));
-    c.components = int(jsonNumber(j, "components", c.components));
-    c.maxLen = int(jsonNumber(j, "max_len", c.maxLen));
-    c.dropout = jsonNumber(j, "dropout", c.dropout);
-    c.maskRatio = jsonNumber(j, "mask_ratio", c.maskRatio);
-    c.recon = jsonText(j, "recon", c.recon);
-    c.lambdaEnergy = jsonNumber(j, "lambda_energy", c.lambdaEnergy);
-    c.lambdaCov = jsonNumber(j, "lambda_cov", c.lambdaCov);
-    c.covEps = jsonNumber(j, "cov_eps", c.covEps);
-    c.embedder = jsonText(j, "embedder", c.embedder);
-    c.embedDim = int(jsonNumber(j, "embed_dim", c.embedDim));
-    c.nu = jsonNumber(j, "nu", c.nu);
-    c.seed = uint64_t(jsonNumber(j, "seed", double(c.seed)));
-    return c;
 }
 
 model::MladConfig modelConfig(const TrainConfig& c, int dIn, int64_t maxLen) {
@@ -132,16 +74,10 @@ model::MladConfig modelConfig(const TrainConfig& c, int dIn, int64_t maxLen) {
     return m;
 }
 
+// The parameter table's ranges and rules (TrainConfig.h), plus what only this build and machine
+// can tell.
 void validateConfig(const TrainConfig& c) {
-    if (c.model != "mlad" && c.model != "w/o-entmax" && c.model != "w/o-gmm")
-        throw std::invalid_argument("unknown model '" + c.model + "' (mlad, w/o-entmax, w/o-gmm)");
-    if (c.recon != "masked" && c.recon != "full")
-        throw std::invalid_argument("recon must be masked or full");
-    if (c.epochs < 1 || c.batchSize < 1 || c.lr <= 0)
-        throw std::invalid_argument("epochs, batch size and learning rate must be positive");
-    if (c.nu <= 0 || c.nu >= 1) throw std::invalid_argument("nu must be in (0, 1)");
-    if (c.device != "auto" && c.device != "cpu" && c.device != "cuda")
-        throw std::invalid_argument("device must be auto, cpu or cuda");
+    validateTrainConfig(c);
     if (c.device == "cuda" && !torch::cuda::is_available())
         throw std::invalid_argument("--device cuda: this build or machine has no CUDA device");
 }
@@ -271,49 +207,6 @@ std::vector<torch::Tensor> sortedBatches(const Dataset& ds, int64_t batchSize) {
     return out;
 }
 
-void insertRunEpoch(Project& p, int64_t runId, const EpochStats& e) {
-    p.db()
-        .prepare(
-            "INSERT OR REPLACE INTO run_epochs(run_id, epoch, train_loss, train_mse, "
-            "train_energy, train_cov, val_loss, seconds) VALUES (?,?,?,?,?,?,?,?)")
-        .bind(1, runId)
-        .bind(2, e.epoch)
-        .bind(3, e.trainLoss)
-        .bind(4, e.trainMse)
-        .bind(5, e.trainEnergy)
-        .bind(6, e.trainCov)
-        .bind(7, e.valLoss)
-        .bind(8, e.seconds)
-        .run();
-}
-
-RunInfo readRun(sql::Statement& st) {
-    RunInfo r;
-    r.id = st.getInt(0);
-    r.name = st.getText(1);
-    r.model = st.getText(2);
-    r.splitId = st.isNull(3) ? 0 : st.getInt(3);
-    r.status = st.getText(4);
-    r.configJson = st.getText(5);
-    r.embedder = st.getText(6);
-    r.seed = uint64_t(st.getInt(7));
-    r.codeVersion = st.getText(8);
-    r.device = st.getText(9);
-    r.modelPath = st.isNull(10) ? "" : st.getText(10);
-    r.message = st.isNull(11) ? "" : st.getText(11);
-    r.metricsJson = st.isNull(12) ? "" : st.getText(12);
-    r.trainSeconds = st.isNull(13) ? 0 : st.getDouble(13);
-    r.createdAt = st.getText(14);
-    r.finishedAt = st.isNull(15) ? "" : st.getText(15);
-    r.splitName = st.isNull(16) ? "" : st.getText(16);
-    return r;
-}
-
-const char* kRunColumns =
-    "SELECT r.id, r.name, r.model, r.split_id, r.status, r.config, r.embedder, r.seed, "
-    "r.code_version, r.device, r.model_path, r.message, r.metrics, r.train_seconds, "
-    "r.created_at, r.finished_at, s.name FROM runs r LEFT JOIN splits s ON s.id = r.split_id ";
-
 // Loads a trained run's model and the vectors of its embedder for all current templates.
 struct LoadedRun {
     RunInfo info;
@@ -330,7 +223,7 @@ LoadedRun loadRun(Project& p, const std::string& runName) {
                                     run->status + ")");
     LoadedRun lr;
     lr.info = *run;
-    lr.cfg = configFromJson(run->configJson);
+    lr.cfg = trainConfigFromJson(run->configJson);
     auto tv = embed::ensureTemplateVectors(p, lr.cfg.embedder, lr.cfg.embedDim);
     if (run->embedder != tv.kind + ":" + tv.version && tv.kind != "corpus")
         throw std::runtime_error("run '" + runName + "' was trained with embedder " +
@@ -340,13 +233,11 @@ LoadedRun loadRun(Project& p, const std::string& runName) {
     // stored vectors where they exist, new templates get the current ones.
     {
         auto colon = run->embedder.find(':');
-        auto st = p.db().prepare(
-            "SELECT template_id, vector FROM template_vectors WHERE kind = ? AND version = ?");
-        st.bind(1, run->embedder.substr(0, colon)).bind(2, run->embedder.substr(colon + 1));
+        const auto stored =
+            p.templateVectorBlobs(run->embedder.substr(0, colon), run->embedder.substr(colon + 1));
         auto acc = lr.vt.table.accessor<float, 2>();
-        while (st.step()) {
-            auto it = lr.vt.row.find(st.getInt(0));
-            std::string blob = st.getBlob(1);
+        for (const auto& [templateId, blob] : stored) {
+            auto it = lr.vt.row.find(templateId);
             if (it == lr.vt.row.end() || blob.size() != size_t(tv.dim) * sizeof(float)) continue;
             std::memcpy(&acc[it->second][0], blob.data(), blob.size());
         }
@@ -369,7 +260,6 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     if (runName.empty()) throw std::invalid_argument("a run needs a name");
     auto split = findSplit(project, splitName);
     if (!split) throw std::invalid_argument("no split named '" + splitName + "'");
-    auto& db = project.db();
     const auto t0 = Clock::now();
 
     configureTorchThreads(config.threads);
@@ -380,8 +270,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     const bool amp = config.amp;
     std::string deviceText =
         useCuda ? "cuda" : "cpu (" + std::to_string(at::get_num_threads()) + " threads)";
-    if (amp)
-        deviceText += std::string(", mixed precision ") + (useCuda ? "float16" : "bfloat16");
+    if (amp) deviceText += std::string(", mixed precision ") + (useCuda ? "float16" : "bfloat16");
 
     // A run of the same name may be resumed when it did not finish.
     std::optional<RunInfo> existing = findRun(project, runName);
@@ -405,41 +294,27 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     const std::string ckptPath = dir + "/checkpoint.pt";
     const std::string modelPath = dir + "/model.pt";
     const std::string embedderId = tv.kind + ":" + tv.version;
+    const std::string manifest = dumpJson(trainConfigToJson(config));
     int64_t runId;
     if (existing) {
         runId = existing->id;
         // The manifest describes the settings the run finishes with (a resume may change the
         // epochs, the device or mixed precision).
-        db.prepare(
-              "UPDATE runs SET status = 'running', message = NULL, config = ?, device = ? "
-              "WHERE id = ?")
-            .bind(1, configJson(config))
-            .bind(2, deviceText)
-            .bind(3, runId)
-            .run();
+        restartRun(project, runId, manifest, deviceText);
     } else {
-        db.prepare(
-              "INSERT INTO runs(name, model, split_id, status, config, embedder, seed, "
-              "code_version, device) VALUES (?,?,?,'running',?,?,?,?,?)")
-            .bind(1, runName)
-            .bind(2, config.model)
-            .bind(3, split->id)
-            .bind(4, configJson(config))
-            .bind(5, embedderId)
-            .bind(6, int64_t(config.seed))
-            .bind(7, MLAD_GIT_VERSION)
-            .bind(8, deviceText)
-            .run();
-        runId = db.lastInsertId();
+        NewRun nr;
+        nr.name = runName;
+        nr.model = config.model;
+        nr.splitId = split->id;
+        nr.configJson = manifest;
+        nr.embedder = embedderId;
+        nr.seed = config.seed;
+        nr.codeVersion = MLAD_GIT_VERSION;
+        nr.device = deviceText;
+        runId = createRun(project, nr);
     }
     auto fail = [&](const std::string& status, const std::string& msg) {
-        db.prepare(
-              "UPDATE runs SET status = ?, message = ?, finished_at = datetime('now') "
-              "WHERE id = ?")
-            .bind(1, status)
-            .bind(2, msg)
-            .bind(3, runId)
-            .run();
+        stopRun(project, runId, status, msg);
     };
 
     torch::manual_seed(config.seed);
@@ -501,12 +376,11 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
                     parts = net->loss(out, bt.x, bt.pad);
                 }
                 // One host synchronisation for the four loss components.
-                const torch::Tensor values =
-                    torch::stack({parts.total.detach().to(torch::kDouble),
-                                  parts.mse.detach().to(torch::kDouble),
-                                  parts.energy.detach().to(torch::kDouble),
-                                  parts.cov.detach().to(torch::kDouble)})
-                        .to(torch::kCPU);
+                const torch::Tensor values = torch::stack({parts.total.detach().to(torch::kDouble),
+                                                           parts.mse.detach().to(torch::kDouble),
+                                                           parts.energy.detach().to(torch::kDouble),
+                                                           parts.cov.detach().to(torch::kDouble)})
+                                                 .to(torch::kCPU);
                 const double* v = values.data_ptr<double>();
                 const double loss = v[0];
                 if (!std::isfinite(loss))
@@ -530,8 +404,8 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
                             "mixed precision: the gradients were not finite in " +
                             std::to_string(kMaxSkippedSteps) +
                             " steps in a row (loss scale down to " +
-                            num(scaler.currentScale()) + ") at epoch " + std::to_string(epoch) +
-                            ", batch " + std::to_string(b + 1) +
+                            formatNumber(scaler.currentScale()) + ") at epoch " +
+                            std::to_string(epoch) + ", batch " + std::to_string(b + 1) +
                             "; training stopped (train without mixed precision)");
                 } else {
                     parts.total.backward();
@@ -590,7 +464,9 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             } else {
                 ++badEpochs;
             }
-            insertRunEpoch(project, runId, es);
+            insertRunEpoch(project, runId,
+                           {es.epoch, es.trainLoss, es.trainMse, es.trainEnergy, es.trainCov,
+                            es.valLoss, es.seconds});
             {
                 torch::serialize::OutputArchive ar, m, o;
                 net->save(m);
@@ -640,36 +516,13 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         };
         auto valScores = scoreAll(val);
         auto testScores = scoreAll(test);
-        {
-            sql::Transaction tx(db);
-            db.prepare("DELETE FROM run_scores WHERE run_id = ?").bind(1, runId).run();
-            auto ins = db.prepare(
-                "INSERT INTO run_scores(run_id, sequence_id, part, score) VALUES (?,?,?,?)");
-            for (size_t i = 0; i < valScores.size(); ++i)
-                ins.bind(1, runId).bind(2, val.ids[i]).bind(3, "val").bind(4, valScores[i]).run();
-            for (size_t i = 0; i < testScores.size(); ++i)
-                ins.bind(1, runId)
-                    .bind(2, test.ids[i])
-                    .bind(3, "test")
-                    .bind(4, testScores[i])
-                    .run();
-            db.prepare(
-                  "UPDATE runs SET status = 'done', model_path = ?, train_seconds = ?, "
-                  "finished_at = datetime('now') WHERE id = ?")
-                .bind(1, modelPath)
-                .bind(2, secondsSince(t0))
-                .bind(3, runId)
-                .run();
-            tx.commit();
-        }
+        storeRunScores(project, runId, val.ids, valScores, test.ids, testScores, modelPath,
+                       secondsSince(t0));
         bool anyLabels = false;
         for (uint8_t l : test.labels) anyLabels |= l <= 1;
         if (anyLabels) {
             auto rep = evaluateRun(project, runName, ThresholdChoice::parse("", 1.0 - config.nu));
-            db.prepare("UPDATE runs SET metrics = ? WHERE id = ?")
-                .bind(1, rep.toJson())
-                .bind(2, runId)
-                .run();
+            setRunMetrics(project, runId, rep.toJson());
         }
     } catch (const Cancelled&) {
         fail("cancelled", "cancelled by the user; train again with the same run name to resume");
@@ -679,58 +532,6 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         throw;
     }
     return *findRun(project, runName);
-}
-
-std::vector<RunInfo> listRuns(Project& project) {
-    auto st = project.db().prepare(std::string(kRunColumns) + "ORDER BY r.id");
-    std::vector<RunInfo> out;
-    while (st.step()) out.push_back(readRun(st));
-    return out;
-}
-
-std::optional<RunInfo> findRun(Project& project, const std::string& name) {
-    auto st = project.db().prepare(std::string(kRunColumns) + "WHERE r.name = ?");
-    st.bind(1, name);
-    if (!st.step()) return std::nullopt;
-    return readRun(st);
-}
-
-std::vector<EpochRecord> runEpochs(Project& project, int64_t runId) {
-    auto st = project.db().prepare(
-        "SELECT epoch, train_loss, train_mse, train_energy, train_cov, val_loss, seconds FROM "
-        "run_epochs WHERE run_id = ? ORDER BY epoch");
-    st.bind(1, runId);
-    std::vector<EpochRecord> out;
-    while (st.step())
-        out.push_back({int(st.getInt(0)), st.getDouble(1), st.getDouble(2), st.getDouble(3),
-                       st.getDouble(4), st.getDouble(5), st.getDouble(6)});
-    return out;
-}
-
-RunScores loadRunScores(Project& project, int64_t runId) {
-    RunScores r;
-    auto cfg = project.db().prepare("SELECT config FROM runs WHERE id = ?");
-    cfg.bind(1, runId);
-    if (!cfg.step()) throw std::invalid_argument("no run with id " + std::to_string(runId));
-    r.nu = jsonNumber(cfg.getText(0), "nu", 0.01);
-    auto st = project.db().prepare(
-        "SELECT s.part, s.sequence_id, s.score, q.label FROM run_scores s JOIN sequences q ON "
-        "q.id = s.sequence_id WHERE s.run_id = ? ORDER BY q.set_id, q.ordinal");
-    st.bind(1, runId);
-    while (st.step()) {
-        if (st.getText(0) == "val") {
-            r.valScores.push_back(st.getDouble(2));
-        } else if (st.getText(0) == "test") {
-            r.testIds.push_back(st.getInt(1));
-            r.testScores.push_back(st.getDouble(2));
-            r.testLabels.push_back(st.isNull(3) ? 2 : uint8_t(st.getInt(3)));
-        }
-    }
-    if (!r.valScores.empty())
-        r.defaultThreshold = eval::quantile(r.valScores, 1.0 - r.nu);
-    else if (!r.testScores.empty())
-        r.defaultThreshold = *std::max_element(r.testScores.begin(), r.testScores.end());
-    return r;
 }
 
 std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& runName,
@@ -790,12 +591,10 @@ AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t 
         out.weights.insert(out.weights.end(), p, p + c.numel());
     }
     auto seq = sequenceById(project, sequenceId);
-    auto tq = project.db().prepare("SELECT template FROM templates WHERE id = ?");
-    for (int i = 0; i < out.length && i < int(seq->events.size()); ++i) {
-        tq.bind(1, int64_t(seq->events[size_t(i)]));
-        out.templates.push_back(tq.step() ? tq.getText(0) : "?");
-        tq.reset();
-    }
+    std::vector<int64_t> ids;
+    for (int i = 0; i < out.length && i < int(seq->events.size()); ++i)
+        ids.push_back(int64_t(seq->events[size_t(i)]));
+    out.templates = project.templateTexts(ids, "?");
     return out;
 }
 
