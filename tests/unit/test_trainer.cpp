@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <thread>
 
 #include <torch/torch.h>
@@ -254,6 +255,42 @@ TEST(Trainer, RunNamesWithQuotesAndNonAsciiGiveValidJson) {
         EXPECT_EQ(scoreSequences(*p, name, {s.testIds[0]}, std::nullopt).size(), 1u);
     }
     EXPECT_EQ(listRuns(*p).size(), 2u);
+}
+
+// Run names with slashes or dots keep their files inside <project>.runs/, each in a folder of
+// its own: "..", "." and "a/b" never write next to the project, "a/b" and "a_b" never share.
+TEST(Trainer, RunFoldersStayInsideTheRunsFolderAndNeverShare) {
+    namespace fs = std::filesystem;
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    TrainConfig c = tinyConfig();
+    c.epochs = 1;
+    const fs::path runsRoot = fs::weakly_canonical(dir.file("p.mlad.runs"));
+    std::set<std::string> folders;
+    for (const std::string name : {"..", ".", "a/b", "a_b", "../../escape", "plain-name.1"}) {
+        SCOPED_TRACE(name);
+        const RunInfo r = trainRun(*p, "chrono", name, c);
+        ASSERT_EQ(r.status, "done");
+        const fs::path model = fs::weakly_canonical(r.modelPath);
+        const fs::path folder = model.parent_path();
+        EXPECT_EQ(folder.parent_path(), runsRoot) << model;
+        EXPECT_TRUE(folders.insert(folder.string()).second) << "shared folder " << folder;
+        EXPECT_TRUE(fs::exists(model));
+    }
+    // A plain name keeps its readable folder (and so older runs keep theirs).
+    EXPECT_TRUE(fs::exists(runsRoot / "plain-name.1" / "model.pt"));
+    // Nothing was written beside the project or above it: every model file is under the runs
+    // folder.
+    for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+        const auto n = e.path().filename().string();
+        if (n == "model.pt" || n == "checkpoint.pt" || n == "best.pt") {
+            EXPECT_EQ(fs::weakly_canonical(e.path()).string().rfind(runsRoot.string(), 0), 0u)
+                << e.path();
+        }
+    }
+    EXPECT_FALSE(fs::exists(dir.path().parent_path() / "model.pt"));
+    EXPECT_FALSE(fs::exists(dir.path().parent_path() / "escape"));
 }
 
 // Whatever bytes a report holds, its JSON parses: invalid UTF-8 is replaced, NaN is null.

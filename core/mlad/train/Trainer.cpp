@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -82,13 +83,28 @@ void validateConfig(const TrainConfig& c) {
         throw std::invalid_argument("--device cuda: this build or machine has no CUDA device");
 }
 
+// A run's folder inside <project>.runs/. A name of letters, digits, '-', '_' and '.' that does
+// not start with '.' is used as it is (so older runs keep their folders); any other name (with
+// '/', "..", quotes, spaces, non-ASCII) gets its unsafe bytes replaced and a hash of the exact
+// name appended, so that the folder never leaves <project>.runs/ and "a/b" and "a_b" never
+// share one.
 std::string runDir(Project& p, const std::string& run) {
     std::string safe;
-    for (char ch : run)
-        safe.push_back(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
-                               ch == '.'
-                           ? ch
-                           : '_');
+    bool plain = !run.empty() && run[0] != '.' && run.size() <= 120;
+    for (char ch : run) {
+        const bool ok =
+            std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+        plain = plain && ok;
+        if (safe.size() < 80) safe.push_back(ok ? ch : '_');
+    }
+    if (!plain) {
+        uint64_t h = 1469598103934665603ull;  // FNV-1a of the exact name
+        for (unsigned char ch : run) h = (h ^ ch) * 1099511628211ull;
+        char hex[17];
+        std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+        if (!safe.empty() && safe[0] == '.') safe[0] = '_';
+        safe += std::string(safe.empty() ? "" : "-") + hex;
+    }
     return p.path() + ".runs/" + safe;
 }
 
