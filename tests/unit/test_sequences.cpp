@@ -12,6 +12,7 @@
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
+#include "mlad/util/Json.h"
 
 namespace {
 
@@ -358,10 +359,13 @@ TEST(Splits, TransferAndMultiSystem) {
     auto tr = createSplit(*p, t);
     EXPECT_EQ(tr.test.total, 9u);
     EXPECT_EQ(tr.train.total + tr.val.total, 7u);  // BGL's 9 windows less its 2 anomalous
-    // Templates belong to their system, so no test window of BGL2 can equal a BGL one and all
-    // of BGL2's templates are unseen in training: what the model relies on is their vectors.
-    EXPECT_EQ(tr.testIdenticalToTrain, 0u);
-    EXPECT_EQ(tr.unseenTestTemplates.size(), 2u);
+    // The leakage report compares by template text across systems: BGL2 is the same file, so
+    // its normal windows equal BGL's training windows and no template is new to training
+    // except those only the anomalous windows hold.
+    EXPECT_GE(tr.testIdenticalToTrain, 7u);
+    EXPECT_LT(tr.unseenTestTemplates.size(), 2u);
+    Json report = Json::parse(tr.reportJson);
+    EXPECT_EQ(report.at("test_identical_to_train").get<uint64_t>(), tr.testIdenticalToTrain);
     SplitSpec m;
     m.name = "m";
     m.protocol = "multi-system";

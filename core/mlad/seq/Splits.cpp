@@ -200,34 +200,55 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
     info.train = stats(parts.train);
     info.val = stats(parts.val);
     info.test = stats(parts.test);
+    // Sequences and templates are compared by template text, not by per-system template id:
+    // the same event in two systems (a transfer split, a multi-system split) is one event.
+    std::unordered_map<int32_t, int32_t> canonical;  // template id -> id of its text's first row
+    std::unordered_map<int32_t, std::string> textOf;
+    {
+        std::unordered_map<std::string, int32_t> byText;
+        for (const auto& sys : project.systems())
+            for (const auto& t : project.templates(sys.id)) {
+                auto [it, fresh] = byText.emplace(t.text, int32_t(t.id));
+                canonical[int32_t(t.id)] = it->second;
+                if (fresh) textOf[int32_t(t.id)] = t.text;
+            }
+    }
+    auto eventsOf = [&canonical](const Seq* s) {
+        std::vector<int32_t> ev(s->events.size() / 4);
+        std::memcpy(ev.data(), s->events.data(), ev.size() * 4);
+        for (auto& t : ev)
+            if (auto it = canonical.find(t); it != canonical.end()) t = it->second;
+        return ev;
+    };
+    auto keyOf = [](const std::vector<int32_t>& ev) {
+        return std::string(reinterpret_cast<const char*>(ev.data()), ev.size() * 4);
+    };
     std::unordered_set<std::string> trainSeqs, normalSeqs;
     std::unordered_set<int32_t> trainTemplates;
     for (const Seq* s : parts.train) {
-        trainSeqs.insert(s->events);
-        std::vector<int32_t> ev(s->events.size() / 4);
-        std::memcpy(ev.data(), s->events.data(), ev.size() * 4);
+        auto ev = eventsOf(s);
+        trainSeqs.insert(keyOf(ev));
         trainTemplates.insert(ev.begin(), ev.end());
     }
     for (const auto& set : storage)
         for (const auto& s : set)
-            if (s.label == 0) normalSeqs.insert(s.events);
+            if (s.label == 0) normalSeqs.insert(keyOf(eventsOf(&s)));
     std::set<int32_t> unseen;
     for (const Seq* s : parts.test) {
-        if (trainSeqs.count(s->events)) {
+        auto ev = eventsOf(s);
+        const std::string key = keyOf(ev);
+        if (trainSeqs.count(key)) {
             ++info.testIdenticalToTrain;
             if (s->label == 1) ++info.anomalousTestIdenticalToTrain;
         }
-        if (s->label == 1 && normalSeqs.count(s->events)) ++info.anomalousIdenticalToNormal;
-        std::vector<int32_t> ev(s->events.size() / 4);
-        std::memcpy(ev.data(), s->events.data(), ev.size() * 4);
+        if (s->label == 1 && normalSeqs.count(key)) ++info.anomalousIdenticalToNormal;
         for (int32_t t : ev)
             if (!trainTemplates.count(t)) unseen.insert(t);
     }
-    auto tq = project.db().prepare("SELECT template FROM templates WHERE id = ?");
     for (int32_t t : unseen) {
-        tq.bind(1, int64_t(t));
-        info.unseenTestTemplates.push_back(tq.step() ? tq.getText(0) : "#" + std::to_string(t));
-        tq.reset();
+        auto it = textOf.find(t);
+        info.unseenTestTemplates.push_back(it != textOf.end() ? it->second
+                                                              : "#" + std::to_string(t));
     }
     Json examples = Json::array();
     for (size_t i = 0; i < info.unseenTestTemplates.size() && i < 50; ++i)
