@@ -223,6 +223,11 @@ void addScore(Cli& cli) {
     CLI::App* s = cli.add("score", [o]() {
         namespace fs = std::filesystem;
         std::error_code ec;
+        // Never into the project's own files: its runs folder holds models and checkpoints.
+        const fs::path runsRoot = fs::weakly_canonical(o->project + ".runs", ec);
+        const fs::path target = fs::weakly_canonical(o->out, ec);
+        if (!runsRoot.empty() && target.string().rfind(runsRoot.string() + "/", 0) == 0)
+            throw UsageError("--out " + o->out + " is inside the project's runs folder");
         if (fs::exists(o->out, ec)) {
             if (fs::equivalent(o->out, o->project, ec))
                 throw UsageError("--out " + o->out + " is the project file");

@@ -115,6 +115,8 @@ set +e; "$mlad" score --project "$proj" --run "$odd" --system "$oddsys" --out "$
 [ $rc -eq 1 ] || fail "score replaced an existing --out without --force"
 set +e; "$mlad" score --project "$proj" --run "$odd" --system "$oddsys" --out "$proj" --force >/dev/null 2>&1; rc=$?; set -e
 [ $rc -eq 1 ] || fail "score accepted the project file as --out"
+set +e; "$mlad" score --project "$proj" --run "$odd" --system "$oddsys" --out "$proj.runs/x.csv" --force >/dev/null 2>&1; rc=$?; set -e
+[ $rc -eq 1 ] || fail "score accepted a file in the project's runs folder as --out"
 "$mlad" check --project "$proj" | grep -q "integrity: ok" || fail "project damaged"
 # Pre-parsed sessions and parse with odd names.
 printf 'EventId,EventTemplate\nE1,"open, ""file"""\nE2,close\n' > "$work/t.csv"
