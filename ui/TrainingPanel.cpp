@@ -59,11 +59,31 @@ QDoubleSpinBox* realBox(QWidget* parent, double lo, double hi, int decimals, dou
     return b;
 }
 
+// A stored manifest or metrics document as indented "key: value" lines, numbers to 4
+// significant digits (the stored JSON keeps full precision; `mlad runs --json` prints it).
+void describeJson(const Json& j, const QString& indent, QStringList& out) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        const QString key = indent + qs(it.key()) + QStringLiteral(": ");
+        if (it->is_object()) {
+            out << indent + qs(it.key()) + QLatin1Char(':');
+            describeJson(*it, indent + QStringLiteral("  "), out);
+        } else if (it->is_number_float()) {
+            out << key + QString::number(it->get<double>(), 'g', 4);
+        } else if (it->is_string()) {
+            out << key + qs(it->get<std::string>());
+        } else {
+            out << key + qs(dumpJson(*it));
+        }
+    }
+}
+
 QString prettyJson(const std::string& text) {
     if (text.empty()) return QStringLiteral("(none)");
     const Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) return qs(text);
-    return qs(dumpJson(j, 2));
+    if (j.is_discarded() || !j.is_object()) return qs(text);
+    QStringList out;
+    describeJson(j, QStringLiteral("  "), out);
+    return out.join(QLatin1Char('\n'));
 }
 
 // QSettings key of the remembered training settings (the manifest JSON of TrainConfig.h).
