@@ -11,6 +11,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "mlad/util/Version.h"
+
 namespace mlad::cli {
 
 const std::vector<CommandEntry>& commandTable() {
@@ -115,8 +117,8 @@ CLI::App* Cli::add(const std::string& name, std::function<int()> run) {
 }
 
 void Cli::printHelp() const {
-    std::cout << "mlad " MLAD_VERSION " (" MLAD_GIT_VERSION
-                 ") - unsupervised log anomaly detection (MLAD, Drain, LibTorch)\n\n"
+    std::cout << "mlad " MLAD_VERSION " (" << codeVersion()
+              << ") - unsupervised log anomaly detection (MLAD, Drain, LibTorch)\n\n"
                  "usage: mlad COMMAND [options]\n       mlad help COMMAND\n\ncommands:\n";
     for (const auto& c : commandTable()) std::printf("  %-16s %s\n", c.name, c.summary);
     std::cout << "\nRun 'mlad help COMMAND' or 'mlad COMMAND --help' for a command's options.\n"
@@ -142,7 +144,7 @@ int Cli::main(int argc, char** argv) {
     }
     const std::string name = argv[1];
     if (name == "--version") {
-        std::cout << "mlad " MLAD_VERSION " (" MLAD_GIT_VERSION ")\n";
+        std::cout << "mlad " MLAD_VERSION " (" << codeVersion() << ")\n";
         return 0;
     }
     if (name == "help") {

@@ -17,6 +17,7 @@
 #include "mlad/store/Project.h"
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/Trainer.h"
+#include "mlad/util/Version.h"
 
 namespace mlad::cli {
 
@@ -57,7 +58,7 @@ int runDemo(const DemoArgs& a) {
     std::ofstream report(reportPath);
     if (!report) throw std::runtime_error("cannot write report " + reportPath);
     report << "# MLAD Workbench demo report\n\nProject: `" << fs::absolute(projectPath).string()
-           << "`, demo seed " << dopt.seed << ", code " << MLAD_GIT_VERSION << "\n\n"
+           << "`, demo seed " << dopt.seed << ", code " << codeVersion() << "\n\n"
            << "## Import\n\n| system | lines imported | skipped | templates | seconds |\n"
            << "|---|---|---|---|---|\n";
 

@@ -73,11 +73,11 @@ expect_usage "--epochs.*\[1, 100000\]" train "${p[@]}" --split demo-ras --epochs
 expect_usage "--batch-size.*\[1, 1048576\]" train "${p[@]}" --split demo-ras --batch-size 0
 expect_usage "--threads.*\[0, 1024\]" train "${p[@]}" --split demo-ras --threads 1025
 expect_usage "--alpha.*\[1, 2\]" train "${p[@]}" --split demo-ras --alpha 0.5
-expect_usage "--lr" train "${p[@]}" --split demo-ras --lr nan
-expect_usage "--dropout" train "${p[@]}" --split demo-ras --dropout 2
-expect_usage "--components" train "${p[@]}" --split demo-ras --components 0
+expect_usage "--lr.*\[1e-09, 10\]" train "${p[@]}" --split demo-ras --lr nan
+expect_usage "--dropout.*\[0, 0.9\]" train "${p[@]}" --split demo-ras --dropout 2
+expect_usage "--components.*\[1, 64\]" train "${p[@]}" --split demo-ras --components 0
 expect_usage "--d-model 100 is not divisible by --heads 3" train "${p[@]}" --split demo-ras --heads 3
-expect_usage "--recon" train "${p[@]}" --split demo-ras --recon sideways
+expect_usage "--recon.*masked" train "${p[@]}" --split demo-ras --recon sideways
 "$mlad" runs "${p[@]}" --json | python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit(len(r))' \
   || fail "a refused train command left a run row"
 echo "ok: the issue's examples are refused before any run is written"

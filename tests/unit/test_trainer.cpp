@@ -268,7 +268,11 @@ TEST(Trainer, RunFoldersStayInsideTheRunsFolderAndNeverShare) {
     c.epochs = 1;
     const fs::path runsRoot = fs::weakly_canonical(dir.file("p.mlad.runs"));
     std::set<std::string> folders;
-    for (const std::string name : {"..", ".", "a/b", "a_b", "../../escape", "plain-name.1"}) {
+    const std::string longA = std::string(100, 'x') + "a", longB = std::string(100, 'x') + "b";
+    for (const std::string& name :
+         {std::string(".."), std::string("."), std::string("a/b"), std::string("a_b"),
+          std::string("../../escape"), std::string("plain-name.1"), longA, longB,
+          std::string(250, 'y') + "/1", std::string(250, 'y') + "/2"}) {
         SCOPED_TRACE(name);
         const RunInfo r = trainRun(*p, "chrono", name, c);
         ASSERT_EQ(r.status, "done");

@@ -103,6 +103,62 @@ Json partJson(const PartStats& s) {
             {"anomaly_rate", s.anomalyRate()}};
 }
 
+// The leakage facts of a split: test sequences identical to a training one, anomalous
+// sequences identical to a normal one, test templates never seen in training. Sequences and
+// templates are compared by template text, not by per-system template id: the same event in two
+// systems (a transfer split, a multi-system split) is one event.
+void addLeakageFacts(Project& project, const Parts& parts,
+                     const std::vector<std::vector<Seq>>& storage, SplitInfo& info) {
+    std::unordered_map<int32_t, int32_t> canonical;  // template id -> id of its text's first row
+    std::unordered_map<int32_t, std::string> textOf;
+    {
+        std::unordered_map<std::string, int32_t> byText;
+        for (const auto& sys : project.systems())
+            for (const auto& t : project.templates(sys.id)) {
+                auto [it, fresh] = byText.emplace(t.text, int32_t(t.id));
+                canonical[int32_t(t.id)] = it->second;
+                if (fresh) textOf[int32_t(t.id)] = t.text;
+            }
+    }
+    auto eventsOf = [&canonical](const Seq* s) {
+        std::vector<int32_t> ev(s->events.size() / 4);
+        std::memcpy(ev.data(), s->events.data(), ev.size() * 4);
+        for (auto& t : ev)
+            if (auto it = canonical.find(t); it != canonical.end()) t = it->second;
+        return ev;
+    };
+    auto keyOf = [](const std::vector<int32_t>& ev) {
+        return std::string(reinterpret_cast<const char*>(ev.data()), ev.size() * 4);
+    };
+    std::unordered_set<std::string> trainSeqs, normalSeqs;
+    std::unordered_set<int32_t> trainTemplates;
+    for (const Seq* s : parts.train) {
+        auto ev = eventsOf(s);
+        trainSeqs.insert(keyOf(ev));
+        trainTemplates.insert(ev.begin(), ev.end());
+    }
+    for (const auto& set : storage)
+        for (const auto& s : set)
+            if (s.label == 0) normalSeqs.insert(keyOf(eventsOf(&s)));
+    std::set<int32_t> unseen;
+    for (const Seq* s : parts.test) {
+        auto ev = eventsOf(s);
+        const std::string key = keyOf(ev);
+        if (trainSeqs.count(key)) {
+            ++info.testIdenticalToTrain;
+            if (s->label == 1) ++info.anomalousTestIdenticalToTrain;
+        }
+        if (s->label == 1 && normalSeqs.count(key)) ++info.anomalousIdenticalToNormal;
+        for (int32_t t : ev)
+            if (!trainTemplates.count(t)) unseen.insert(t);
+    }
+    for (int32_t t : unseen) {
+        auto it = textOf.find(t);
+        info.unseenTestTemplates.push_back(it != textOf.end() ? it->second
+                                                              : "#" + std::to_string(t));
+    }
+}
+
 SplitInfo readSplit(sql::Statement& st) {
     SplitInfo i;
     i.id = st.getInt(0);
@@ -200,56 +256,7 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
     info.train = stats(parts.train);
     info.val = stats(parts.val);
     info.test = stats(parts.test);
-    // Sequences and templates are compared by template text, not by per-system template id:
-    // the same event in two systems (a transfer split, a multi-system split) is one event.
-    std::unordered_map<int32_t, int32_t> canonical;  // template id -> id of its text's first row
-    std::unordered_map<int32_t, std::string> textOf;
-    {
-        std::unordered_map<std::string, int32_t> byText;
-        for (const auto& sys : project.systems())
-            for (const auto& t : project.templates(sys.id)) {
-                auto [it, fresh] = byText.emplace(t.text, int32_t(t.id));
-                canonical[int32_t(t.id)] = it->second;
-                if (fresh) textOf[int32_t(t.id)] = t.text;
-            }
-    }
-    auto eventsOf = [&canonical](const Seq* s) {
-        std::vector<int32_t> ev(s->events.size() / 4);
-        std::memcpy(ev.data(), s->events.data(), ev.size() * 4);
-        for (auto& t : ev)
-            if (auto it = canonical.find(t); it != canonical.end()) t = it->second;
-        return ev;
-    };
-    auto keyOf = [](const std::vector<int32_t>& ev) {
-        return std::string(reinterpret_cast<const char*>(ev.data()), ev.size() * 4);
-    };
-    std::unordered_set<std::string> trainSeqs, normalSeqs;
-    std::unordered_set<int32_t> trainTemplates;
-    for (const Seq* s : parts.train) {
-        auto ev = eventsOf(s);
-        trainSeqs.insert(keyOf(ev));
-        trainTemplates.insert(ev.begin(), ev.end());
-    }
-    for (const auto& set : storage)
-        for (const auto& s : set)
-            if (s.label == 0) normalSeqs.insert(keyOf(eventsOf(&s)));
-    std::set<int32_t> unseen;
-    for (const Seq* s : parts.test) {
-        auto ev = eventsOf(s);
-        const std::string key = keyOf(ev);
-        if (trainSeqs.count(key)) {
-            ++info.testIdenticalToTrain;
-            if (s->label == 1) ++info.anomalousTestIdenticalToTrain;
-        }
-        if (s->label == 1 && normalSeqs.count(key)) ++info.anomalousIdenticalToNormal;
-        for (int32_t t : ev)
-            if (!trainTemplates.count(t)) unseen.insert(t);
-    }
-    for (int32_t t : unseen) {
-        auto it = textOf.find(t);
-        info.unseenTestTemplates.push_back(it != textOf.end() ? it->second
-                                                              : "#" + std::to_string(t));
-    }
+    addLeakageFacts(project, parts, storage, info);
     Json examples = Json::array();
     for (size_t i = 0; i < info.unseenTestTemplates.size() && i < 50; ++i)
         examples.push_back(info.unseenTestTemplates[i]);
@@ -262,7 +269,7 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
                    {"test_identical_to_train", info.testIdenticalToTrain},
                    {"anomalous_test_identical_to_train", info.anomalousTestIdenticalToTrain},
                    {"anomalous_identical_to_normal", info.anomalousIdenticalToNormal},
-                   {"unseen_test_templates", unseen.size()},
+                   {"unseen_test_templates", info.unseenTestTemplates.size()},
                    {"unseen_examples", examples}};
     info.reportJson = dumpJson(report);
 

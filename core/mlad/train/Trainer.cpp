@@ -26,6 +26,7 @@
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/TrainConfig.h"
 #include "mlad/util/Json.h"
+#include "mlad/util/Version.h"
 
 namespace mlad {
 
@@ -90,14 +91,15 @@ void validateConfig(const TrainConfig& c) {
 // share one.
 std::string runDir(Project& p, const std::string& run) {
     std::string safe;
-    bool plain = !run.empty() && run[0] != '.' && run.size() <= 120;
+    bool plain = !run.empty() && run[0] != '.' && run.size() <= 200;  // file names: 255 bytes
     for (char ch : run) {
         const bool ok =
             std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
         plain = plain && ok;
-        if (safe.size() < 80) safe.push_back(ok ? ch : '_');
+        safe.push_back(ok ? ch : '_');
     }
     if (!plain) {
+        safe.resize(std::min<size_t>(safe.size(), 80));
         uint64_t h = 1469598103934665603ull;  // FNV-1a of the exact name
         for (unsigned char ch : run) h = (h ^ ch) * 1099511628211ull;
         char hex[17];
@@ -325,7 +327,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         nr.configJson = manifest;
         nr.embedder = embedderId;
         nr.seed = config.seed;
-        nr.codeVersion = MLAD_GIT_VERSION;
+        nr.codeVersion = codeVersion();
         nr.device = deviceText;
         runId = createRun(project, nr);
     }
