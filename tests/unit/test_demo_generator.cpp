@@ -1,6 +1,7 @@
 // Tests for the deterministic demo-data generator: layout of the generated logs, consistency of
 // labels and truth, determinism, and that each labelled anomaly kind really looks like its kind.
 #include "demo/DemoGenerator.h"
+#include "mlad/import/DemoProject.h"
 
 #include <gtest/gtest.h>
 
@@ -581,3 +582,34 @@ TEST(DemoGenerator, RejectsInvalidOptions) {
     o.hdfsAnomalyRate = -0.1;
     EXPECT_THROW(generateDemo(d.str(), o), std::invalid_argument);
 }
+
+namespace mlad::demo {
+namespace {
+
+// The demo set-up runs again on a project it already set up (README's run command is
+// idempotent): imports are skipped, sets and splits are kept, and the split facts it reports the
+// second time are those of the first run, read back from the stored report.
+TEST(DemoProject, SettingUpTwiceKeepsSetsAndSplits) {
+    TempDir dir("setup-twice");
+    const DemoFiles files = generateDemo(dir.str(), smallOptions(3));
+    auto project = Project::open((fs::path(dir.str()) / "demo.mlad").string());
+    const DemoSetup first = setUpDemoProject(*project, files, nullptr);
+    const DemoSetup second = setUpDemoProject(*project, files, nullptr);
+    ASSERT_EQ(first.splits.size(), 2u);
+    ASSERT_EQ(second.splits.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(second.splits[i].id, first.splits[i].id);
+        EXPECT_EQ(second.splits[i].train.total, first.splits[i].train.total);
+        EXPECT_EQ(second.splits[i].test.anomalous, first.splits[i].test.anomalous);
+        EXPECT_GT(second.splits[i].test.total, 0u);
+        EXPECT_EQ(second.splits[i].testIdenticalToTrain, first.splits[i].testIdenticalToTrain);
+        EXPECT_EQ(second.splits[i].unseenTestTemplates, first.splits[i].unseenTestTemplates);
+        EXPECT_EQ(second.sets[i].id, first.sets[i].id);
+        EXPECT_EQ(second.sets[i].count, first.sets[i].count);
+    }
+    for (const auto& r : second.imports) EXPECT_EQ(r.imported, 0u);
+    EXPECT_EQ(listSplits(*project).size(), 2u);
+}
+
+}  // namespace
+}  // namespace mlad::demo

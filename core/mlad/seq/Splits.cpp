@@ -167,6 +167,32 @@ SplitInfo readSplit(sql::Statement& st) {
     i.params = st.getText(3);
     i.seed = uint64_t(st.getInt(4));
     i.reportJson = st.getText(5);
+    // The stored leakage report gives back the facts createSplit returned (unseen templates: the
+    // first 50 examples it keeps). A report that does not parse leaves them at zero.
+    const Json r = Json::parse(i.reportJson, nullptr, /*allow_exceptions=*/false);
+    if (!r.is_object()) return i;
+    auto count = [&r](const Json& j, const char* key) {
+        auto it = j.find(key);
+        return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : uint64_t(0);
+    };
+    auto part = [&](const char* key) {
+        PartStats p;
+        if (auto it = r.find(key); it != r.end() && it->is_object())
+            p = {count(*it, "total"), count(*it, "anomalous"), count(*it, "unlabelled")};
+        return p;
+    };
+    i.train = part("train");
+    i.val = part("val");
+    i.test = part("test");
+    i.testIdenticalToTrain = count(r, "test_identical_to_train");
+    i.anomalousTestIdenticalToTrain = count(r, "anomalous_test_identical_to_train");
+    i.anomalousIdenticalToNormal = count(r, "anomalous_identical_to_normal");
+    if (auto it = r.find("unseen_examples"); it != r.end() && it->is_array())
+        for (const auto& t : *it)
+            if (t.is_string()) i.unseenTestTemplates.push_back(t.get<std::string>());
+    if (auto it = r.find("systems"); it != r.end() && it->is_array())
+        for (const auto& t : *it)
+            if (t.is_string()) i.systems.push_back(t.get<std::string>());
     return i;
 }
 
