@@ -28,6 +28,7 @@
 #include "ProjectWorker.h"
 #include "UiUtil.h"
 #include "mlad/seq/Sequences.h"
+#include "mlad/train/Trainer.h"
 
 namespace mlad::ui {
 
@@ -76,7 +77,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
 
     // Histogram.
     auto* chart = new QChart;
-    chart->setTitle(tr("Energy (anomaly score) of the test sequences"));
+    chart->setTitle(tr("Anomaly score of the test sequences"));
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
     chartView_ = new QChartView(chart, this);
@@ -440,6 +441,12 @@ void ResultsView::analyse(Project& p, Loaded& loaded) {
 void ResultsView::applyLoaded(std::shared_ptr<Loaded> loaded) {
     loaded_ = std::move(loaded);
     sweep_ = loaded_->sweep;
+    // Titles name the run's own score ("energy" for MLAD, "reconstruction error" for its
+    // w/o-gmm ablation, "score" for a detector without energy).
+    scoreName_ = qs(runScoreName(loaded_->run.configJson));
+    QString title = scoreName_;
+    if (!title.isEmpty()) title[0] = title[0].toUpper();
+    chartView_->chart()->setTitle(tr("%1 (anomaly score) of the test sequences").arg(title));
     const auto& s = loaded_->scores;
     QString info =
         tr("%1 test sequences (%2 anomalous, %3 normal%4) · ROC-AUC %5 · PR-AUC %6")
@@ -508,7 +515,7 @@ void ResultsView::rebuildHistogram() {
 
     auto* x = new QValueAxis;
     x->setRange(h.binLow(0), h.binHigh(h.bins() - 1));
-    x->setTitleText(tr("energy (higher = more anomalous)"));
+    x->setTitleText(tr("%1 (higher = more anomalous)").arg(scoreName_));
     x->setLabelFormat(QStringLiteral("%.3g"));
     x->setTickCount(9);
     QAbstractAxis* y;

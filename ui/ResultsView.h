@@ -112,6 +112,7 @@ class ResultsView : public QWidget {
     QAbstractAxis* xAxis_ = nullptr;
     QAbstractAxis* yAxis_ = nullptr;
     double yTop_ = 1;
+    QString scoreName_ = QStringLiteral("score");
 };
 
 }  // namespace mlad::ui

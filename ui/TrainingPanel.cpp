@@ -30,10 +30,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "ProjectWorker.h"
 #include "TaskRunner.h"
 #include "UiUtil.h"
+#include "mlad/detect/Registry.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/train/TrainConfig.h"
 #include "mlad/util/Json.h"
@@ -41,22 +43,105 @@
 namespace mlad::ui {
 
 namespace {
-QSpinBox* intBox(QWidget* parent, int lo, int hi, const QString& tip) {
-    auto* b = new QSpinBox(parent);
-    b->setRange(lo, hi);
-    b->setToolTip(tip);
-    b->setAccelerated(true);
-    return b;
+// A spin box for reals that shows them as people write them (0.001, 1e-06), not with a fixed
+// number of decimals.
+class RealBox : public QDoubleSpinBox {
+  public:
+    explicit RealBox(QWidget* parent) : QDoubleSpinBox(parent) { setDecimals(12); }
+    QString textFromValue(double v) const override { return QString::number(v, 'g', 6); }
+    double valueFromText(const QString& text) const override { return text.toDouble(); }
+    QValidator::State validate(QString& text, int&) const override {
+        bool ok = false;
+        const double v = text.toDouble(&ok);
+        if (ok)
+            return v >= minimum() && v <= maximum() ? QValidator::Acceptable
+                                                    : QValidator::Intermediate;
+        return QValidator::Intermediate;
+    }
+};
+
+// The group boxes of the generated form, in order, with their titles.
+const std::vector<std::pair<std::string, const char*>> kGroups = {
+    {"model", QT_TRANSLATE_NOOP("TrainingPanel", "Model")},
+    {"optimisation", QT_TRANSLATE_NOOP("TrainingPanel", "Optimisation")},
+    {"data", QT_TRANSLATE_NOOP("TrainingPanel", "Data")},
+    {"threshold", QT_TRANSLATE_NOOP("TrainingPanel", "Threshold")},
+};
+
+// One editor for a parameter, from its spec.
+QWidget* makeEditor(const ParamSpec& p, QWidget* parent) {
+    const QString tip = qs(p.help) + QStringLiteral(" (") + qs(p.rangeText()) +
+                        QStringLiteral("; --") + qs(p.option()) + QLatin1Char(')');
+    QWidget* w = nullptr;
+    switch (p.type) {
+        case ParamSpec::Type::Integer: {
+            auto* b = new QSpinBox(parent);
+            b->setRange(int(std::max(p.lo, double(std::numeric_limits<int>::min()))),
+                        int(std::min(p.hi, double(std::numeric_limits<int>::max()))));
+            b->setAccelerated(true);
+            w = b;
+            break;
+        }
+        case ParamSpec::Type::Real: {
+            auto* b = new RealBox(parent);
+            b->setRange(p.lo, p.hi);
+            const double d = std::abs(p.def.get<double>());
+            b->setSingleStep(d > 0 ? std::pow(10.0, std::floor(std::log10(d))) / 2 : 0.01);
+            w = b;
+            break;
+        }
+        case ParamSpec::Type::Text: {
+            auto* c = new QComboBox(parent);
+            if (p.choices.empty()) {
+                c->setEditable(true);
+                c->addItem(qs(p.def.get<std::string>()));
+            } else {
+                for (const auto& choice : p.choiceList()) c->addItem(qs(choice));
+            }
+            w = c;
+            break;
+        }
+        case ParamSpec::Type::Flag:
+            w = new QCheckBox(parent);
+            break;
+    }
+    w->setObjectName(QStringLiteral("param_") + qs(p.key));
+    w->setToolTip(tip);
+    return w;
 }
 
-QDoubleSpinBox* realBox(QWidget* parent, double lo, double hi, int decimals, double step,
-                        const QString& tip) {
-    auto* b = new QDoubleSpinBox(parent);
-    b->setRange(lo, hi);
-    b->setDecimals(decimals);
-    b->setSingleStep(step);
-    b->setToolTip(tip);
-    return b;
+Json editorValue(const ParamSpec& p, const QWidget* w) {
+    switch (p.type) {
+        case ParamSpec::Type::Integer:
+            return Json(int64_t(static_cast<const QSpinBox*>(w)->value()));
+        case ParamSpec::Type::Real:
+            return Json(static_cast<const QDoubleSpinBox*>(w)->value());
+        case ParamSpec::Type::Text:
+            return Json(static_cast<const QComboBox*>(w)->currentText().trimmed().toStdString());
+        case ParamSpec::Type::Flag:
+            return Json(static_cast<const QCheckBox*>(w)->isChecked());
+    }
+    return {};
+}
+
+void setEditorValue(const ParamSpec& p, QWidget* w, const Json& v) {
+    switch (p.type) {
+        case ParamSpec::Type::Integer:
+            if (v.is_number())
+                static_cast<QSpinBox*>(w)->setValue(
+                    int(std::clamp<double>(v.get<double>(), std::numeric_limits<int>::min(),
+                                           std::numeric_limits<int>::max())));
+            break;
+        case ParamSpec::Type::Real:
+            if (v.is_number()) static_cast<QDoubleSpinBox*>(w)->setValue(v.get<double>());
+            break;
+        case ParamSpec::Type::Text:
+            if (v.is_string()) static_cast<QComboBox*>(w)->setCurrentText(qs(v.get<std::string>()));
+            break;
+        case ParamSpec::Type::Flag:
+            if (v.is_boolean()) static_cast<QCheckBox*>(w)->setChecked(v.get<bool>());
+            break;
+    }
 }
 
 // A stored manifest or metrics document as indented "key: value" lines, numbers to 4
@@ -110,22 +195,15 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     splitInfo_->setWordWrap(true);
     splitInfo_->setStyleSheet(QStringLiteral("color: palette(mid);"));
     model_ = new QComboBox(runBox);
-    model_->addItem(tr("MLAD"), QStringLiteral("mlad"));
-    model_->addItem(tr("MLAD w/o entmax (softmax attention)"), QStringLiteral("w/o-entmax"));
-    model_->addItem(tr("MLAD w/o GMM (reconstruction only)"), QStringLiteral("w/o-gmm"));
-    model_->setToolTip(tr("The full model or one of its ablations"));
-    device_ = new QComboBox(runBox);
-    device_->addItem(tr("Auto"), QStringLiteral("auto"));
-    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
-    device_->addItem(tr("CUDA (not available)"), QStringLiteral("cuda"));
-    device_->setToolTip(tr("Where to train; Auto takes CUDA when available"));
-    amp_ = new QCheckBox(tr("Mixed precision"), runBox);
-    amp_->setObjectName(QStringLiteral("ampCheck"));
-    amp_->setToolTip(
-        tr("Train with autocast: float16 matrix products on CUDA, bfloat16 on CPU, with dynamic "
-           "loss scaling, for training only: GMM re-estimation, scoring and the saved model run at "
-           "full precision. Meant for GPUs; on CPUs it only helps where they have bfloat16 "
-           "units."));
+    model_->setObjectName(QStringLiteral("modelCombo"));
+    for (const DetectorInfo* d : detectorInfos()) {
+        model_->addItem(qs(d->displayName), qs(d->id));
+        model_->setItemData(model_->count() - 1, qs(d->description), Qt::ToolTipRole);
+    }
+    model_->setToolTip(tr("The detector; its parameters are listed below"));
+    modelInfo_ = new QLabel(runBox);
+    modelInfo_->setWordWrap(true);
+    modelInfo_->setStyleSheet(QStringLiteral("color: palette(mid);"));
     runName_ = new QLineEdit(runBox);
     runName_->setObjectName(QStringLiteral("runName"));
     runName_->setToolTip(
@@ -134,19 +212,15 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     runForm->addRow(tr("Split:"), splitCombo_);
     runForm->addRow(QString(), splitInfo_);
     runForm->addRow(tr("Model:"), model_);
-    auto* deviceRow = new QHBoxLayout;
-    deviceRow->addWidget(device_, 1);
-    deviceRow->addWidget(amp_);
-    runForm->addRow(tr("Device:"), deviceRow);
+    runForm->addRow(QString(), modelInfo_);
     runForm->addRow(tr("Run name:"), runName_);
-
-    auto* modelBox = new QGroupBox(tr("Model"), settings);
-    auto* optimBox = new QGroupBox(tr("Optimisation"), settings);
-    auto* dataBox = new QGroupBox(tr("Data and threshold"), settings);
-    auto* modelForm = new QFormLayout(modelBox);
-    auto* optimForm = new QFormLayout(optimBox);
-    auto* dataForm = new QFormLayout(dataBox);
-    buildForm(modelForm, optimForm, dataForm);
+    settingsLayout->addWidget(runBox);
+    for (const auto& [group, title] : kGroups) {
+        auto* box = new QGroupBox(tr(title), settings);
+        box->setObjectName(QStringLiteral("paramGroup_") + qs(group));
+        groupForms_[group] = new QFormLayout(box);
+        settingsLayout->addWidget(box);
+    }
 
     trainButton_ = new QPushButton(tr("Train"), settings);
     trainButton_->setObjectName(QStringLiteral("trainButton"));
@@ -161,10 +235,6 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     buttons->addStretch(1);
     buttons->addWidget(resetButton);
 
-    settingsLayout->addWidget(runBox);
-    settingsLayout->addWidget(modelBox);
-    settingsLayout->addWidget(optimBox);
-    settingsLayout->addWidget(dataBox);
     settingsLayout->addStretch(1);
     auto* scroll = new QScrollArea(this);
     scroll->setWidget(settings);
@@ -196,16 +266,6 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     chart->setTitle(tr("Loss per epoch"));
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
-    total_ = new QLineSeries;
-    total_->setName(tr("train total"));
-    mse_ = new QLineSeries;
-    mse_->setName(tr("train MSE"));
-    energy_ = new QLineSeries;
-    energy_->setName(tr("train energy"));
-    cov_ = new QLineSeries;
-    cov_->setName(tr("train cov"));
-    val_ = new QLineSeries;
-    val_->setName(tr("validation total"));
     xAxis_ = new QValueAxis;
     xAxis_->setTitleText(tr("epoch"));
     xAxis_->setLabelFormat(QStringLiteral("%d"));
@@ -213,42 +273,6 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     yAxis_->setTitleText(tr("loss"));
     chart->addAxis(xAxis_, Qt::AlignBottom);
     chart->addAxis(yAxis_, Qt::AlignLeft);
-    const QList<QPair<QLineSeries*, QColor>> styles = {{total_, QColor(0x1f, 0x4e, 0x79)},
-                                                       {mse_, QColor(0x5b, 0x9b, 0xd5)},
-                                                       {energy_, QColor(0xed, 0x7d, 0x31)},
-                                                       {cov_, QColor(0x70, 0xad, 0x47)},
-                                                       {val_, QColor(0xc0, 0x39, 0x2b)}};
-    for (const auto& [s, color] : styles) {
-        chart->addSeries(s);
-        s->attachAxis(xAxis_);
-        s->attachAxis(yAxis_);
-        QPen pen(color);
-        pen.setWidthF(s == total_ || s == val_ ? 2.5 : 1.5);
-        if (s == val_) pen.setStyle(Qt::DashLine);
-        s->setPen(pen);
-        s->setPointsVisible(true);
-    }
-    // Clicking a legend entry hides / shows its curve: the components differ in scale (the
-    // raw covariance penalty dwarfs the rest), so it starts hidden.
-    for (auto* marker : chart->legend()->markers()) {
-        auto apply = [this, marker] {
-            marker->setVisible(true);
-            QFont f = marker->font();
-            f.setStrikeOut(!marker->series()->isVisible());
-            marker->setFont(f);
-            marker->setLabelBrush(marker->series()->isVisible() ? QBrush(Qt::black)
-                                                                : QBrush(Qt::gray));
-            rescaleChart();
-        };
-        connect(marker, &QLegendMarker::clicked, this, [marker, apply] {
-            marker->series()->setVisible(!marker->series()->isVisible());
-            apply();
-        });
-        if (marker->series() == cov_) {
-            cov_->setVisible(false);
-            apply();
-        }
-    }
     chartView_ = new QChartView(chart, this);
     chartView_->setObjectName(QStringLiteral("lossChart"));
     chartView_->setToolTip(tr("Click a legend entry to hide or show its curve"));
@@ -307,11 +331,10 @@ TrainingPanel::TrainingPanel(QWidget* parent)
 
     connect(trainButton_, &QPushButton::clicked, this, &TrainingPanel::startTraining);
     connect(cancelButton_, &QPushButton::clicked, this, &TrainingPanel::cancelTraining);
-    connect(resetButton, &QPushButton::clicked, this, [this] {
-        TrainConfig defaults;
-        defaults.model = config().model;
-        setConfig(defaults);
-    });
+    connect(resetButton, &QPushButton::clicked, this,
+            [this] { setConfig(TrainConfig::defaults(formModel_)); });
+    connect(model_, &QComboBox::currentIndexChanged, this,
+            [this] { buildForm(model_->currentData().toString().toStdString()); });
     connect(splitCombo_, &QComboBox::currentIndexChanged, this,
             [this] { splitInfo_->setText(splitCombo_->currentData(Qt::ToolTipRole).toString()); });
     connect(runs_, &QTableWidget::currentCellChanged, this, [this](int row) { showRun(row); });
@@ -329,11 +352,12 @@ TrainConfig TrainingPanel::loadSavedConfig() {
     // The last hyperparameters used are remembered between sessions (QSettings) as the run
     // manifest JSON, so the keys are spelled as everywhere else (snake_case).
     const QString text = QSettings().value(QLatin1String(kSettingsKey)).toString();
-    if (text.isEmpty()) return TrainConfig{};
+    if (text.isEmpty()) return TrainConfig::defaults();
     try {
         return trainConfigFromJson(text.toStdString());
     } catch (const std::exception&) {
-        return TrainConfig{};  // written by a newer version or damaged: start from defaults
+        // Written by a newer version, for a detector this build lacks, or damaged.
+        return TrainConfig::defaults();
     }
 }
 
@@ -346,136 +370,66 @@ TrainingPanel::~TrainingPanel() {
     worker_.reset();
 }
 
-void TrainingPanel::buildForm(QFormLayout* m, QFormLayout* o, QFormLayout* d) {
-    QWidget* p = this;
-    alpha_ = realBox(p, 1.0, 2.0, 2, 0.1,
-                     tr("α of the α-entmax attention: 1 = softmax, 1.5 = entmax-1.5, 2 = "
-                        "sparsemax (ignored by w/o-entmax)"));
-    dModel_ = intBox(p, 4, 1024, tr("Transformer width (must be divisible by the heads)"));
-    layers_ = intBox(p, 1, 12, tr("Transformer encoder layers"));
-    heads_ = intBox(p, 1, 16, tr("Attention heads per layer"));
-    dFf_ = intBox(p, 4, 4096, tr("Feed-forward width inside each layer"));
-    dZ_ = intBox(p, 1, 256, tr("Size of the sequence representation the GMM models"));
-    comps_ = intBox(p, 1, 32, tr("Gaussian mixture components"));
-    maxLen_ = intBox(p, 2, 4096, tr("Longer sequences keep their first maxLen events"));
-    dropout_ = realBox(p, 0, 0.9, 2, 0.05, tr("Dropout rate"));
-    mask_ = realBox(p, 0, 0.95, 2, 0.05,
-                    tr("Share of events masked for the masked reconstruction objective"));
-    recon_ = new QComboBox(p);
-    recon_->addItem(QStringLiteral("masked"));
-    recon_->addItem(QStringLiteral("full"));
-    recon_->setToolTip(
-        tr("masked: reconstruct masked events (default); full: reconstruct every "
-           "event, which allows the identity shortcut"));
-    lambdaE_ = realBox(p, 0, 10, 4, 0.01, tr("Weight of the GMM energy term in the loss"));
-    lambdaC_ = realBox(p, 0, 1, 5, 0.001,
-                       tr("Weight of the covariance penalty (keeps the GMM non-degenerate)"));
-    m->addRow(tr("Entmax α:"), alpha_);
-    m->addRow(tr("d_model:"), dModel_);
-    m->addRow(tr("Layers:"), layers_);
-    m->addRow(tr("Heads:"), heads_);
-    m->addRow(tr("d_ff:"), dFf_);
-    m->addRow(tr("d_z:"), dZ_);
-    m->addRow(tr("GMM components:"), comps_);
-    m->addRow(tr("Max length:"), maxLen_);
-    m->addRow(tr("Dropout:"), dropout_);
-    m->addRow(tr("Mask ratio:"), mask_);
-    m->addRow(tr("Reconstruction:"), recon_);
-    m->addRow(tr("λ energy:"), lambdaE_);
-    m->addRow(tr("λ cov:"), lambdaC_);
+QWidget* TrainingPanel::paramEditor(const QString& key) const {
+    auto it = editors_.find(key.toStdString());
+    return it == editors_.end() ? nullptr : it->second;
+}
 
-    epochs_ = intBox(p, 1, 10000, tr("Maximum epochs (early stopping may end sooner)"));
-    batch_ = intBox(p, 1, 65536, tr("Sequences per batch"));
-    lr_ = realBox(p, 1e-6, 1.0, 6, 1e-4, tr("Adam learning rate"));
-    patience_ = intBox(p, 0, 1000,
-                       tr("Stop after this many epochs without a better validation loss "
-                          "(0 = never)"));
-    clip_ = realBox(p, 0, 1000, 2, 0.5, tr("Gradient norm clipping (0 = off)"));
-    seed_ = intBox(p, 0, 2147483647, tr("Random seed (initialisation, masking, batches)"));
-    threads_ =
-        intBox(p, 0, 256, tr("LibTorch CPU threads (0 = auto: half the cores, BLAS uses all)"));
-    o->addRow(tr("Epochs:"), epochs_);
-    o->addRow(tr("Batch size:"), batch_);
-    o->addRow(tr("Learning rate:"), lr_);
-    o->addRow(tr("Patience:"), patience_);
-    o->addRow(tr("Clip norm:"), clip_);
-    o->addRow(tr("Seed:"), seed_);
-    o->addRow(tr("Threads:"), threads_);
-
-    embedder_ = new QComboBox(p);
-    embedder_->setEditable(true);
-    embedder_->addItem(QStringLiteral("corpus"));
-    embedder_->setToolTip(
-        tr("Template embedder: corpus (trained on the project's templates), "
-           "vectors:FILE (word vectors) or torchscript:DIR (sentence encoder)"));
-    embedDim_ = intBox(p, 2, 4096, tr("Template embedding size (corpus embedder)"));
-    nu_ = realBox(p, 0.0001, 0.5, 4, 0.005,
-                  tr("Default threshold = the (1 − ν) quantile of the validation scores"));
-    d->addRow(tr("Embedder:"), embedder_);
-    d->addRow(tr("Embedding size:"), embedDim_);
-    d->addRow(tr("ν (threshold):"), nu_);
+void TrainingPanel::buildForm(const std::string& model) {
+    if (model == formModel_ && !editors_.empty()) return;
+    const DetectorInfo* info = findDetector(model);
+    if (!info) return;
+    // A new model starts from its own defaults (mlad-paper's are the paper's settings); only
+    // the choices about this machine carry over.
+    Json keep = Json::object();
+    if (!formModel_.empty())
+        if (const DetectorInfo* old = findDetector(formModel_))
+            for (const auto& p : old->params)
+                if (auto it = editors_.find(p.key);
+                    it != editors_.end() &&
+                    (p.key == "device" || p.key == "threads" || p.key == "amp"))
+                    keep[p.key] = editorValue(p, it->second);
+    for (auto& [group, form] : groupForms_)
+        while (form->rowCount() > 0) form->removeRow(0);
+    editors_.clear();
+    formModel_ = model;
+    for (const auto& p : info->params) {
+        auto gi = groupForms_.find(p.group);
+        QFormLayout* form = gi != groupForms_.end() ? gi->second : groupForms_.at("model");
+        QWidget* w = makeEditor(p, form->parentWidget());
+        setEditorValue(p, w, keep.contains(p.key) ? keep[p.key] : p.def);
+        if (p.key == "device") {
+            auto* combo = static_cast<QComboBox*>(w);
+            const int cuda = combo->findText(QStringLiteral("cuda"));
+            auto* items = qobject_cast<QStandardItemModel*>(combo->model());
+            if (cuda >= 0 && items) items->item(cuda)->setEnabled(cudaAvailable_);
+        }
+        form->addRow(qs(p.key) + QLatin1Char(':'), w);
+        editors_[p.key] = w;
+    }
+    for (auto& [group, form] : groupForms_) form->parentWidget()->setVisible(form->rowCount() > 0);
+    modelInfo_->setText(qs(info->description));
+    const int idx = model_->findData(qs(model));
+    if (idx >= 0 && idx != model_->currentIndex()) {
+        QSignalBlocker b(model_);
+        model_->setCurrentIndex(idx);
+    }
 }
 
 TrainConfig TrainingPanel::config() const {
-    TrainConfig c;
-    c.model = model_->currentData().toString().toStdString();
-    c.alpha = alpha_->value();
-    c.dModel = dModel_->value();
-    c.nLayers = layers_->value();
-    c.nHeads = heads_->value();
-    c.dFf = dFf_->value();
-    c.dZ = dZ_->value();
-    c.components = comps_->value();
-    c.maxLen = maxLen_->value();
-    c.dropout = dropout_->value();
-    c.maskRatio = mask_->value();
-    c.recon = recon_->currentText().toStdString();
-    c.lambdaEnergy = lambdaE_->value();
-    c.lambdaCov = lambdaC_->value();
-    c.epochs = epochs_->value();
-    c.batchSize = batch_->value();
-    c.lr = lr_->value();
-    c.patience = patience_->value();
-    c.clipNorm = clip_->value();
-    c.seed = uint64_t(seed_->value());
-    c.threads = threads_->value();
-    c.device = device_->currentData().toString().toStdString();
-    c.amp = amp_->isChecked();
-    c.embedder = embedder_->currentText().trimmed().toStdString();
-    c.embedDim = embedDim_->value();
-    c.nu = nu_->value();
+    TrainConfig c = TrainConfig::defaults(formModel_);
+    for (const auto& p : detectorInfo(formModel_).params)
+        if (auto it = editors_.find(p.key); it != editors_.end())
+            c.params[p.key] = editorValue(p, it->second);
     return c;
 }
 
 void TrainingPanel::setConfig(const TrainConfig& c) {
-    const int m = model_->findData(QString::fromStdString(c.model));
-    if (m >= 0) model_->setCurrentIndex(m);
-    alpha_->setValue(c.alpha);
-    dModel_->setValue(c.dModel);
-    layers_->setValue(c.nLayers);
-    heads_->setValue(c.nHeads);
-    dFf_->setValue(c.dFf);
-    dZ_->setValue(c.dZ);
-    comps_->setValue(c.components);
-    maxLen_->setValue(c.maxLen);
-    dropout_->setValue(c.dropout);
-    mask_->setValue(c.maskRatio);
-    recon_->setCurrentText(qs(c.recon));
-    lambdaE_->setValue(c.lambdaEnergy);
-    lambdaC_->setValue(c.lambdaCov);
-    epochs_->setValue(c.epochs);
-    batch_->setValue(c.batchSize);
-    lr_->setValue(c.lr);
-    patience_->setValue(c.patience);
-    clip_->setValue(c.clipNorm);
-    seed_->setValue(int(std::min<uint64_t>(c.seed, 2147483647)));
-    threads_->setValue(c.threads);
-    const int dev = device_->findData(QString::fromStdString(c.device));
-    if (dev >= 0) device_->setCurrentIndex(dev);
-    amp_->setChecked(c.amp);
-    embedder_->setCurrentText(qs(c.embedder));
-    embedDim_->setValue(c.embedDim);
-    nu_->setValue(c.nu);
+    if (!findDetector(c.model)) return;
+    buildForm(c.model);
+    for (const auto& p : detectorInfo(c.model).params)
+        if (auto it = editors_.find(p.key); it != editors_.end() && c.params.contains(p.key))
+            setEditorValue(p, it->second, c.params.at(p.key));
 }
 
 void TrainingPanel::setProjectPath(const QString& path) {
@@ -501,9 +455,12 @@ void TrainingPanel::setProjectPath(const QString& path) {
     worker_->query(
         this, [](Project&) { return cudaAvailable(); },
         [this](bool cuda) {
-            device_->setItemText(2, cuda ? tr("CUDA") : tr("CUDA (not available)"));
-            auto* item = qobject_cast<QStandardItemModel*>(device_->model());
-            if (item) item->item(2)->setEnabled(cuda);
+            cudaAvailable_ = cuda;
+            if (auto* combo = qobject_cast<QComboBox*>(paramEditor(QStringLiteral("device")))) {
+                const int i = combo->findText(QStringLiteral("cuda"));
+                auto* items = qobject_cast<QStandardItemModel*>(combo->model());
+                if (i >= 0 && items) items->item(i)->setEnabled(cuda);
+            }
         });
     refresh();
 }
@@ -640,35 +597,77 @@ void TrainingPanel::showRun(int row) {
             resetChart();
             for (const auto& e : epochs) {
                 EpochStats s;
-                s.epoch = e.epoch;
+                static_cast<EpochRecord&>(s) = e;
                 s.epochs = int(epochs.size());
-                s.trainLoss = e.trainLoss;
-                s.trainMse = e.trainMse;
-                s.trainEnergy = e.trainEnergy;
-                s.trainCov = e.trainCov;
-                s.valLoss = e.valLoss;
                 addEpochPoint(s);
             }
         });
 }
 
 void TrainingPanel::resetChart() {
-    for (auto* s : {total_, mse_, energy_, cov_, val_}) s->clear();
+    auto* chart = chartView_->chart();
+    for (auto& [key, series] : series_) {
+        chart->removeSeries(series);
+        delete series;
+    }
+    series_.clear();
     xAxis_->setRange(1, 2);
     xAxis_->setTickCount(2);
     yAxis_->setRange(0, 1);
-    yMax_ = 1;
+}
+
+// One curve per epoch metric the detector reports ("train_loss", "train_mse", "val_loss"...),
+// created when first seen. Clicking a legend entry hides / shows its curve; terms differ in
+// scale (MLAD's raw covariance penalty dwarfs the rest), so a penalty starts hidden.
+QLineSeries* TrainingPanel::seriesFor(const std::string& key) {
+    if (auto it = series_.find(key); it != series_.end()) return it->second;
+    static const QColor palette[] = {QColor(0x1f, 0x4e, 0x79), QColor(0x5b, 0x9b, 0xd5),
+                                     QColor(0xed, 0x7d, 0x31), QColor(0x70, 0xad, 0x47),
+                                     QColor(0x7b, 0x3f, 0x9e), QColor(0x8c, 0x8c, 0x8c)};
+    auto* chart = chartView_->chart();
+    auto* s = new QLineSeries;
+    QString name = qs(key);
+    name.replace(QLatin1Char('_'), QLatin1Char(' '));
+    if (key == "train_loss") name = tr("train total");
+    if (key == "val_loss") name = tr("validation total");
+    s->setName(name);
+    chart->addSeries(s);
+    s->attachAxis(xAxis_);
+    s->attachAxis(yAxis_);
+    const bool main = key == "train_loss" || key == "val_loss";
+    QPen pen(key == "val_loss" ? QColor(0xc0, 0x39, 0x2b)
+                               : palette[series_.size() % (sizeof palette / sizeof palette[0])]);
+    pen.setWidthF(main ? 2.5 : 1.5);
+    if (key == "val_loss") pen.setStyle(Qt::DashLine);
+    s->setPen(pen);
+    s->setPointsVisible(true);
+    series_[key] = s;
+    for (auto* marker : chart->legend()->markers(s)) {
+        auto apply = [this, marker] {
+            marker->setVisible(true);
+            QFont f = marker->font();
+            f.setStrikeOut(!marker->series()->isVisible());
+            marker->setFont(f);
+            marker->setLabelBrush(marker->series()->isVisible() ? QBrush(Qt::black)
+                                                                : QBrush(Qt::gray));
+            rescaleChart();
+        };
+        connect(marker, &QLegendMarker::clicked, this, [marker, apply] {
+            marker->series()->setVisible(!marker->series()->isVisible());
+            apply();
+        });
+        if (key == "train_cov") {
+            s->setVisible(false);
+            apply();
+        }
+    }
+    return s;
 }
 
 void TrainingPanel::addEpochPoint(const EpochStats& e) {
     const double x = e.epoch;
-    const std::pair<QLineSeries*, double> points[] = {{total_, e.trainLoss},
-                                                      {mse_, e.trainMse},
-                                                      {energy_, e.trainEnergy},
-                                                      {cov_, e.trainCov},
-                                                      {val_, e.valLoss}};
-    for (const auto& [series, v] : points)
-        if (std::isfinite(v)) series->append(x, v);
+    for (const auto& [key, v] : e.values)
+        if (key != "seconds" && std::isfinite(v)) seriesFor(key)->append(x, v);
     const int last = std::max(2, std::max(e.epochs, e.epoch));
     xAxis_->setRange(1, last);
     xAxis_->setTickCount(std::min(last, 11));
@@ -679,7 +678,7 @@ void TrainingPanel::rescaleChart() {
     // The y range covers the visible curves only.
     double lo = 0, hi = 0;
     bool any = false;
-    for (auto* s : {total_, mse_, energy_, cov_, val_}) {
+    for (const auto& [key, s] : series_) {
         if (!s->isVisible()) continue;
         for (const QPointF& p : s->points()) {
             lo = any ? std::min(lo, p.y()) : p.y();
@@ -713,20 +712,21 @@ bool TrainingPanel::startTraining() {
         return false;
     }
     const TrainConfig cfg = config();
-    if (cfg.dModel % cfg.nHeads != 0) {
-        Q_EMIT errorOccurred(tr("d_model (%1) must be divisible by the number of heads (%2).")
-                                 .arg(cfg.dModel)
-                                 .arg(cfg.nHeads));
+    try {
+        validateTrainConfig(cfg);
+    } catch (const std::invalid_argument& e) {
+        Q_EMIT errorOccurred(tr("Cannot train: %1").arg(qs(e.what())));
         return false;
     }
+    const int plannedEpochs = cfg.has("epochs") ? int(cfg.integer("epochs")) : 1;
     saveConfig(cfg);
     resetChart();
     epochsSeen_ = 0;
-    epochsPlanned_ = cfg.epochs;
+    epochsPlanned_ = plannedEpochs;
     batchFraction_ = 0;
     lastError_.clear();
     runningName_ = name;
-    epochBar_->setRange(0, cfg.epochs);
+    epochBar_->setRange(0, plannedEpochs);
     epochBar_->setValue(0);
     batchBar_->setRange(0, 1);
     batchBar_->setValue(0);
@@ -749,18 +749,21 @@ bool TrainingPanel::startTraining() {
                 epochBar_->setRange(0, e.epochs);
                 epochBar_->setValue(e.epoch);
                 addEpochPoint(e);
-                status_->setText(
-                    tr("Epoch %1/%2: train %3 (MSE %4, energy %5, cov %6), validation %7%8 · "
-                       "%9 s")
-                        .arg(e.epoch)
-                        .arg(e.epochs)
-                        .arg(e.trainLoss, 0, 'g', 5)
-                        .arg(e.trainMse, 0, 'g', 4)
-                        .arg(e.trainEnergy, 0, 'g', 4)
-                        .arg(e.trainCov, 0, 'g', 4)
-                        .arg(e.valLoss, 0, 'g', 5)
-                        .arg(e.improved ? tr(" (best so far)") : QString())
-                        .arg(e.seconds, 0, 'f', 1));
+                QStringList terms;
+                for (const auto& [key, v] : e.values)
+                    if (key.rfind("train_", 0) == 0 && key != "train_loss")
+                        terms << QStringLiteral("%1 %2").arg(qs(key.substr(6))).arg(v, 0, 'g', 4);
+                status_->setText(tr("Epoch %1/%2: train %3%4, validation %5%6 · %7 s")
+                                     .arg(e.epoch)
+                                     .arg(e.epochs)
+                                     .arg(e.trainLoss(), 0, 'g', 5)
+                                     .arg(terms.isEmpty() ? QString()
+                                                          : QStringLiteral(" (") +
+                                                                terms.join(QStringLiteral(", ")) +
+                                                                QLatin1Char(')'))
+                                     .arg(e.valLoss(), 0, 'g', 5)
+                                     .arg(e.improved ? tr(" (best so far)") : QString())
+                                     .arg(e.seconds(), 0, 'f', 1));
                 Q_EMIT epochFinished(e.epoch);
             },
             Qt::QueuedConnection);

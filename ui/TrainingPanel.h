@@ -1,9 +1,13 @@
 #pragma once
-// Training: split, model, hyperparameters (TrainConfig) with tooltips, device, run name; the
-// run trains on a TaskRunner with live loss curves per epoch, batch progress, ETA and Cancel;
-// a cancelled run resumes under the same name. Finished runs are listed with their manifest.
+// Training: split, detector, its parameters, run name; the run trains on a TaskRunner with
+// live loss curves per epoch, batch progress, ETA and Cancel; a cancelled run resumes under the
+// same name. Finished runs are listed with their manifest.
+//
+// The parameter form is generated from the chosen detector's spec (detect/Registry.h): no
+// parameter is listed here by hand, and the form changes with the model.
 #include <QWidget>
 
+#include <map>
 #include <memory>
 
 #include "mlad/train/Trainer.h"
@@ -41,6 +45,9 @@ class TrainingPanel : public QWidget {
     TrainConfig config() const;
     void setConfig(const TrainConfig& c);
     QComboBox* splitCombo() const { return splitCombo_; }
+    QComboBox* modelCombo() const { return model_; }
+    /// The generated editor of a parameter of the current model (nullptr when it has none).
+    QWidget* paramEditor(const QString& key) const;
     QLineEdit* runNameEdit() const { return runName_; }
     QTableWidget* runsTable() const { return runs_; }
     QPlainTextEdit* manifestView() const { return manifest_; }
@@ -67,9 +74,12 @@ class TrainingPanel : public QWidget {
     void errorOccurred(const QString& message);
 
   private:
-    void buildForm(QFormLayout* model, QFormLayout* optim, QFormLayout* data);
+    /// Generates the parameter form of `model`, keeping the values of the keys it shares with
+    /// the previous model.
+    void buildForm(const std::string& model);
     void resetChart();
     void addEpochPoint(const EpochStats& e);
+    QLineSeries* seriesFor(const std::string& key);
     void rescaleChart();
     static TrainConfig loadSavedConfig();
     static void saveConfig(const TrainConfig& c);
@@ -93,13 +103,12 @@ class TrainingPanel : public QWidget {
     QComboBox* splitCombo_;
     QLabel* splitInfo_;
     QComboBox* model_;
-    QComboBox* device_;
-    QCheckBox* amp_;
+    QLabel* modelInfo_;
     QLineEdit* runName_;
-    QSpinBox *epochs_, *batch_, *patience_, *dModel_, *layers_, *heads_, *dFf_, *dZ_, *comps_,
-        *maxLen_, *seed_, *embedDim_, *threads_;
-    QDoubleSpinBox *lr_, *alpha_, *dropout_, *mask_, *lambdaE_, *lambdaC_, *nu_, *clip_;
-    QComboBox *recon_, *embedder_;
+    std::string formModel_;
+    std::map<std::string, QFormLayout*> groupForms_;  ///< by parameter group
+    std::map<std::string, QWidget*> editors_;         ///< by parameter key
+    bool cudaAvailable_ = false;
     QPushButton* trainButton_;
     QPushButton* cancelButton_;
     QPushButton* reuseButton_;
@@ -107,7 +116,7 @@ class TrainingPanel : public QWidget {
     QProgressBar* batchBar_;
     QLabel* status_;
     QChartView* chartView_;
-    QLineSeries *total_, *mse_, *energy_, *cov_, *val_;
+    std::map<std::string, QLineSeries*> series_;  ///< by epoch metric key
     QValueAxis *xAxis_, *yAxis_;
     double yMax_ = 1;
     QTableWidget* runs_;

@@ -6,7 +6,8 @@
 namespace mlad::cli {
 
 void addDataCommands(Cli& cli);
-void addModelCommands(Cli& cli);
+/// argv: `train` generates the options of the model named by --model.
+void addModelCommands(Cli& cli, int argc, char** argv);
 void addDemoCommand(Cli& cli);
 
 }  // namespace mlad::cli

@@ -92,22 +92,23 @@ int runDemo(const DemoArgs& a) {
         report << "\n## Detectors (threshold: 99th percentile of validation scores; not tuned on "
                   "test labels)\n\n| split | model | P | R | F1 | ROC-AUC | PR-AUC | oracle F1* | "
                   "train s |\n|---|---|---|---|---|---|---|---|---|\n";
-        TrainConfig cfg;
-        cfg.epochs = a.oEpochs->count() ? int(a.epochs) : quick ? 3 : 5;
-        cfg.patience = 3;
         for (const auto& split : splitNames) {
             for (const char* model : {"mlad", "w/o-entmax", "w/o-gmm"}) {
-                cfg.model = model;
+                TrainConfig cfg = TrainConfig::defaults(model);
+                cfg.set("epochs", a.oEpochs->count() ? int(a.epochs) : quick ? 3 : 5);
+                cfg.set("patience", 3);
                 std::string run = split + "-" + (std::string(model) == "mlad" ? "mlad" : model + 4);
                 if (auto existing = findRun(*project, run);
                     existing && existing->status == "done") {
                     std::cout << "run " << run << " exists; kept\n";
                 } else {
-                    std::cout << "training " << run << " (" << cfg.epochs << " epochs max)\n";
+                    std::cout << "training " << run << " (" << cfg.integer("epochs")
+                              << " epochs max)\n";
                     trainRun(*project, split, run, cfg, &ctx);
                     endProgressLine();
                 }
-                auto e = evaluateRun(*project, run, ThresholdChoice::parse("", 1.0 - cfg.nu));
+                auto e =
+                    evaluateRun(*project, run, ThresholdChoice::parse("", 1.0 - cfg.real("nu")));
                 auto info = findRun(*project, run);
                 report << "| " << split << " | " << model << " | " << fmt(e.precision) << " | "
                        << fmt(e.recall) << " | " << fmt(e.f1) << " | " << fmt(e.rocAuc) << " | "

@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 
 #include "Commands.h"
 #include "Output.h"
+#include "mlad/detect/Registry.h"
 #include "mlad/embed/TemplateVectors.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
@@ -21,43 +23,99 @@ namespace mlad::cli {
 
 namespace {
 
-std::vector<std::string> choiceList(const char* choices) {
-    std::vector<std::string> out;
-    for (const auto& c : splitChar(choices, '|')) out.emplace_back(c);
-    return out;
-}
-
 std::string capitalised(std::string s) {
     if (!s.empty()) s[0] = char(std::toupper(static_cast<unsigned char>(s[0])));
     return s;
 }
 
-/// One option per TrainParam, bound to the field of `cfg` (the single source of truth for the
-/// names, ranges, defaults and help of `mlad train`).
-void addTrainParams(CLI::App* s, TrainConfig& cfg) {
-    for (const auto& p : trainParams()) {
+/// Storage for the options generated from a detector's parameter spec: one slot per key (map
+/// nodes keep their addresses while CLI11 writes into them).
+struct ParamSlots {
+    std::map<std::string, int64_t> integers;
+    std::map<std::string, double> reals;
+    std::map<std::string, std::string> texts;
+    std::map<std::string, bool> flags;
+    std::map<std::string, CLI::Option*> options;
+};
+
+/// One option per parameter of the detector's spec (the single source of truth for the names,
+/// ranges, defaults and help of `mlad train --model ID`).
+void addParamOptions(CLI::App* s, const ParamList& params, ParamSlots& slots) {
+    for (const auto& p : params) {
         const std::string name = "--" + p.option();
-        const std::string group = capitalised(p.group);
-        CLI::Option* opt = std::visit(
-            [&](auto m) -> CLI::Option* {
-                using T = std::decay_t<decltype(cfg.*m)>;
-                if constexpr (std::is_same_v<T, bool>) {
-                    return s->add_flag(name, cfg.*m, p.help);
-                } else {
-                    CLI::Option* o = s->add_option(name, cfg.*m, p.help);
-                    if constexpr (std::is_same_v<T, std::string>) {
-                        if (*p.choices) o->check(CLI::IsMember(choiceList(p.choices)));
-                    } else if constexpr (std::is_integral_v<T>) {
-                        o->check(intRange(int64_t(p.lo), int64_t(p.hi)));
-                    } else {
-                        o->check(realRange(p.lo, p.hi));
-                    }
-                    return o;
-                }
-            },
-            p.member);
-        opt->group(group);
+        CLI::Option* opt = nullptr;
+        switch (p.type) {
+            case ParamSpec::Type::Flag:
+                slots.flags[p.key] = p.def.get<bool>();
+                opt = s->add_flag(name, slots.flags[p.key], p.help);
+                break;
+            case ParamSpec::Type::Text:
+                slots.texts[p.key] = p.def.get<std::string>();
+                opt = s->add_option(name, slots.texts[p.key], p.help);
+                if (!p.choices.empty()) opt->check(CLI::IsMember(p.choiceList()));
+                opt->default_str(p.def.get<std::string>());
+                break;
+            case ParamSpec::Type::Integer:
+                slots.integers[p.key] = p.def.get<int64_t>();
+                opt = s->add_option(name, slots.integers[p.key], p.help);
+                opt->check(intRange(int64_t(p.lo), int64_t(p.hi)));
+                opt->default_str(p.def.dump());
+                break;
+            case ParamSpec::Type::Real:
+                slots.reals[p.key] = p.def.get<double>();
+                opt = s->add_option(name, slots.reals[p.key], p.help);
+                opt->check(realRange(p.lo, p.hi));
+                opt->default_str(fmtNumber(p.def.get<double>()));
+                break;
+        }
+        opt->group(capitalised(p.group));
+        slots.options[p.key] = opt;
     }
+}
+
+/// The values the user gave on the command line, set into `cfg`.
+void applyParamOptions(const ParamSlots& slots, TrainConfig& cfg) {
+    for (const auto& [key, opt] : slots.options) {
+        if (opt->count() == 0) continue;
+        if (auto it = slots.integers.find(key); it != slots.integers.end())
+            cfg.set(key, it->second);
+        else if (auto r = slots.reals.find(key); r != slots.reals.end())
+            cfg.set(key, r->second);
+        else if (auto t = slots.texts.find(key); t != slots.texts.end())
+            cfg.set(key, t->second);
+        else
+            cfg.set(key, slots.flags.at(key));
+    }
+}
+
+/// The model a `train` command line asks for (so that its options can be generated before
+/// parsing): the value of --model, "mlad" when absent.
+std::string requestedModel(int argc, char** argv) {
+    std::string model = "mlad";
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--") break;
+        if (a == "--model" && i + 1 < argc) model = argv[i + 1];
+        if (a.rfind("--model=", 0) == 0) model = a.substr(8);
+    }
+    return model;
+}
+
+/// "loss 10.1 (mse 0.52 energy -20.9 cov 2335)  val 196.7  0.0s"
+std::string epochLine(const EpochStats& e) {
+    char buf[64];
+    std::string terms, line;
+    for (const auto& [key, v] : e.values) {
+        if (key.rfind("train_", 0) != 0 || key == "train_loss") continue;
+        std::snprintf(buf, sizeof buf, "%s%s %.4f", terms.empty() ? "" : " ", key.c_str() + 6, v);
+        terms += buf;
+    }
+    std::snprintf(buf, sizeof buf, "epoch %d/%d  loss %.4f", e.epoch, e.epochs, e.trainLoss());
+    line = buf;
+    if (!terms.empty()) line += " (" + terms + ")";
+    std::snprintf(buf, sizeof buf, "  val %.4f  %.1fs%s", e.valLoss(), e.seconds(),
+                  e.improved ? "  *" : "");
+    return line + buf;
 }
 
 }  // namespace
@@ -98,42 +156,43 @@ void addEmbed(Cli& cli) {
     s->add_flag("--json", o->json, "machine-readable output");
 }
 
-void addTrain(Cli& cli) {
+void addTrain(Cli& cli, const std::string& requested) {
     struct O {
-        std::string project, split, run, model = "mlad", ablation;
-        TrainConfig cfg;
+        std::string project, split, run, model = "mlad";
+        ParamSlots slots;
         bool json = false;
     };
     auto o = std::make_shared<O>();
-    CLI::App* s = cli.add("train", [o]() {
-        TrainConfig c = o->cfg;
-        c.model = o->ablation.empty() ? o->model : o->ablation;
-        if (c.model == "MLAD") c.model = "mlad";
+    // The options are those of the model on the command line; an unknown model gets MLAD's
+    // options here and is refused by --model's check below.
+    TrainConfig base;
+    try {
+        base = TrainConfig::defaults(requested);
+    } catch (const std::invalid_argument&) {
+        base = TrainConfig::defaults("mlad");
+    }
+    CLI::App* s = cli.add("train", [o, base]() {
+        TrainConfig c = TrainConfig::defaults(o->model);
         try {
+            applyParamOptions(o->slots, c);
             validateTrainConfig(c);
         } catch (const std::invalid_argument& e) {
             throw UsageError(e.what());
         }
-        std::string run = o->run.empty()
-                              ? o->split + "-" + (c.model == "mlad" ? "mlad" : c.model.substr(4))
-                              : o->run;
         auto project = Project::open(o->project);
+        const std::string run = o->run.empty() ? defaultRunName(*project, o->split, c) : o->run;
         TaskContext ctx(terminalProgress(), 0.2);
         TrainCallbacks cb;
         const bool json = o->json;
         cb.onEpoch = [json](const EpochStats& e) {
             endProgressLine();
-            if (!json)
-                std::fprintf(
-                    stderr,
-                    "epoch %d/%d  loss %.4f (mse %.4f energy %.4f cov %.4f)  val %.4f  %.1fs%s\n",
-                    e.epoch, e.epochs, e.trainLoss, e.trainMse, e.trainEnergy, e.trainCov,
-                    e.valLoss, e.seconds, e.improved ? "  *" : "");
+            if (!json) std::fprintf(stderr, "%s\n", epochLine(e).c_str());
         };
         RunInfo r = trainRun(*project, o->split, run, c, &ctx, cb);
         endProgressLine();
         if (json) {
             printJson({{"run", r.name},
+                       {"model", r.model},
                        {"status", r.status},
                        {"train_seconds", r.trainSeconds},
                        {"metrics", r.metricsJson.empty() ? Json(nullptr)
@@ -145,21 +204,76 @@ void addTrain(Cli& cli) {
         }
         return 0;
     });
-    s->footer(
-        "Trains in the foreground with per-epoch losses; a cancelled or failed run resumes\n"
-        "from its last checkpoint when trained again with the same --run name.\n"
-        "--amp: mixed precision (autocast: float16 matrix products on CUDA, bfloat16 on CPU,\n"
-        "with dynamic loss scaling) for training only: GMM re-estimation, scoring and the\n"
-        "saved model run at full precision. On CPUs without bfloat16 units it is slower.");
+    std::vector<std::string> models;
+    std::string modelList;
+    for (const auto* d : detectorInfos()) {
+        models.push_back(d->id);
+        modelList += (modelList.empty() ? "" : ", ") + d->id;
+    }
+    for (const char* alias : {"MLAD", "w/o-entmax", "w/o-gmm"}) models.emplace_back(alias);
+    const DetectorInfo& info = detectorInfo(base.model);
+    s->footer("These are the options of --model " + base.model + " (" + info.displayName +
+              "). Models: " + modelList +
+              "; 'mlad train --model ID --help' shows another's options, 'mlad models' all.\n"
+              "A cancelled or failed run resumes from its last checkpoint when trained again\n"
+              "with the same --run name. --amp: mixed precision (autocast: float16 matrix\n"
+              "products on CUDA, bfloat16 on CPU, with dynamic loss scaling) for training only.");
     addProjectOption(s, o->project);
     s->add_option("--split", o->split, "the split to train on")->required();
-    s->add_option("--run", o->run, "run name (default: SPLIT-MODEL)");
-    s->add_option("--model", o->model, "the detector")
-        ->check(CLI::IsMember({"mlad", "MLAD", "w/o-entmax", "w/o-gmm"}));
-    s->add_option("--ablation", o->ablation, "MLAD without entmax or without the GMM")
-        ->check(CLI::IsMember({"w/o-entmax", "w/o-gmm"}));
-    addTrainParams(s, o->cfg);
+    s->add_option("--run", o->run, "run name (default: SPLIT-MODEL, numbered when taken)");
+    s->add_option("--model", o->model, "the detector (" + modelList + ")")
+        ->check(CLI::IsMember(models))
+        ->default_str("mlad");
+    addParamOptions(s, info.params, o->slots);
     s->add_flag("--json", o->json, "machine-readable result");
+}
+
+void addModels(Cli& cli) {
+    struct O {
+        std::string model;
+        bool json = false;
+    };
+    auto o = std::make_shared<O>();
+    CLI::App* s = cli.add("models", [o]() {
+        Json all = registryJson();
+        if (!o->model.empty()) {
+            Json one = Json::array();
+            for (const auto& d : all)
+                if (d["id"] == o->model) one.push_back(d);
+            if (one.empty()) throw UsageError("--model: unknown model '" + o->model + "'");
+            all = one;
+        }
+        if (o->json) {
+            printJson(all);
+            return 0;
+        }
+        for (const auto& d : all) {
+            std::cout << d["id"].get<std::string>() << "  " << d["name"].get<std::string>()
+                      << "  (score: " << d["score"].get<std::string>()
+                      << (d["iterative"].get<bool>() ? ", trained in epochs" : ", fitted once");
+            std::string caps;
+            for (const auto& c : d["capabilities"])
+                caps += (caps.empty() ? "" : ", ") + c.get<std::string>();
+            std::cout << (caps.empty() ? "" : "; shows: " + caps) << ")\n  "
+                      << d["description"].get<std::string>() << "\n";
+            for (const auto& p : d["params"]) {
+                std::string def = p["default"].is_string() ? p["default"].get<std::string>()
+                                  : p["default"].is_number_float()
+                                      ? fmtNumber(p["default"].get<double>())
+                                      : p["default"].dump();
+                char line[160];
+                std::snprintf(line, sizeof line, "    %-18s %-12s %-24s ",
+                              p["option"].get<std::string>().c_str(), def.c_str(),
+                              p["range"].get<std::string>().c_str());
+                std::cout << line << p["help"].get<std::string>() << "\n";
+            }
+            std::cout << "\n";
+        }
+        return 0;
+    });
+    s->add_option("--model", o->model, "only this detector");
+    s->add_flag("--json", o->json, "the registry as JSON");
+    s->footer("Train one with 'mlad train --model ID'; its options are the parameters listed.");
 }
 
 void addEvaluate(Cli& cli) {
@@ -295,9 +409,10 @@ void addScore(Cli& cli) {
             ->check(finiteReal());
 }
 
-void addModelCommands(Cli& cli) {
+void addModelCommands(Cli& cli, int argc, char** argv) {
     addEmbed(cli);
-    addTrain(cli);
+    addModels(cli);
+    addTrain(cli, requestedModel(argc, argv));
     addEvaluate(cli);
     addScore(cli);
     addDemoCommand(cli);

@@ -7,6 +7,6 @@
 int main(int argc, char** argv) {
     mlad::configureTorchThreads();
     mlad::cli::Cli cli("mlad", mlad::cli::Half::Ml);
-    mlad::cli::addModelCommands(cli);
+    mlad::cli::addModelCommands(cli, argc, argv);
     return cli.main(argc, argv);
 }

@@ -82,6 +82,25 @@ expect_usage "--recon.*masked" train "${p[@]}" --split demo-ras --recon sideways
   || fail "a refused train command left a run row"
 echo "ok: the issue's examples are refused before any run is written"
 
+# The detector registry: `mlad models` lists every detector with its parameters, and each
+# model's train options are generated from its spec (mlad-paper: the paper's dropout 0.5).
+"$mlad" models --json | python3 -c 'import json,sys
+d={m["id"]: m for m in json.load(sys.stdin)}
+assert {"mlad","mlad-paper"} <= set(d), d.keys()
+keys=[p["key"] for p in d["mlad"]["params"]]
+assert "d_model" in keys and "ablation" in keys and "nu" in keys, keys
+assert d["mlad"]["score"]=="energy"' || fail "mlad models --json"
+"$mlad" models >"$work/models.txt"
+grep -q -- "--lambda-energy" "$work/models.txt" || fail "mlad models lacks MLAD's parameters"
+"$mlad" train --model mlad-paper --help >"$work/help.txt"
+grep -q -- "--dropout FLOAT:\[0, 0.9\]=0.5" "$work/help.txt" \
+  || fail "mlad train --model mlad-paper --help does not show the paper's dropout"
+"$mlad" help train >"$work/help.txt"
+grep -q -- "--ablation" "$work/help.txt" || fail "mlad help train lacks --ablation"
+expect_usage "--model.*nope" train "${p[@]}" --split demo-ras --model nope
+expect_usage "--ablation" train "${p[@]}" --split demo-ras --ablation w/o-all
+echo "ok: the registry lists its detectors; train options follow --model"
+
 # --- 3. odd names through every command -----------------------------------------------------
 odd=$'q"uote \\back\\slash\nnew-line Zürich-λ'   # runs, splits, sets
 oddsys=$'sys "q" \\ Zürich-λ'                        # systems: no control characters

@@ -41,6 +41,7 @@
 #include "TemplateExplorer.h"
 #include "TemplateModels.h"
 #include "TrainingPanel.h"
+#include "mlad/detect/Registry.h"
 #include "mlad/eval/Metrics.h"
 #include "mlad/import/Importer.h"
 #include "mlad/io/LogFormat.h"
@@ -82,21 +83,10 @@ QString sharedFile(const QString& rel) {
 
 /// A tiny MLAD configuration that trains in seconds on a CPU.
 TrainConfig tinyConfig(int epochs) {
-    TrainConfig c;
-    c.model = "mlad";
-    c.dModel = 16;
-    c.nLayers = 1;
-    c.nHeads = 2;
-    c.dFf = 32;
-    c.dZ = 4;
-    c.components = 2;
-    c.maxLen = 32;
-    c.epochs = epochs;
-    c.batchSize = 64;
-    c.embedDim = 16;
-    c.device = "cpu";
-    c.threads = 1;
-    c.patience = 0;
+    TrainConfig c = TrainConfig::defaults("mlad");
+    c.set("d_model", 16).set("layers", 1).set("heads", 2).set("d_ff", 32).set("d_z", 4);
+    c.set("components", 2).set("max_len", 32).set("epochs", epochs).set("batch_size", 64);
+    c.set("embed_dim", 16).set("device", "cpu").set("threads", 1).set("patience", 0);
     return c;
 }
 
@@ -150,6 +140,7 @@ class WorkbenchTest : public QObject {
     void responsivenessDuringImport();
     void sliderAtOneMillionScores();
     void trainingSettingsAreTheManifest();
+    void trainingFormFollowsTheModel();
     void screenshots();
 
   private:
@@ -393,7 +384,7 @@ void WorkbenchTest::endToEndImportTrainResults() {
     TrainingPanel* tp = w.trainingPanel();
     QTRY_COMPARE(tp->splitCombo()->count(), 1);
     tp->setConfig(tinyConfig(1));
-    QCOMPARE(tp->config().dModel, 16);
+    QCOMPARE(tp->config().integer("d_model"), 16);
     tp->runNameEdit()->setText(QStringLiteral("tiny"));
     QSignalSpy finished(tp, &TrainingPanel::trainingFinished);
     QSignalSpy epochs(tp, &TrainingPanel::epochFinished);
@@ -409,7 +400,7 @@ void WorkbenchTest::endToEndImportTrainResults() {
         // The settings used are remembered as the run manifest (snake_case keys).
         const QString saved = QSettings().value(QStringLiteral("training/config")).toString();
         QVERIFY(saved.contains(QStringLiteral("\"d_model\":16")));
-        QCOMPARE(trainConfigFromJson(saved.toStdString()).dModel, 16);
+        QCOMPARE(trainConfigFromJson(saved.toStdString()).integer("d_model"), 16);
     }
     QTRY_VERIFY(!tp->runsTable()->findItems(QStringLiteral("tiny"), Qt::MatchExactly).isEmpty());
     const int runRow =
@@ -576,10 +567,10 @@ void WorkbenchTest::cancelTrainingLeavesConsistentProject() {
     tp.setProjectPath(path);
     QTRY_COMPARE(tp.splitCombo()->count(), 1);
     TrainConfig c = tinyConfig(200);
-    c.batchSize = 16;
-    c.amp = true;  // the resumed run must come back with mixed precision on
+    c.set("batch_size", 16);
+    c.set("amp", true);  // the resumed run must come back with mixed precision on
     tp.setConfig(c);
-    QVERIFY(tp.findChild<QCheckBox*>(QStringLiteral("ampCheck"))->isChecked());
+    QVERIFY(tp.findChild<QCheckBox*>(QStringLiteral("param_amp"))->isChecked());
     tp.runNameEdit()->setText(QStringLiteral("to-cancel"));
     QSignalSpy finished(&tp, &TrainingPanel::trainingFinished);
     connect(&tp, &TrainingPanel::epochFinished, &tp, [&tp](int) { tp.cancelTraining(); });
@@ -603,18 +594,18 @@ void WorkbenchTest::cancelTrainingLeavesConsistentProject() {
     const int row =
         tp.runsTable()->findItems(QStringLiteral("to-cancel"), Qt::MatchExactly).first()->row();
     QCOMPARE(tp.runsTable()->item(row, 1)->text(), QStringLiteral("cancelled"));
-    tp.setConfig(TrainConfig{});
+    tp.setConfig(TrainConfig::defaults());
     tp.runNameEdit()->setText(QStringLiteral("something-else"));
     tp.runsTable()->selectRow(row);
     QVERIFY(tp.reuseButton()->isEnabled());
     tp.reuseButton()->click();
     QCOMPARE(tp.runNameEdit()->text(), QStringLiteral("to-cancel"));
-    QCOMPARE(tp.config().dModel, c.dModel);
-    QCOMPARE(tp.config().batchSize, c.batchSize);
-    QCOMPARE(tp.config().epochs, c.epochs);
-    QVERIFY(tp.config().amp);
+    QCOMPARE(tp.config().integer("d_model"), c.integer("d_model"));
+    QCOMPARE(tp.config().integer("batch_size"), c.integer("batch_size"));
+    QCOMPARE(tp.config().integer("epochs"), c.integer("epochs"));
+    QVERIFY(tp.config().flag("amp"));
     TrainConfig resumed = tp.config();
-    resumed.epochs = tp.epochsSeen() + 1;
+    resumed.set("epochs", tp.epochsSeen() + 1);
     tp.setConfig(resumed);
     finished.clear();
     QVERIFY(tp.startTraining());
@@ -739,8 +730,7 @@ void WorkbenchTest::screenshots() {
     QTRY_VERIFY(tp->splitCombo()->count() >= 1);
     tp->splitCombo()->setCurrentIndex(tp->splitCombo()->findText(QStringLiteral("demo-hdfs")));
     TrainConfig c = tinyConfig(3);
-    c.dModel = 32;
-    c.dFf = 64;
+    c.set("d_model", 32).set("d_ff", 64);
     tp->setConfig(c);
     tp->runNameEdit()->setText(QStringLiteral("demo-tiny"));
     QSignalSpy finished(tp, &TrainingPanel::trainingFinished);
@@ -782,25 +772,18 @@ void WorkbenchTest::screenshots() {
 void WorkbenchTest::trainingSettingsAreTheManifest() {
     // The panel starts from the manifest JSON stored under training/config ...
     TrainConfig c = tinyConfig(7);
-    c.lambdaEnergy = 0.25;
-    c.nu = 0.05;
-    c.seed = 1234;
+    c.set("lambda_energy", 0.25).set("nu", 0.05).set("seed", 1234);
     QSettings().setValue(QStringLiteral("training/config"),
                          QString::fromStdString(dumpJson(trainConfigToJson(c))));
     {
         TrainingPanel tp;
         const TrainConfig got = tp.config();
-        QCOMPARE(got.dModel, c.dModel);
-        QCOMPARE(got.nHeads, c.nHeads);
-        QCOMPARE(got.epochs, c.epochs);
-        QCOMPARE(got.batchSize, c.batchSize);
-        QCOMPARE(got.lambdaEnergy, c.lambdaEnergy);
-        QCOMPARE(got.nu, c.nu);
-        QCOMPARE(got.seed, c.seed);
-        QCOMPARE(QString::fromStdString(got.device), QStringLiteral("cpu"));
+        QCOMPARE(got.params, c.params);
+        QCOMPARE(got.model, c.model);
+        QCOMPARE(got.text("device"), std::string("cpu"));
     }
     // ... and from the defaults when that value is missing or not a manifest.
-    const TrainConfig defaults;
+    const TrainConfig defaults = TrainConfig::defaults();
     for (const QString& bad :
          {QString(), QStringLiteral("{not json"), QStringLiteral("{\"d_model\": \"wide\"}")}) {
         if (bad.isEmpty())
@@ -808,10 +791,65 @@ void WorkbenchTest::trainingSettingsAreTheManifest() {
         else
             QSettings().setValue(QStringLiteral("training/config"), bad);
         TrainingPanel tp;
-        QCOMPARE(tp.config().dModel, defaults.dModel);
-        QCOMPARE(tp.config().epochs, defaults.epochs);
+        QCOMPARE(tp.config().params, defaults.params);
     }
     QSettings().remove(QStringLiteral("training/config"));
+}
+
+void WorkbenchTest::trainingFormFollowsTheModel() {
+    // A detector registered at run time, with parameters of its own.
+    if (!findDetector("ui-toy")) {
+        DetectorInfo info;
+        info.id = "ui-toy";
+        info.displayName = "UI toy";
+        info.description = "a detector with a parameter of its own (a test)";
+        info.params = {ParamSpec::integer("neighbours", 7, 1, 100, "model", "neighbours"),
+                       ParamSpec::text("metric", "cosine", "cosine|euclidean", "model", "metric")};
+        for (auto& p : params::classicFitting()) info.params.push_back(p);
+        for (auto& p : params::threshold()) info.params.push_back(p);
+        registerDetector(info, [](const Json&) { return std::unique_ptr<Detector>(); });
+    }
+    QSettings().remove(QStringLiteral("training/config"));
+    TrainingPanel tp;
+    QComboBox* models = tp.modelCombo();
+    const int toy = models->findData(QStringLiteral("ui-toy"));
+    QVERIFY(toy >= 0);
+    QVERIFY(models->findData(QStringLiteral("mlad-paper")) >= 0);
+    QVERIFY(tp.paramEditor(QStringLiteral("d_model")));
+    QVERIFY(!tp.paramEditor(QStringLiteral("neighbours")));
+    auto* threads = qobject_cast<QSpinBox*>(tp.paramEditor(QStringLiteral("threads")));
+    QVERIFY(threads);
+    threads->setValue(3);
+
+    models->setCurrentIndex(toy);  // the user picks another model
+    QVERIFY(!tp.paramEditor(QStringLiteral("d_model")));
+    auto* neighbours = qobject_cast<QSpinBox*>(tp.paramEditor(QStringLiteral("neighbours")));
+    QVERIFY(neighbours);
+    QCOMPARE(neighbours->value(), 7);
+    QVERIFY(qobject_cast<QComboBox*>(tp.paramEditor(QStringLiteral("metric"))));
+    QVERIFY(tp.paramEditor(QStringLiteral("neighbours"))
+                ->toolTip()
+                .contains(QStringLiteral("[1, 100]")));
+    neighbours->setValue(12);
+    TrainConfig c = tp.config();
+    QCOMPARE(c.model, std::string("ui-toy"));
+    QCOMPARE(c.integer("neighbours"), 12);
+    QCOMPARE(c.integer("threads"), 3);  // the machine's settings carry over
+    QVERIFY(!c.has("d_model"));
+    validateTrainConfig(c);
+    // The optimisation group has no torch settings for it; the data group is empty and hidden.
+    QVERIFY(!tp.paramEditor(QStringLiteral("epochs")));
+    QVERIFY(tp.findChild<QWidget*>(QStringLiteral("paramGroup_data"))->isHidden());
+
+    // mlad-paper: MLAD's form with the paper's defaults.
+    models->setCurrentIndex(models->findData(QStringLiteral("mlad-paper")));
+    QCOMPARE(tp.config().model, std::string("mlad-paper"));
+    QCOMPARE(tp.config().real("dropout"), 0.5);
+    QVERIFY(tp.paramEditor(QStringLiteral("d_model")));
+    // setConfig switches the form too.
+    tp.setConfig(c);
+    QCOMPARE(models->currentData().toString(), QStringLiteral("ui-toy"));
+    QCOMPARE(tp.config().integer("neighbours"), 12);
 }
 
 QTEST_MAIN(WorkbenchTest)

@@ -13,6 +13,8 @@
 #include <torch/torch.h>
 
 #include "TestData.h"
+#include "TrainFixture.h"
+#include "mlad/detect/Registry.h"
 #include "mlad/eval/Metrics.h"
 #include "mlad/import/Importer.h"
 #include "mlad/seq/Sequences.h"
@@ -26,52 +28,9 @@
 namespace {
 
 using namespace mlad;
+using mlad::test::makeProject;
 using mlad::test::TempDir;
-
-// 400 BGL-like lines of three normal templates; bursts of an error template are anomalies.
-void makeProject(Project& p, const TempDir& dir) {
-    std::ofstream o(dir.file("ras.log"));
-    const char* normal[] = {"instruction cache parity error corrected", "generating core.77",
-                            "CE sym 4, at 0x0b85eee0, mask 0x10"};
-    for (int i = 0; i < 400; ++i) {
-        bool bad = (i / 20) % 7 == 5 && i % 20 >= 15;
-        char t[64];
-        std::snprintf(t, sizeof t, "2005-06-03-15.%02d.%02d.000000", (i / 60) % 60, i % 60);
-        o << (bad ? "KERNSTOR " : "- ") << 1117813320 + i << " 2005.06.03 R02 " << t
-          << " R02 RAS KERNEL " << (bad ? "FATAL data storage interrupt" : "INFO ")
-          << (bad ? "" : normal[(i * 7) % 3]) << "\n";
-    }
-    o.close();
-    ImportOptions opt;
-    opt.preset = *findPreset("BGL");
-    importFiles(p, {dir.file("ras.log")}, opt);
-    SequenceSpec w;
-    w.size = 10;
-    w.step = 10;
-    buildSequences(p, "BGL", w);
-    SplitSpec s;
-    s.name = "chrono";
-    s.systems = {"BGL"};
-    s.trainFraction = 0.5;
-    createSplit(p, s);
-}
-
-TrainConfig tinyConfig() {
-    TrainConfig c;
-    c.dModel = 16;
-    c.nLayers = 1;
-    c.nHeads = 2;
-    c.dFf = 32;
-    c.dZ = 4;
-    c.components = 2;
-    c.epochs = 3;
-    c.batchSize = 4;
-    c.patience = 0;
-    c.threads = 1;
-    c.embedDim = 16;
-    c.dropout = 0.0;
-    return c;
-}
+using mlad::test::tinyConfig;
 
 TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
     TempDir dir;
@@ -88,7 +47,7 @@ TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
     EXPECT_NE(r.configJson.find("\"alpha\":1.5"), std::string::npos);
     EXPECT_EQ(r.embedder.rfind("corpus:", 0), 0u);
     EXPECT_FALSE(r.metricsJson.empty());
-    for (const auto& e : epochs) EXPECT_TRUE(std::isfinite(e.trainLoss));
+    for (const auto& e : epochs) EXPECT_TRUE(std::isfinite(e.trainLoss()));
 
     RunScores s = loadRunScores(*p, r.id);
     auto split = findSplit(*p, "chrono");
@@ -183,8 +142,8 @@ void expectResumeMatchesUninterrupted(const TrainConfig& c) {
     auto resumed = runEpochs(*p, r.id);
     ASSERT_EQ(resumed.size(), 3u);
     for (size_t e = 0; e < 3; ++e) {
-        EXPECT_EQ(resumed[e].trainLoss, straight[e].trainLoss) << e;
-        EXPECT_EQ(resumed[e].valLoss, straight[e].valLoss) << e;
+        EXPECT_EQ(resumed[e].value("train_loss"), straight[e].value("train_loss")) << e;
+        EXPECT_EQ(resumed[e].value("val_loss"), straight[e].value("val_loss")) << e;
     }
 }
 
@@ -197,16 +156,25 @@ TEST(Trainer, AblationsAndBadConfigs) {
     auto p = Project::open(dir.file("p.mlad"));
     makeProject(*p, dir);
     auto c = tinyConfig();
-    c.epochs = 1;
-    c.model = "w/o-gmm";
-    EXPECT_EQ(trainRun(*p, "chrono", "nogmm", c).status, "done");
-    c.model = "w/o-entmax";
+    c.set("epochs", 1);
+    c.set("ablation", "w/o-gmm");
+    const RunInfo nogmm = trainRun(*p, "chrono", "nogmm", c);
+    EXPECT_EQ(nogmm.status, "done");
+    EXPECT_EQ(nogmm.model, "w/o-gmm");  // run lists show the ablation, as before
+    EXPECT_EQ(runScoreName(nogmm.configJson), "reconstruction error");
+    c.set("ablation", "w/o-entmax");
     EXPECT_EQ(trainRun(*p, "chrono", "noentmax", c).status, "done");
-    c.model = "something";
-    EXPECT_THROW(trainRun(*p, "chrono", "bad", c), std::invalid_argument);
-    c.model = "mlad";
-    c.nu = 2;
-    EXPECT_THROW(trainRun(*p, "chrono", "bad", c), std::invalid_argument);
+    c.set("ablation", "none");
+    EXPECT_EQ(runScoreName(trainConfigToJson(c).dump()), "energy");
+    // The old spelling of the ablations as models still works.
+    EXPECT_EQ(TrainConfig::defaults("w/o-gmm").text("ablation"), "w/o-gmm");
+    EXPECT_EQ(TrainConfig::defaults("w/o-gmm").model, "mlad");
+    auto bad = c;
+    bad.model = "something";
+    EXPECT_THROW(trainRun(*p, "chrono", "bad", bad), std::invalid_argument);
+    bad = c;
+    bad.params["nu"] = 2;
+    EXPECT_THROW(trainRun(*p, "chrono", "bad", bad), std::invalid_argument);
     EXPECT_EQ(listRuns(*p).size(), 2u);
 }
 
@@ -218,8 +186,7 @@ TEST(Trainer, RunNamesWithQuotesAndNonAsciiGiveValidJson) {
     auto p = Project::open(dir.file("p.mlad"));
     makeProject(*p, dir);
     TrainConfig c = tinyConfig();
-    c.epochs = 1;
-    c.nu = 0.05;
+    c.set("epochs", 1).set("nu", 0.05);
     for (const std::string& name : {std::string("a\"b\\c\nd"), std::string("Zürich-λ")}) {
         SCOPED_TRACE(name);
         const RunInfo r = trainRun(*p, "chrono", name, c);
@@ -230,9 +197,9 @@ TEST(Trainer, RunNamesWithQuotesAndNonAsciiGiveValidJson) {
 
         Json config;
         ASSERT_NO_THROW(config = Json::parse(r.configJson)) << r.configJson;
-        EXPECT_EQ(config.at("d_model").get<int>(), c.dModel);
-        EXPECT_EQ(config.at("nu").get<double>(), c.nu);
-        EXPECT_EQ(trainConfigFromJson(r.configJson).seed, c.seed);
+        EXPECT_EQ(config.at("d_model").get<int>(), c.integer("d_model"));
+        EXPECT_EQ(config.at("nu").get<double>(), c.real("nu"));
+        EXPECT_EQ(trainConfigFromJson(r.configJson).integer("seed"), c.integer("seed"));
 
         ASSERT_FALSE(r.metricsJson.empty());
         Json metrics;
@@ -247,9 +214,9 @@ TEST(Trainer, RunNamesWithQuotesAndNonAsciiGiveValidJson) {
         EXPECT_TRUE(report.at("oracle").get<bool>());
 
         const RunScores s = loadRunScores(*p, r.id);
-        EXPECT_EQ(s.nu, c.nu);
+        EXPECT_EQ(s.nu, c.real("nu"));
         ASSERT_FALSE(s.valScores.empty());
-        EXPECT_DOUBLE_EQ(s.defaultThreshold, eval::quantile(s.valScores, 1.0 - c.nu));
+        EXPECT_DOUBLE_EQ(s.defaultThreshold, eval::quantile(s.valScores, 1.0 - c.real("nu")));
         // The trained model loads back under that name.
         ASSERT_FALSE(s.testIds.empty());
         EXPECT_EQ(scoreSequences(*p, name, {s.testIds[0]}, std::nullopt).size(), 1u);
@@ -265,7 +232,7 @@ TEST(Trainer, RunFoldersStayInsideTheRunsFolderAndNeverShare) {
     auto p = Project::open(dir.file("p.mlad"));
     makeProject(*p, dir);
     TrainConfig c = tinyConfig();
-    c.epochs = 1;
+    c.set("epochs", 1);
     const fs::path runsRoot = fs::weakly_canonical(dir.file("p.mlad.runs"));
     std::set<std::string> folders;
     const std::string longA = std::string(100, 'x') + "a", longB = std::string(100, 'x') + "b";
@@ -324,9 +291,7 @@ TEST(Trainer, SameSeedOnWorkerThreadsGivesIdenticalRuns) {
     auto p = Project::open(dir.file("p.mlad"));
     makeProject(*p, dir);
     TrainConfig c = tinyConfig();
-    c.dropout = 0.1;
-    c.threads = 2;
-    c.epochs = 2;
+    c.set("dropout", 0.1).set("threads", 2).set("epochs", 2);
     trainRun(*p, "chrono", "main-thread", c);
     for (const char* name : {"worker-1", "worker-2"}) {
         std::exception_ptr error;
@@ -348,8 +313,10 @@ TEST(Trainer, SameSeedOnWorkerThreadsGivesIdenticalRuns) {
         const auto epochs = runEpochs(*p, findRun(*p, name)->id);
         ASSERT_EQ(epochs.size(), reference.size()) << name;
         for (size_t e = 0; e < epochs.size(); ++e) {
-            EXPECT_EQ(epochs[e].trainLoss, reference[e].trainLoss) << name << " epoch " << e;
-            EXPECT_EQ(epochs[e].valLoss, reference[e].valLoss) << name << " epoch " << e;
+            EXPECT_EQ(epochs[e].value("train_loss"), reference[e].value("train_loss"))
+                << name << " epoch " << e;
+            EXPECT_EQ(epochs[e].value("val_loss"), reference[e].value("val_loss"))
+                << name << " epoch " << e;
         }
         const auto scores = loadRunScores(*p, findRun(*p, name)->id);
         EXPECT_EQ(scores.testIds, refScores.testIds) << name;
@@ -361,8 +328,7 @@ TEST(Trainer, SameSeedOnWorkerThreadsGivesIdenticalRuns) {
 // --amp on CPU: bfloat16 autocast with the dynamic loss scaler, the path CUDA takes in float16.
 TrainConfig ampConfig(bool amp) {
     TrainConfig c = tinyConfig();
-    c.device = "cpu";
-    c.amp = amp;
+    c.set("device", "cpu").set("amp", amp);
     return c;
 }
 
@@ -381,11 +347,17 @@ TEST(AmpTraining, RunsOnCpuRecordsItAndStaysNearFloat32) {
     ASSERT_EQ(a.size(), 3u);
     ASSERT_EQ(b.size(), 3u);
     for (size_t e = 0; e < a.size(); ++e) {
-        EXPECT_TRUE(std::isfinite(b[e].trainLoss) && std::isfinite(b[e].valLoss)) << e;
-        EXPECT_NEAR(b[e].trainLoss, a[e].trainLoss, 0.1 * std::abs(a[e].trainLoss) + 0.05) << e;
+        EXPECT_TRUE(std::isfinite(b[e].value("train_loss")) &&
+                    std::isfinite(b[e].value("val_loss")))
+            << e;
+        EXPECT_NEAR(b[e].value("train_loss"), a[e].value("train_loss"),
+                    0.1 * std::abs(a[e].value("train_loss")) + 0.05)
+            << e;
     }
-    EXPECT_NE(b.front().trainLoss, a.front().trainLoss) << "--amp changed nothing: did it run?";
-    EXPECT_LT(b.back().trainLoss, b.front().trainLoss) << "mixed-precision training must learn";
+    EXPECT_NE(b.front().value("train_loss"), a.front().value("train_loss"))
+        << "--amp changed nothing: did it run?";
+    EXPECT_LT(b.back().value("train_loss"), b.front().value("train_loss"))
+        << "mixed-precision training must learn";
     // Scores come from the float32 model: finite, one per test sequence.
     const auto scores = loadRunScores(*p, mixed.id);
     ASSERT_FALSE(scores.testScores.empty());

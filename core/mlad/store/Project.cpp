@@ -170,6 +170,26 @@ CREATE TABLE run_scores (
     PRIMARY KEY (run_id, sequence_id)
 ) WITHOUT ROWID;
 )sql",
+    // 2 -> 3: per-epoch metrics as key / value rows, so that each detector reports its own
+    // terms (run_epochs had MLAD's columns). Existing runs' epochs are carried over.
+    R"sql(
+CREATE TABLE run_epoch_values (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    key TEXT NOT NULL,            -- train_loss | train_<term> | val_loss | seconds | ...
+    ord INTEGER NOT NULL,         -- the detector's order of its keys
+    value REAL,
+    PRIMARY KEY (run_id, epoch, key)
+) WITHOUT ROWID;
+INSERT INTO run_epoch_values(run_id, epoch, key, ord, value)
+    SELECT run_id, epoch, 'train_loss', 0, train_loss FROM run_epochs
+    UNION ALL SELECT run_id, epoch, 'train_mse', 1, train_mse FROM run_epochs
+    UNION ALL SELECT run_id, epoch, 'train_energy', 2, train_energy FROM run_epochs
+    UNION ALL SELECT run_id, epoch, 'train_cov', 3, train_cov FROM run_epochs
+    UNION ALL SELECT run_id, epoch, 'val_loss', 4, val_loss FROM run_epochs
+    UNION ALL SELECT run_id, epoch, 'seconds', 5, seconds FROM run_epochs;
+DROP TABLE run_epochs;
+)sql",
 };
 
 constexpr int kMigrationCount = int(sizeof(kMigrations) / sizeof(kMigrations[0]));

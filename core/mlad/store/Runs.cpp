@@ -1,7 +1,10 @@
 #include "mlad/store/Runs.h"
 
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
+#include "mlad/store/Sqlite.h"
 #include "mlad/util/Json.h"
 
 namespace mlad {
@@ -60,15 +63,24 @@ std::optional<RunInfo> findRun(Project& project, const std::string& name) {
     return readRun(st);
 }
 
+double EpochRecord::value(const std::string& key) const {
+    for (const auto& [k, v] : values)
+        if (k == key) return v;
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
 std::vector<EpochRecord> runEpochs(Project& project, int64_t runId) {
     auto st = project.db().prepare(
-        "SELECT epoch, train_loss, train_mse, train_energy, train_cov, val_loss, seconds FROM "
-        "run_epochs WHERE run_id = ? ORDER BY epoch");
+        "SELECT epoch, key, value FROM run_epoch_values WHERE run_id = ? ORDER BY epoch, ord");
     st.bind(1, runId);
     std::vector<EpochRecord> out;
-    while (st.step())
-        out.push_back({int(st.getInt(0)), st.getDouble(1), st.getDouble(2), st.getDouble(3),
-                       st.getDouble(4), st.getDouble(5), st.getDouble(6)});
+    while (st.step()) {
+        const int epoch = int(st.getInt(0));
+        if (out.empty() || out.back().epoch != epoch) out.push_back({epoch, {}});
+        out.back().values.emplace_back(st.getText(1), st.isNull(2)
+                                                          ? std::numeric_limits<double>::quiet_NaN()
+                                                          : st.getDouble(2));
+    }
     return out;
 }
 
@@ -154,19 +166,23 @@ void stopRun(Project& project, int64_t runId, const std::string& status,
 }
 
 void insertRunEpoch(Project& project, int64_t runId, const EpochRecord& e) {
+    sql::Transaction tx(project.db());
     project.db()
-        .prepare(
-            "INSERT OR REPLACE INTO run_epochs(run_id, epoch, train_loss, train_mse, "
-            "train_energy, train_cov, val_loss, seconds) VALUES (?,?,?,?,?,?,?,?)")
+        .prepare("DELETE FROM run_epoch_values WHERE run_id = ? AND epoch = ?")
         .bind(1, runId)
         .bind(2, e.epoch)
-        .bind(3, e.trainLoss)
-        .bind(4, e.trainMse)
-        .bind(5, e.trainEnergy)
-        .bind(6, e.trainCov)
-        .bind(7, e.valLoss)
-        .bind(8, e.seconds)
         .run();
+    auto st = project.db().prepare(
+        "INSERT INTO run_epoch_values(run_id, epoch, key, ord, value) VALUES (?,?,?,?,?)");
+    for (size_t i = 0; i < e.values.size(); ++i) {
+        st.bind(1, runId).bind(2, e.epoch).bind(3, e.values[i].first).bind(4, int64_t(i));
+        if (std::isfinite(e.values[i].second))
+            st.bind(5, e.values[i].second);
+        else
+            st.bindNull(5);
+        st.run();
+    }
+    tx.commit();
 }
 
 void storeRunScores(Project& project, int64_t runId, const std::vector<int64_t>& valIds,

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mlad/store/Project.h"
@@ -24,9 +25,13 @@ struct RunInfo {
     double trainSeconds = 0;
 };
 
+/// One epoch's metrics as the detector reports them: (key, value) pairs in its order, e.g.
+/// train_loss, train_mse, train_energy, train_cov, val_loss, seconds for MLAD.
 struct EpochRecord {
     int epoch = 0;
-    double trainLoss = 0, trainMse = 0, trainEnergy = 0, trainCov = 0, valLoss = 0, seconds = 0;
+    std::vector<std::pair<std::string, double>> values;
+    /// The value of `key`, NaN when the epoch has none.
+    double value(const std::string& key) const;
 };
 
 // Reading ----------------------------------------------------------------------------------
@@ -80,7 +85,7 @@ void restartRun(Project& project, int64_t runId, const std::string& configJson,
 /// otherwise), its message and the finishing time.
 void stopRun(Project& project, int64_t runId, const std::string& status,
              const std::string& message);
-/// Records (or replaces) one epoch's losses.
+/// Records (or replaces) one epoch's metrics.
 void insertRunEpoch(Project& project, int64_t runId, const EpochRecord& epoch);
 /// Replaces the run's scores with these and marks it done with its model file and training
 /// time, in one transaction. valIds/valScores and testIds/testScores are parallel.

@@ -1,18 +1,22 @@
 #pragma once
-// Training and scoring runs, with a torch-free interface so that ui/ and app/ never include
-// LibTorch headers. A run trains one model on a split, records a manifest (config, seeds,
-// split, embedder, code version, timings, per-epoch metrics) in the project, saves the model
-// next to the project file, re-estimates the GMM on the whole training set, and stores the
-// scores of the validation and test sequences.
+// The run manager: trains any registered detector (detect/Registry.h) on a split, with a
+// torch-free interface so that ui/ and app/ never include LibTorch headers. A run records a
+// manifest (detector, parameters, seeds, split, embedder, code version, timings, per-epoch
+// metrics) in the project, saves the model next to the project file, and stores the scores
+// of the validation and test sequences. Torch detectors are trained in epochs through their
+// TorchTrainable (checkpoints, resume, early stopping, mixed precision, NaN checks); the
+// others are fitted in one call.
 //
 // Run records (RunInfo, listRuns, findRun, runEpochs) are store/Runs.h, included here; stored
 // scores with their threshold (RunScores, loadRunScores) and evaluation are train/Evaluate.h.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "mlad/detect/Registry.h"
 #include "mlad/store/Project.h"
 #include "mlad/store/Runs.h"
 #include "mlad/task/Task.h"
@@ -21,13 +25,13 @@
 
 namespace mlad {
 
-struct EpochStats {
-    int epoch = 0;  ///< 1-based
+/// One finished epoch: its metrics (train_loss, train_<term>..., val_loss, seconds).
+struct EpochStats : EpochRecord {
     int epochs = 0;
-    double trainLoss = 0, trainMse = 0, trainEnergy = 0, trainCov = 0;
-    double valLoss = 0;
-    double seconds = 0;
     bool improved = false;
+    double trainLoss() const { return value("train_loss"); }
+    double valLoss() const { return value("val_loss"); }
+    double seconds() const { return value("seconds"); }
 };
 
 struct BatchStats {
@@ -41,12 +45,24 @@ struct TrainCallbacks {
 };
 
 /// Trains a run (name must be new, or equal to a cancelled/failed run's to resume from its
-/// last checkpoint). Throws std::invalid_argument for bad config / unknown split, Cancelled
-/// when cancelled (the run is kept as 'cancelled' with its checkpoint), std::runtime_error
-/// with a clear message on NaN loss.
+/// last checkpoint). Throws std::invalid_argument for a bad config / unknown split (before any
+/// run record is written), Cancelled when cancelled (the run is kept as 'cancelled' with its
+/// checkpoint), std::runtime_error with a clear message on a NaN loss (the run is 'failed').
 RunInfo trainRun(Project& project, const std::string& splitName, const std::string& runName,
                  const TrainConfig& config, TaskContext* ctx = nullptr,
                  const TrainCallbacks& callbacks = {});
+
+/// A free run name for a split and detector: SPLIT-LABEL ("chrono-mlad", "chrono-w/o-gmm"),
+/// with -2, -3... appended when taken by a finished run.
+std::string defaultRunName(Project& project, const std::string& splitName,
+                           const TrainConfig& config);
+
+/// What a run's score is called ("energy", "reconstruction error", "score"), from its manifest;
+/// "score" when the manifest cannot be read.
+std::string runScoreName(const std::string& configJson);
+
+/// The detector of a finished run, loaded from its model file.
+std::unique_ptr<Detector> loadRunDetector(Project& project, const RunInfo& run);
 
 /// Scores sequences of any set with a trained run (imported after training too).
 struct ScoredSequence {
@@ -62,7 +78,8 @@ std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& 
                                            std::optional<double> threshold,
                                            TaskContext* ctx = nullptr);
 
-/// Attention maps (layer x head x L x L, row-major) of one sequence under a trained run.
+/// Attention maps (layer x head x L x L, row-major) of one sequence under a trained run whose
+/// detector has the attention capability (std::invalid_argument otherwise).
 struct AttentionMaps {
     int layers = 0, heads = 0, length = 0;
     std::vector<float> weights;

@@ -1,0 +1,19 @@
+#pragma once
+// The detectors built into the workbench, registered by the registry on first use (an explicit
+// list: self-registering objects in a static library would be dropped by the linker).
+#include <utility>
+#include <vector>
+
+#include "mlad/detect/Registry.h"
+
+namespace mlad {
+
+/// MLAD and its published-settings variant (detect/MladDetector.cpp).
+std::vector<std::pair<DetectorInfo, DetectorFactory>> mladDetectors();
+
+/// Every built-in detector in the order `mlad models` lists them.
+inline std::vector<std::pair<DetectorInfo, DetectorFactory>> builtinDetectors() {
+    return mladDetectors();
+}
+
+}  // namespace mlad

@@ -1,0 +1,414 @@
+// MLAD behind the Detector interface: a Transformer with alpha-entmax attention over template
+// vectors, with a Gaussian-mixture energy (model/Mlad.h), trained in epochs by the run manager.
+// Two registry entries: "mlad" (the workbench's defaults) and "mlad-paper" (the published
+// settings, for the paper's Table II), both with the ablations w/o-entmax and w/o-gmm.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "mlad/detect/Builtins.h"
+#include "mlad/embed/TemplateVectors.h"
+#include "mlad/model/Mlad.h"
+#include "mlad/train/Amp.h"
+#include "mlad/train/TorchTrainable.h"
+
+namespace mlad {
+
+namespace {
+
+ParamList mladParams(double dropout) {
+    using P = ParamSpec;
+    // clang-format off
+    ParamList p = {
+        P::text("ablation", "none", "none|w/o-entmax|w/o-gmm", "model", "ablation: w/o-entmax (softmax attention) or w/o-gmm (scored by reconstruction error)"),
+        P::real("alpha", 1.5, 1.0, 2.0, "model", "entmax alpha: 1 = softmax, 1.5 = exact 1.5-entmax, 2 = sparsemax"),
+        P::integer("d_model", 100, 1, 4096, "model", "Transformer width (divisible by --heads)"),
+        P::integer("layers", 2, 1, 48, "model", "encoder layers"),
+        P::integer("heads", 4, 1, 64, "model", "attention heads per layer"),
+        P::integer("d_ff", 256, 1, 65536, "model", "feed-forward width"),
+        P::integer("d_z", 16, 1, 1024, "model", "width of the representation the GMM sees"),
+        P::integer("components", 5, 1, 64, "model", "GMM components"),
+        P::integer("max_len", 128, 1, 100000, "model", "longer sequences keep their first max-len events"),
+        P::real("dropout", dropout, 0.0, 0.9, "model", "dropout probability"),
+        P::real("mask_ratio", 0.3, 0.01, 1.0, "model", "share of positions masked for reconstruction"),
+        P::text("recon", "masked", "masked|full", "model", "masked reconstruction, or full (the identical-shortcut mode)"),
+        P::real("lambda_energy", 0.1, 0.0, 1e6, "model", "weight of the GMM energy in the loss"),
+        P::real("lambda_cov", 0.005, -1e6, 1e6, "model", "weight of the covariance penalty (the paper writes -0.005; negative rewards singular covariances)"),
+        P::real("cov_eps", 1e-6, 0.0, 1.0, "model", "diagonal added to each GMM covariance"),
+    };
+    // clang-format on
+    for (auto& x : params::torchTraining()) p.push_back(x);
+    for (auto& x : params::templateVectors()) p.push_back(x);
+    for (auto& x : params::threshold()) p.push_back(x);
+    return p;
+}
+
+void checkMlad(const Json& v) {
+    const int64_t d = v.at("d_model").get<int64_t>(), h = v.at("heads").get<int64_t>();
+    if (d % h != 0)
+        throw std::invalid_argument("--d-model " + std::to_string(d) +
+                                    " is not divisible by --heads " + std::to_string(h));
+    if (v.at("embedder").get<std::string>().empty())
+        throw std::invalid_argument("--embedder: empty");
+}
+
+model::MladConfig modelConfig(const Json& v, int dIn) {
+    model::MladConfig m;
+    m.dIn = dIn;
+    m.dModel = v.at("d_model").get<int64_t>();
+    m.nLayers = v.at("layers").get<int64_t>();
+    m.nHeads = v.at("heads").get<int64_t>();
+    m.dFf = v.at("d_ff").get<int64_t>();
+    m.maxLen = v.at("max_len").get<int64_t>();
+    m.dZ = v.at("d_z").get<int64_t>();
+    m.nComponents = v.at("components").get<int64_t>();
+    m.dropout = v.at("dropout").get<double>();
+    m.alpha = v.at("alpha").get<double>();
+    m.maskRatio = v.at("mask_ratio").get<double>();
+    m.lambdaEnergy = v.at("lambda_energy").get<double>();
+    m.lambdaCov = v.at("lambda_cov").get<double>();
+    m.covEps = v.at("cov_eps").get<double>();
+    m.recon =
+        v.at("recon") == "full" ? model::MladConfig::Recon::Full : model::MladConfig::Recon::Masked;
+    const std::string ablation = v.at("ablation").get<std::string>();
+    if (ablation == "w/o-entmax") m.alpha = 1.0;
+    if (ablation == "w/o-gmm") m.useGmm = false;
+    m.validate();
+    return m;
+}
+
+// Template vectors as rows of a table: row 0 = zeros (padding).
+struct VectorTable {
+    torch::Tensor table;  // [T+1, d]
+    std::unordered_map<int64_t, int64_t> row;
+};
+
+VectorTable buildTable(const embed::TemplateVectors& tv) {
+    VectorTable vt;
+    vt.table = torch::zeros({int64_t(tv.byTemplate.size()) + 1, tv.dim}, torch::kFloat32);
+    auto acc = vt.table.accessor<float, 2>();
+    int64_t r = 1;
+    std::vector<int64_t> keys;
+    for (const auto& kv : tv.byTemplate) keys.push_back(kv.first);
+    std::sort(keys.begin(), keys.end());
+    for (int64_t k : keys) {
+        const auto& v = tv.byTemplate.at(k);
+        for (int d = 0; d < tv.dim; ++d) acc[r][d] = v[size_t(d)];
+        vt.row[k] = r++;
+    }
+    return vt;
+}
+
+// Sequences as rows of indices into the vector table, truncated to maxLen.
+struct Dataset {
+    torch::Tensor index;    // [N, L] int64, 0 = padding
+    torch::Tensor lengths;  // [N]
+    int64_t size() const { return lengths.defined() ? lengths.size(0) : 0; }
+};
+
+Dataset makeDataset(const seq::EventSequences& seqs, const VectorTable& vt, int64_t maxLen) {
+    std::vector<std::vector<int64_t>> rows;
+    int64_t longest = 1;
+    for (const auto& events : seqs.events) {
+        std::vector<int64_t> r;
+        for (int32_t t : events) {
+            if (int64_t(r.size()) >= maxLen) break;
+            auto it = vt.row.find(t);
+            if (it == vt.row.end())
+                throw std::runtime_error("template " + std::to_string(t) + " has no vector");
+            r.push_back(it->second);
+        }
+        longest = std::max<int64_t>(longest, int64_t(r.size()));
+        rows.push_back(std::move(r));
+    }
+    Dataset ds;
+    ds.index = torch::zeros({int64_t(rows.size()), longest}, torch::kInt64);
+    ds.lengths = torch::zeros({int64_t(rows.size())}, torch::kInt64);
+    auto acc = ds.index.accessor<int64_t, 2>();
+    auto lac = ds.lengths.accessor<int64_t, 1>();
+    for (size_t i = 0; i < rows.size(); ++i) {
+        for (size_t j = 0; j < rows[i].size(); ++j) acc[long(i)][long(j)] = rows[i][j];
+        lac[long(i)] = int64_t(rows[i].size());
+    }
+    return ds;
+}
+
+struct Batch {
+    torch::Tensor x, pad;
+};
+
+Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tensor& rows,
+                torch::Device dev) {
+    auto idx = ds.index.index_select(0, rows);
+    int64_t len = std::max<int64_t>(1, ds.lengths.index_select(0, rows).max().item<int64_t>());
+    idx = idx.narrow(1, 0, len).to(dev);
+    Batch b;
+    b.pad = idx.eq(0);
+    b.x = table.index_select(0, idx.reshape({-1})).reshape({idx.size(0), len, table.size(1)});
+    return b;
+}
+
+// Shuffled batches of similar length: sessions vary from a few events to hundreds, and a
+// batch costs as much as its longest member. Shuffle, sort chunks of 50 batches by length,
+// cut them into batches, shuffle the batch order. Uses torch's seeded generator only.
+std::vector<torch::Tensor> lengthBuckets(const Dataset& ds, int64_t batchSize) {
+    const int64_t n = ds.size();
+    auto perm = torch::randperm(n, torch::kInt64);
+    auto lengths = ds.lengths.index_select(0, perm);
+    std::vector<torch::Tensor> batches;
+    const int64_t chunk = batchSize * 50;
+    for (int64_t c = 0; c < n; c += chunk) {
+        int64_t m = std::min(chunk, n - c);
+        auto sorted = std::get<1>(lengths.narrow(0, c, m).sort(0, false));
+        auto rows = perm.narrow(0, c, m).index_select(0, sorted);
+        for (int64_t b = 0; b < m; b += batchSize)
+            batches.push_back(rows.narrow(0, b, std::min(batchSize, m - b)));
+    }
+    auto shuffle = torch::randperm(int64_t(batches.size()), torch::kInt64);
+    std::vector<torch::Tensor> out;
+    for (int64_t i = 0; i < shuffle.size(0); ++i)
+        out.push_back(batches[size_t(shuffle[i].item<int64_t>())]);
+    return out;
+}
+
+// Deterministic batches in order of length (GMM re-estimation and scoring).
+std::vector<torch::Tensor> sortedBatches(const Dataset& ds, int64_t batchSize) {
+    const int64_t n = ds.size();
+    std::vector<torch::Tensor> out;
+    if (n == 0) return out;
+    auto order = std::get<1>(ds.lengths.sort(0, false));
+    for (int64_t b = 0; b < n; b += batchSize)
+        out.push_back(order.narrow(0, b, std::min(batchSize, n - b)));
+    return out;
+}
+
+class MladDetector final : public Detector, public TorchTrainable {
+  public:
+    MladDetector(const DetectorInfo& info, Json params) : info_(info), params_(std::move(params)) {
+        batchSize_ = params_.at("batch_size").get<int64_t>();
+    }
+
+    const DetectorInfo& info() const override { return info_; }
+    const Json& params() const override { return params_; }
+    TorchTrainable* trainable() override { return this; }
+    std::string embedder() const override { return embedderId_; }
+
+    void prepare(const TrainData& data, TaskContext* ctx) override {
+        auto tv = loadVectors(*data.project, ctx);
+        vt_ = buildTable(tv);
+        dIn_ = tv.dim;
+        const int64_t maxLen = params_.at("max_len").get<int64_t>();
+        train_ = makeDataset(data.train, vt_, maxLen);
+        val_ = makeDataset(data.val, vt_, maxLen);
+        device_ = torch::Device(data.device == "cuda" ? torch::kCUDA : torch::kCPU);
+        table_ = vt_.table.to(device_);
+    }
+
+    // TorchTrainable -----------------------------------------------------------------------
+    void build(torch::Device device) override {
+        device_ = device;
+        net_ = model::Mlad(modelConfig(params_, dIn_));
+        net_->to(device_);
+    }
+    torch::nn::Module& module() override { return *net_; }
+    int64_t trainSize() const override { return train_.size(); }
+    std::vector<torch::Tensor> epochBatches(int64_t batchSize) override {
+        return lengthBuckets(train_, batchSize);
+    }
+    LossTerms trainStep(const torch::Tensor& rows) override {
+        Batch bt = makeBatch(train_, table_, rows, device_);
+        auto out = net_->forward(bt.x, bt.pad, true);
+        auto parts = net_->loss(out, bt.x, bt.pad);
+        return {{"loss", parts.total},
+                {"mse", parts.mse},
+                {"energy", parts.energy},
+                {"cov", parts.cov}};
+    }
+    double validationLoss(int64_t batchSize, bool amp) override {
+        const Dataset& vd = val_.size() == 0 ? train_ : val_;
+        const int64_t vn = vd.size();
+        double sum = 0;
+        // Batches in data order, not by length: the loss estimates a GMM per batch, and
+        // batches of equal-length sequences would have unrepresentatively small spread.
+        for (int64_t s = 0; s < vn; s += batchSize) {
+            auto rows = torch::arange(s, std::min<int64_t>(vn, s + batchSize), torch::kInt64);
+            Batch bt = makeBatch(vd, table_, rows, device_);
+            AutocastScope autocast(device_.type(), amp);
+            auto out = net_->forward(bt.x, bt.pad, false);
+            sum += net_->loss(out, bt.x, bt.pad).total.item<double>() * double(rows.size(0));
+        }
+        return sum / double(vn);
+    }
+    void finishTraining(int64_t batchSize) override {
+        // Re-estimate the GMM over the whole training set (not the last batch).
+        if (!net_->config().useGmm) return;
+        torch::NoGradGuard ng;
+        model::GmmAccumulator acc;
+        for (const auto& rows : sortedBatches(train_, batchSize)) {
+            Batch bt = makeBatch(train_, table_, rows, device_);
+            net_->accumulateGmm(acc, bt.x, bt.pad);
+        }
+        net_->setGmm(acc.finish());
+    }
+
+    // Scoring and explaining ----------------------------------------------------------------
+    std::vector<double> score(Project& project, const seq::EventSequences& seqs,
+                              TaskContext* ctx) override {
+        (void)project;
+        Dataset d = makeDataset(seqs, vt_, params_.at("max_len").get<int64_t>());
+        std::vector<double> out(size_t(d.size()));
+        torch::NoGradGuard ng;
+        net_->eval();
+        int64_t done = 0;
+        for (const auto& rows : sortedBatches(d, batchSize_)) {
+            if (ctx) ctx->checkCancelled();
+            Batch bt = makeBatch(d, table_, rows, device_);
+            auto sc = net_->score(bt.x, bt.pad).to(torch::kCPU).contiguous();
+            const double* p = sc.data_ptr<double>();
+            const int64_t* r = rows.data_ptr<int64_t>();
+            for (int64_t i = 0; i < sc.size(0); ++i) out[size_t(r[i])] = p[i];
+            done += sc.size(0);
+            if (ctx) {
+                Progress pr;
+                pr.stage = "scoring";
+                pr.done = uint64_t(done);
+                pr.total = uint64_t(d.size());
+                ctx->report(pr);
+            }
+        }
+        return out;
+    }
+
+    Explanation explain(Project& project, const seq::EventSequences& one) override {
+        (void)project;
+        if (one.size() != 1) throw std::invalid_argument("explain: one sequence at a time");
+        Dataset d = makeDataset(one, vt_, params_.at("max_len").get<int64_t>());
+        Batch bt = makeBatch(d, table_, torch::tensor({int64_t(0)}), device_);
+        auto maps = net_->attentionMaps(bt.x, bt.pad);
+        Explanation e;
+        e.layers = int(maps.size());
+        e.heads = maps.empty() ? 0 : int(maps[0].size(1));
+        e.length = int(bt.x.size(1));
+        for (const auto& m : maps) {
+            auto c = m.to(torch::kCPU).to(torch::kFloat32).contiguous();
+            const float* p = c.data_ptr<float>();
+            e.attention.insert(e.attention.end(), p, p + c.numel());
+        }
+        return e;
+    }
+
+    std::vector<std::vector<float>> represent(Project& project,
+                                              const seq::EventSequences& seqs) override {
+        (void)project;
+        Dataset d = makeDataset(seqs, vt_, params_.at("max_len").get<int64_t>());
+        std::vector<std::vector<float>> out(size_t(d.size()));
+        torch::NoGradGuard ng;
+        net_->eval();
+        for (const auto& rows : sortedBatches(d, batchSize_)) {
+            Batch bt = makeBatch(d, table_, rows, device_);
+            auto z =
+                net_->forward(bt.x, bt.pad, false).z.to(torch::kCPU, torch::kFloat32).contiguous();
+            const int64_t* r = rows.data_ptr<int64_t>();
+            for (int64_t i = 0; i < z.size(0); ++i) {
+                const float* p = z[i].data_ptr<float>();
+                out[size_t(r[i])].assign(p, p + z.size(1));
+            }
+        }
+        return out;
+    }
+
+    void save(const std::string& path) override { torch::save(net_, path); }
+
+    void load(Project& project, const std::string& path, const std::string& embedder) override {
+        auto tv = loadVectors(project, nullptr);
+        if (embedder != embedderId_ && tv.kind != "corpus")
+            throw std::runtime_error("the run was trained with embedder " + embedder + ", now " +
+                                     embedderId_);
+        vt_ = buildTable(tv);
+        // The corpus embedder may have been retrained on new templates since: use the run's
+        // own stored vectors where they exist, new templates get the current ones.
+        auto colon = embedder.find(':');
+        if (colon != std::string::npos) {
+            const auto stored =
+                project.templateVectorBlobs(embedder.substr(0, colon), embedder.substr(colon + 1));
+            auto acc = vt_.table.accessor<float, 2>();
+            for (const auto& [templateId, blob] : stored) {
+                auto it = vt_.row.find(templateId);
+                if (it == vt_.row.end() || blob.size() != size_t(tv.dim) * sizeof(float)) continue;
+                std::memcpy(&acc[it->second][0], blob.data(), blob.size());
+            }
+        }
+        dIn_ = tv.dim;
+        device_ = torch::Device(torch::kCPU);
+        table_ = vt_.table;
+        net_ = model::Mlad(modelConfig(params_, dIn_));
+        torch::load(net_, path);
+        net_->eval();
+    }
+
+  private:
+    embed::TemplateVectors loadVectors(Project& project, TaskContext* ctx) {
+        auto tv = embed::ensureTemplateVectors(project, params_.at("embedder").get<std::string>(),
+                                               int(params_.at("embed_dim").get<int64_t>()), ctx);
+        embedderId_ = tv.kind + ":" + tv.version;
+        return tv;
+    }
+
+    const DetectorInfo& info_;
+    Json params_;
+    int64_t batchSize_ = 512;
+    int dIn_ = 0;
+    std::string embedderId_;
+    VectorTable vt_;
+    torch::Tensor table_;
+    Dataset train_, val_;
+    torch::Device device_{torch::kCPU};
+    model::Mlad net_{nullptr};
+};
+
+DetectorInfo mladInfo(const std::string& id, const std::string& name,
+                      const std::string& description, double dropout) {
+    DetectorInfo info;
+    info.id = id;
+    info.displayName = name;
+    info.description = description;
+    info.scoreName = "energy";
+    info.scoreNameFor = [](const Json& v) {
+        return v.value("ablation", "none") == "w/o-gmm" ? "reconstruction error" : "energy";
+    };
+    info.iterative = true;
+    info.caps.attention = true;
+    info.caps.representation = true;
+    info.params = mladParams(dropout);
+    info.check = checkMlad;
+    return info;
+}
+
+}  // namespace
+
+std::vector<std::pair<DetectorInfo, DetectorFactory>> mladDetectors() {
+    std::vector<std::pair<DetectorInfo, DetectorFactory>> out;
+    for (auto info :
+         {mladInfo("mlad", "MLAD",
+                   "Transformer with alpha-entmax attention over semantic template vectors, "
+                   "trained by masked reconstruction; scored by the energy of a Gaussian mixture "
+                   "over its sequence representations (docs/MODEL_CARD.md).",
+                   0.1),
+          mladInfo("mlad-paper", "MLAD (paper settings)",
+                   "MLAD exactly as published, for the paper's Table II: d_model 100, 2 layers, "
+                   "4 heads, d_ff 256, d_z 16, 5 components, alpha 1.5, dropout 0.5, lambda 0.1 "
+                   "and 0.005 (the paper's -0.005 sign is a documented deviation), Adam 1e-3, "
+                   "batch 512, 30 epochs.",
+                   0.5)}) {
+        const std::string id = info.id;
+        out.emplace_back(std::move(info), [id](const Json& params) -> std::unique_ptr<Detector> {
+            return std::make_unique<MladDetector>(detectorInfo(id), params);
+        });
+    }
+    return out;
+}
+
+}  // namespace mlad

@@ -1,0 +1,118 @@
+#include "mlad/seq/Adapters.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "mlad/seq/Sequences.h"
+
+namespace mlad::seq {
+
+EventSequences loadEventSequences(Project& project, const std::vector<int64_t>& ids,
+                                  TaskContext* ctx) {
+    EventSequences out;
+    size_t done = 0;
+    for (int64_t id : ids) {
+        if (ctx && (++done & 1023) == 0) ctx->checkCancelled();
+        auto s = sequenceById(project, id);
+        if (!s || s->events.empty()) continue;
+        out.ids.push_back(id);
+        out.labels.push_back(s->label < 0 ? 2 : uint8_t(s->label));
+        out.systemIds.push_back(s->systemId);
+        out.firstLines.push_back(s->firstLine);
+        out.lastLines.push_back(s->lastLine);
+        out.events.push_back(std::move(s->events));
+    }
+    return out;
+}
+
+namespace {
+
+// The texts of every template id used in `seqs`.
+std::unordered_map<int32_t, std::string> textsOf(Project& project, const EventSequences& seqs) {
+    std::vector<int64_t> ids;
+    for (const auto& ev : seqs.events) ids.insert(ids.end(), ev.begin(), ev.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    const auto texts = project.templateTexts(ids, "");
+    std::unordered_map<int32_t, std::string> out;
+    for (size_t i = 0; i < ids.size(); ++i) out[int32_t(ids[i])] = texts[i];
+    return out;
+}
+
+}  // namespace
+
+TemplateKeys TemplateKeys::fromTraining(Project& project, const EventSequences& training) {
+    const auto texts = textsOf(project, training);
+    TemplateKeys k;
+    for (const auto& ev : training.events)
+        for (int32_t t : ev) {
+            const std::string& text = texts.at(t);
+            if (k.index_.emplace(text, k.size()).second) k.texts_.push_back(text);
+        }
+    return k;
+}
+
+TemplateKeys TemplateKeys::fromTexts(const std::vector<std::string>& texts) {
+    TemplateKeys k;
+    for (const auto& t : texts) {
+        if (!k.index_.emplace(t, k.size()).second)
+            throw std::invalid_argument("template vocabulary: '" + t + "' appears twice");
+        k.texts_.push_back(t);
+    }
+    return k;
+}
+
+int32_t TemplateKeys::keyOf(const std::string& text) const {
+    auto it = index_.find(text);
+    return it == index_.end() ? kUnknown : it->second;
+}
+
+std::vector<std::vector<int32_t>> TemplateKeys::encode(Project& project,
+                                                       const EventSequences& seqs) const {
+    const auto texts = textsOf(project, seqs);
+    std::unordered_map<int32_t, int32_t> keyOfId;
+    for (const auto& [id, text] : texts) keyOfId[id] = keyOf(text);
+    std::vector<std::vector<int32_t>> out;
+    out.reserve(seqs.size());
+    for (const auto& ev : seqs.events) {
+        std::vector<int32_t> row(ev.size());
+        for (size_t i = 0; i < ev.size(); ++i) row[i] = keyOfId.at(ev[i]);
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+NextEventWindows nextEventWindows(const std::vector<std::vector<int32_t>>& keys, int history) {
+    if (history < 1) throw std::invalid_argument("next-event windows: history must be >= 1");
+    NextEventWindows w;
+    w.history = history;
+    for (size_t s = 0; s < keys.size(); ++s) {
+        const auto& k = keys[s];
+        for (size_t t = 1; t < k.size(); ++t) {
+            for (int h = history; h >= 1; --h)
+                w.inputs.push_back(t >= size_t(h) ? k[t - size_t(h)] : TemplateKeys::kPad);
+            w.targets.push_back(k[t]);
+            w.sequenceIndex.push_back(int64_t(s));
+        }
+    }
+    return w;
+}
+
+CountVectors countVectors(const std::vector<std::vector<int32_t>>& keys, int32_t keyCount) {
+    if (keyCount < TemplateKeys::kFirst)
+        throw std::invalid_argument("count vectors: a vocabulary has at least 2 keys");
+    CountVectors c;
+    c.rows = int64_t(keys.size());
+    c.cols = keyCount - 1;
+    c.values.assign(size_t(c.rows * c.cols), 0.0f);
+    for (size_t r = 0; r < keys.size(); ++r)
+        for (int32_t k : keys[r]) {
+            if (k < 1 || k >= keyCount)
+                throw std::out_of_range("count vectors: key " + std::to_string(k) +
+                                        " outside the vocabulary");
+            c.values[r * size_t(c.cols) + size_t(k - 1)] += 1.0f;
+        }
+    return c;
+}
+
+}  // namespace mlad::seq
