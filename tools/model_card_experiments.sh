@@ -86,8 +86,9 @@ for model in w/o-gmm mlad; do
 import json, sys, sqlite3
 r = json.load(open(sys.argv[1]))
 db = sqlite3.connect(sys.argv[4])
-mse = db.execute("select e.train_mse from run_epochs e join runs r on r.id = e.run_id where r.name=? "
-                 "order by e.epoch desc limit 1", (sys.argv[5],)).fetchone()
+mse = db.execute("select e.value from run_epoch_values e join runs r on r.id = e.run_id "
+                 "where r.name=? and e.key='train_mse' order by e.epoch desc limit 1",
+                 (sys.argv[5],)).fetchone()
 f = lambda v: "-" if v is None else f"{v:.3f}"
 print(f"| {sys.argv[2]} | {sys.argv[3]} | {f(r['precision'])} | {f(r['recall'])} | {f(r['f1'])} | "
       f"{f(r['roc_auc'])} | {f(r['pr_auc'])} | {f(mse[0] if mse else None)} |")
