@@ -398,8 +398,7 @@ void TrainingPanel::buildForm(const std::string& model) {
         QFormLayout* form = gi != groupForms_.end() ? gi->second : groupForms_.at("model");
         QWidget* w = makeEditor(p, form->parentWidget());
         setEditorValue(p, w, keep.contains(p.key) ? keep[p.key] : p.def);
-        if (p.key == "device") {
-            auto* combo = static_cast<QComboBox*>(w);
+        if (auto* combo = qobject_cast<QComboBox*>(w); combo && p.key == "device") {
             const int cuda = combo->findText(QStringLiteral("cuda"));
             auto* items = qobject_cast<QStandardItemModel*>(combo->model());
             if (cuda >= 0 && items) items->item(cuda)->setEnabled(cudaAvailable_);
@@ -409,6 +408,9 @@ void TrainingPanel::buildForm(const std::string& model) {
     }
     for (auto& [group, form] : groupForms_) form->parentWidget()->setVisible(form->rowCount() > 0);
     modelInfo_->setText(qs(info->description));
+    // The scroll area is as wide as the widest generated row.
+    if (auto* area = findChild<QScrollArea*>(); area && area->widget())
+        area->setMinimumWidth(area->widget()->sizeHint().width() + 24);
     const int idx = model_->findData(qs(model));
     if (idx >= 0 && idx != model_->currentIndex()) {
         QSignalBlocker b(model_);

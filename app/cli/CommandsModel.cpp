@@ -40,8 +40,12 @@ struct ParamSlots {
 
 /// One option per parameter of the detector's spec (the single source of truth for the names,
 /// ranges, defaults and help of `mlad train --model ID`).
-void addParamOptions(CLI::App* s, const ParamList& params, ParamSlots& slots) {
-    for (const auto& p : params) {
+void addParamOptions(CLI::App* s, const ParamList& params, const Json& defaults,
+                     ParamSlots& slots) {
+    for (const auto& spec : params) {
+        // The defaults shown are the model's (with --model w/o-gmm: ablation w/o-gmm).
+        ParamSpec p = spec;
+        if (defaults.contains(p.key)) p.def = defaults.at(p.key);
         const std::string name = "--" + p.option();
         CLI::Option* opt = nullptr;
         switch (p.type) {
@@ -212,7 +216,7 @@ void addTrain(Cli& cli, const std::string& requested) {
     }
     for (const char* alias : {"MLAD", "w/o-entmax", "w/o-gmm"}) models.emplace_back(alias);
     const DetectorInfo& info = detectorInfo(base.model);
-    s->footer("These are the options of --model " + base.model + " (" + info.displayName +
+    s->footer("These are the options of --model " + base.label() + " (" + info.displayName +
               "). Models: " + modelList +
               "; 'mlad train --model ID --help' shows another's options, 'mlad models' all.\n"
               "A cancelled or failed run resumes from its last checkpoint when trained again\n"
@@ -224,7 +228,7 @@ void addTrain(Cli& cli, const std::string& requested) {
     s->add_option("--model", o->model, "the detector (" + modelList + ")")
         ->check(CLI::IsMember(models))
         ->default_str("mlad");
-    addParamOptions(s, info.params, o->slots);
+    addParamOptions(s, info.params, base.params, o->slots);
     s->add_flag("--json", o->json, "machine-readable result");
 }
 
@@ -237,9 +241,14 @@ void addModels(Cli& cli) {
     CLI::App* s = cli.add("models", [o]() {
         Json all = registryJson();
         if (!o->model.empty()) {
+            std::string id = o->model;
+            try {
+                id = TrainConfig::defaults(o->model).model;  // w/o-gmm is MLAD's ablation
+            } catch (const std::invalid_argument&) {
+            }
             Json one = Json::array();
             for (const auto& d : all)
-                if (d["id"] == o->model) one.push_back(d);
+                if (d["id"] == id) one.push_back(d);
             if (one.empty()) throw UsageError("--model: unknown model '" + o->model + "'");
             all = one;
         }

@@ -16,6 +16,7 @@
 #include "TrainFixture.h"
 #include "mlad/detect/Registry.h"
 #include "mlad/seq/Splits.h"
+#include "mlad/store/Sqlite.h"
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/TorchTrainable.h"
 #include "mlad/train/Trainer.h"
@@ -245,6 +246,61 @@ TEST(DetectorFramework, InvalidConfigurationsAreRefusedBeforeAnyRunRecord) {
         EXPECT_NE(std::string(e.what()).find("mlad|mlad-paper"), std::string::npos) << e.what();
     }
     EXPECT_TRUE(listRuns(*p).empty()) << "no run record for a refused configuration";
+}
+
+TEST(DetectorFramework, ResumeNeedsTheSameModelAndHostileManifestsFailClearly) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    TaskContext ctx;
+    TrainCallbacks cb;
+    cb.onEpoch = [&](const EpochStats&) { ctx.cancel(); };
+    TrainConfig c = tinyConfig();
+    EXPECT_THROW(trainRun(*p, "chrono", "m", c, &ctx, cb), Cancelled);
+    // The default name never picks an existing run: resuming is done by naming it.
+    EXPECT_EQ(defaultRunName(*p, "chrono", c), "chrono-mlad");
+    EXPECT_THROW(trainRun(*p, "chrono", "chrono-mlad", c, &ctx, cb), Cancelled);
+    EXPECT_EQ(defaultRunName(*p, "chrono", c), "chrono-mlad-2");
+    // Another architecture or another detector cannot continue its checkpoint.
+    TrainConfig wider = c;
+    wider.set("d_model", 32);
+    try {
+        trainRun(*p, "chrono", "m", wider);
+        ADD_FAILURE() << "resumed with another d_model";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("--d-model 16, not 32"), std::string::npos)
+            << e.what();
+    }
+    TrainConfig paper = TrainConfig::defaults("mlad-paper");
+    paper.params = c.params;
+    EXPECT_THROW(trainRun(*p, "chrono", "m", paper), std::invalid_argument);
+    EXPECT_EQ(findRun(*p, "m")->status, "cancelled");
+    // More epochs is fine: optimisation settings may change on resume.
+    TrainConfig longer = c;
+    longer.set("epochs", 4);
+    EXPECT_EQ(trainRun(*p, "chrono", "m", longer).status, "done");
+    EXPECT_EQ(runEpochs(*p, findRun(*p, "m")->id).size(), 4u);
+
+    // A hostile manifest (batch_size 0 would loop forever) is refused, naming the run.
+    p->db()
+        .prepare("UPDATE runs SET config = json_set(config, '$.batch_size', 0) WHERE name = 'm'")
+        .run();
+    const RunScores s = loadRunScores(*p, findRun(*p, "m")->id);
+    try {
+        scoreSequences(*p, "m", s.testIds, std::nullopt);
+        ADD_FAILURE() << "scored with batch_size 0";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("run 'm'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("batch_size"), std::string::npos) << e.what();
+    }
+    p->db().prepare("UPDATE runs SET config = '{\"model\":\"gone\"}' WHERE name = 'm'").run();
+    try {
+        scoreSequences(*p, "m", s.testIds, std::nullopt);
+        ADD_FAILURE() << "scored with an unknown model";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("run 'm' cannot be loaded"), std::string::npos)
+            << e.what();
+    }
 }
 
 TEST(DetectorFramework, TheRegistryDescribesMladAndItsPaperSettings) {

@@ -11,9 +11,14 @@ namespace mlad {
 /// MLAD and its published-settings variant (detect/MladDetector.cpp).
 std::vector<std::pair<DetectorInfo, DetectorFactory>> mladDetectors();
 
+/// The trivial rules any model must beat (detect/Rules.cpp).
+std::vector<std::pair<DetectorInfo, DetectorFactory>> ruleDetectors();
+
 /// Every built-in detector in the order `mlad models` lists them.
 inline std::vector<std::pair<DetectorInfo, DetectorFactory>> builtinDetectors() {
-    return mladDetectors();
+    auto all = mladDetectors();
+    for (auto& d : ruleDetectors()) all.push_back(std::move(d));
+    return all;
 }
 
 }  // namespace mlad

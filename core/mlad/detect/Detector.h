@@ -16,6 +16,7 @@
 // ui/ and app/ include it.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -109,6 +110,16 @@ class Detector {
         (void)seqs;
         throw std::invalid_argument(info().displayName + " has no sequence representation");
     }
+
+    /// The detector's own default threshold on its scores and the rule's name, when it has one
+    /// (DeepLog: any next key outside the top g; PCA: the Q-statistic); chosen from training or
+    /// validation data only, never test labels. Without one, the run's default is the (1 - nu)
+    /// quantile of the validation scores. Valid after training or load().
+    struct OwnThreshold {
+        double value = 0;
+        std::string rule;
+    };
+    virtual std::optional<OwnThreshold> ownThreshold() const { return std::nullopt; }
 
     /// Writes the trained model to `path` (a file inside the run's folder).
     virtual void save(const std::string& path) = 0;

@@ -155,6 +155,7 @@ Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tens
 // batch costs as much as its longest member. Shuffle, sort chunks of 50 batches by length,
 // cut them into batches, shuffle the batch order. Uses torch's seeded generator only.
 std::vector<torch::Tensor> lengthBuckets(const Dataset& ds, int64_t batchSize) {
+    if (batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
     const int64_t n = ds.size();
     auto perm = torch::randperm(n, torch::kInt64);
     auto lengths = ds.lengths.index_select(0, perm);
@@ -176,6 +177,7 @@ std::vector<torch::Tensor> lengthBuckets(const Dataset& ds, int64_t batchSize) {
 
 // Deterministic batches in order of length (GMM re-estimation and scoring).
 std::vector<torch::Tensor> sortedBatches(const Dataset& ds, int64_t batchSize) {
+    if (batchSize < 1) throw std::invalid_argument("batch size must be at least 1");
     const int64_t n = ds.size();
     std::vector<torch::Tensor> out;
     if (n == 0) return out;
@@ -188,7 +190,11 @@ std::vector<torch::Tensor> sortedBatches(const Dataset& ds, int64_t batchSize) {
 class MladDetector final : public Detector, public TorchTrainable {
   public:
     MladDetector(const DetectorInfo& info, Json params) : info_(info), params_(std::move(params)) {
+        // A stored manifest is read without range checks (hostile or from older versions):
+        // the values the loops depend on are refused here rather than looping forever.
         batchSize_ = params_.at("batch_size").get<int64_t>();
+        if (batchSize_ < 1 || params_.at("max_len").get<int64_t>() < 1)
+            throw std::invalid_argument("batch_size and max_len must be at least 1");
     }
 
     const DetectorInfo& info() const override { return info_; }

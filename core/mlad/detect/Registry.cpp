@@ -49,8 +49,13 @@ Registry& ready() {
     static std::once_flag once;
     Registry& r = registry();
     std::call_once(once, [&r] {
+        // All or nothing: checked in a scratch registry first, so that a bad built-in reports
+        // its own error every time instead of "already registered" on a retry.
+        Registry scratch;
+        auto builtins = builtinDetectors();
+        for (auto& [info, make] : builtins) addEntry(scratch, info, make);
         std::lock_guard<std::mutex> lock(r.mutex);
-        for (auto& [info, make] : builtinDetectors()) addEntry(r, std::move(info), std::move(make));
+        for (auto& e : scratch.entries) r.entries.push_back(std::move(e));
     });
     return r;
 }

@@ -190,6 +190,13 @@ INSERT INTO run_epoch_values(run_id, epoch, key, ord, value)
     UNION ALL SELECT run_id, epoch, 'seconds', 5, seconds FROM run_epochs;
 DROP TABLE run_epochs;
 )sql",
+    // 3 -> 4: a detector's own default threshold rule (DeepLog: any miss; PCA: the Q-statistic;
+    // the trivial rules: any unseen template...), stored with the run; NULL = the validation
+    // quantile of the run's nu.
+    R"sql(
+ALTER TABLE runs ADD COLUMN threshold REAL;
+ALTER TABLE runs ADD COLUMN threshold_rule TEXT;
+)sql",
 };
 
 constexpr int kMigrationCount = int(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -71,7 +71,7 @@ struct ImportIssue {
 
 class Project {
   public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     /// Opens or creates a project, applying pending migrations. Throws sql::Error with the
     /// file name when the file is not a project (or newer than this build understands).

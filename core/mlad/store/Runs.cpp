@@ -86,10 +86,16 @@ std::vector<EpochRecord> runEpochs(Project& project, int64_t runId) {
 
 StoredRunScores readRunScores(Project& project, int64_t runId) {
     StoredRunScores r;
-    auto cfg = project.db().prepare("SELECT config FROM runs WHERE id = ?");
+    auto cfg =
+        project.db().prepare("SELECT config, threshold, threshold_rule FROM runs WHERE id = ?");
     cfg.bind(1, runId);
     if (!cfg.step()) throw std::invalid_argument("no run with id " + std::to_string(runId));
     r.nu = configNu(cfg.getText(0));
+    if (!cfg.isNull(1) && std::isfinite(cfg.getDouble(1))) {
+        r.ownThreshold = cfg.getDouble(1);
+        r.ownRule = cfg.isNull(2) ? "the detector's rule" : cfg.getText(2);
+    }
+    cfg.reset();
     auto st = project.db().prepare(
         "SELECT s.part, s.sequence_id, s.score, q.label FROM run_scores s JOIN sequences q ON "
         "q.id = s.sequence_id WHERE s.run_id = ? ORDER BY q.set_id, q.ordinal");
@@ -208,6 +214,17 @@ void storeRunScores(Project& project, int64_t runId, const std::vector<int64_t>&
         .bind(3, runId)
         .run();
     tx.commit();
+}
+
+void setRunThreshold(Project& project, int64_t runId, double threshold, const std::string& rule) {
+    if (!std::isfinite(threshold))
+        throw std::invalid_argument("a run's threshold must be a finite number");
+    project.db()
+        .prepare("UPDATE runs SET threshold = ?, threshold_rule = ? WHERE id = ?")
+        .bind(1, threshold)
+        .bind(2, rule)
+        .bind(3, runId)
+        .run();
 }
 
 void setRunMetrics(Project& project, int64_t runId, const std::string& metricsJson) {

@@ -53,6 +53,9 @@ struct StoredRunScores {
     /// The run's threshold setting: "nu" of its config JSON, 0.01 when the config has none
     /// (or is not a JSON object).
     double nu = 0.01;
+    /// The detector's own default threshold and its rule, when it has one (setRunThreshold).
+    std::optional<double> ownThreshold;
+    std::string ownRule;
 };
 /// Throws std::invalid_argument for an unknown run id.
 StoredRunScores readRunScores(Project& project, int64_t runId);
@@ -93,6 +96,9 @@ void storeRunScores(Project& project, int64_t runId, const std::vector<int64_t>&
                     const std::vector<double>& valScores, const std::vector<int64_t>& testIds,
                     const std::vector<double>& testScores, const std::string& modelPath,
                     double trainSeconds);
+/// Records the detector's own default threshold and its rule (e.g. "any template never seen
+/// in training").
+void setRunThreshold(Project& project, int64_t runId, double threshold, const std::string& rule);
 /// The final metrics (EvalReport JSON).
 void setRunMetrics(Project& project, int64_t runId, const std::string& metricsJson);
 

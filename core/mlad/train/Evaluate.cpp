@@ -10,7 +10,10 @@ namespace mlad {
 ThresholdChoice ThresholdChoice::parse(const std::string& spec, double defaultQuantile) {
     ThresholdChoice t;
     t.value = defaultQuantile;
-    if (spec.empty()) return t;
+    if (spec.empty()) {
+        t.runDefault = true;
+        return t;
+    }
     auto colon = spec.find(':');
     std::string kind = spec.substr(0, colon);
     std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
@@ -58,6 +61,15 @@ RunScores loadRunScores(Project& project, int64_t runId) {
     r.testLabels = std::move(stored.testLabels);
     r.valScores = std::move(stored.valScores);
     r.nu = stored.nu;
+    if (stored.ownThreshold) {
+        r.defaultThreshold = *stored.ownThreshold;
+        r.thresholdRule = stored.ownRule;
+        r.detectorRule = true;
+        return r;
+    }
+    ThresholdChoice q;
+    q.value = 1.0 - r.nu;
+    r.thresholdRule = q.describe();
     if (!r.valScores.empty())
         r.defaultThreshold = eval::quantile(r.valScores, 1.0 - r.nu);
     else if (!r.testScores.empty())
@@ -151,6 +163,11 @@ EvalReport evaluateRun(Project& project, const std::string& runName, const Thres
             break;
     }
     r.thresholdKind = t.describe();
+    if (t.runDefault && s.detectorRule) {
+        // The detector's own rule (e.g. DeepLog's "any next key outside the top 9").
+        r.threshold = s.defaultThreshold;
+        r.thresholdKind = s.thresholdRule;
+    }
     r.confusion = sweep.at(r.threshold);
     r.precision = r.confusion.precision();
     r.recall = r.confusion.recall();

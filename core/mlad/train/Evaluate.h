@@ -21,18 +21,24 @@ struct RunScores {
     std::vector<double> testScores;
     std::vector<uint8_t> testLabels;  ///< 1 anomalous, 0 normal, 2 unknown
     std::vector<double> valScores;
-    double defaultThreshold = 0;  ///< (1 - nu) quantile of valScores
+    double defaultThreshold =
+        0;  ///< the detector's own rule, else the (1 - nu) quantile of valScores
     double nu = 0.01;
+    std::string thresholdRule;  ///< how defaultThreshold was chosen ("validation quantile 0.99")
+    bool detectorRule = false;  ///< defaultThreshold is the detector's own rule
 };
 
-/// The stored scores of a run with its default threshold: the (1 - nu) quantile of the
-/// validation scores (the highest test score when there are none). Throws
+/// The stored scores of a run with its default threshold: the detector's own rule where it has
+/// one (DeepLog: any miss), else the (1 - nu) quantile of the validation scores (the highest
+/// test score when there are none). Throws
 /// std::invalid_argument for an unknown run id.
 RunScores loadRunScores(Project& project, int64_t runId);
 
 struct ThresholdChoice {
     enum class Kind { Quantile, Value, Oracle } kind = Kind::Quantile;
     double value = 0.99;  ///< quantile level (1 - nu) or the threshold itself
+    /// No choice given: the run's own default (its detector's rule, else the quantile).
+    bool runDefault = false;
     /// "quantile:0.99" | "value:X" | "oracle" | "" (default quantile of the run).
     static ThresholdChoice parse(const std::string& spec, double defaultQuantile);
     std::string describe() const;

@@ -236,7 +236,13 @@ struct EpochLoop {
                 }
                 const double w = double(rows.size(0));
                 if (names.empty()) {
-                    for (const auto& t : terms) names.push_back(t.first);
+                    for (const auto& t : terms) {
+                        if (std::find(names.begin(), names.end(), t.first) != names.end() ||
+                            (t.first == "loss" && !names.empty()))
+                            throw std::logic_error("the detector reports the loss term '" +
+                                                   t.first + "' twice");
+                        names.push_back(t.first);
+                    }
                     sums.assign(terms.size(), 0.0);
                 }
                 for (size_t i = 0; i < sums.size() && i < terms.size(); ++i) sums[i] += v[i] * w;
@@ -284,6 +290,32 @@ struct EpochLoop {
     }
 };
 
+// A cancelled or failed run continues only with the same detector and model parameters: the
+// checkpoint holds that model's weights (settings of the optimisation and threshold groups may
+// change, e.g. more epochs or another device).
+void checkResumable(const RunInfo& run, const TrainConfig& config, const DetectorInfo& info) {
+    TrainConfig before;
+    try {
+        before = trainConfigFromJson(run.configJson);
+    } catch (const std::exception& e) {
+        throw std::invalid_argument("run '" + run.name + "' cannot be resumed: " + e.what() +
+                                    "; choose another name");
+    }
+    if (before.model != config.model)
+        throw std::invalid_argument("run '" + run.name + "' was trained as " + before.model +
+                                    ", not " + config.model +
+                                    "; resume it with the same model or choose another name");
+    for (const auto& p : info.params) {
+        if (p.group != "model" && p.group != "data") continue;
+        const Json a = before.params.value(p.key, Json()), b = config.params.value(p.key, Json());
+        if (a != b)
+            throw std::invalid_argument("run '" + run.name + "' was trained with --" + p.option() +
+                                        " " + a.dump() + ", not " + b.dump() +
+                                        "; resume it with the same model settings or choose "
+                                        "another name");
+    }
+}
+
 }  // namespace
 
 bool cudaAvailable() {
@@ -299,8 +331,8 @@ std::string defaultRunName(Project& project, const std::string& splitName,
     const std::string base = splitName + "-" + label;
     std::string name = base;
     for (int i = 2;; ++i) {
-        auto r = findRun(project, name);
-        if (!r || r->status != "done") return name;
+        // Any existing run's name is taken: resuming one is done by naming it (--run).
+        if (!findRun(project, name)) return name;
         name = base + "-" + std::to_string(i);
     }
 }
@@ -314,7 +346,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     const auto t0 = Clock::now();
     const DetectorInfo& info = detectorInfo(config.model);
 
-    configureTorchThreads(int(config.integer("threads")));
+    configureTorchThreads(config.has("threads") ? int(config.integer("threads")) : 0);
     const std::string deviceParam = config.has("device") ? config.text("device") : "cpu";
     const bool useCuda = info.iterative && (deviceParam == "cuda" ||
                                             (deviceParam == "auto" && torch::cuda::is_available()));
@@ -328,6 +360,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     std::optional<RunInfo> existing = findRun(project, runName);
     if (existing && existing->status == "done")
         throw std::invalid_argument("run '" + runName + "' exists; choose another name");
+    if (existing) checkResumable(*existing, config, info);
 
     TrainData data;
     data.project = &project;
@@ -361,7 +394,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         nr.splitId = split->id;
         nr.configJson = manifest;
         nr.embedder = detector->embedder();
-        nr.seed = uint64_t(config.integer("seed"));
+        nr.seed = config.has("seed") ? uint64_t(config.integer("seed")) : 0;
         nr.codeVersion = codeVersion();
         nr.device = deviceText;
         runId = createRun(project, nr);
@@ -388,13 +421,15 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         auto testScores = detector->score(project, test, ctx);
         if (valScores.size() != data.val.size() || testScores.size() != test.size())
             throw std::logic_error("detector " + info.id + " returned the wrong number of scores");
+        if (auto own = detector->ownThreshold())
+            setRunThreshold(project, runId, own->value, own->rule);
         storeRunScores(project, runId, data.val.ids, valScores, test.ids, testScores, modelPath,
                        secondsSince(t0));
         bool anyLabels = false;
         for (uint8_t l : test.labels) anyLabels |= l <= 1;
         if (anyLabels) {
-            auto rep =
-                evaluateRun(project, runName, ThresholdChoice::parse("", 1.0 - config.real("nu")));
+            const double nu = config.has("nu") ? config.real("nu") : 0.01;
+            auto rep = evaluateRun(project, runName, ThresholdChoice::parse("", 1.0 - nu));
             setRunMetrics(project, runId, rep.toJson());
         }
     } catch (const Cancelled&) {
@@ -422,8 +457,12 @@ std::unique_ptr<Detector> loadRunDetector(Project& project, const RunInfo& run) 
     if (run.status != "done" || run.modelPath.empty())
         throw std::invalid_argument("run '" + run.name + "' has no trained model (status " +
                                     run.status + ")");
-    TrainConfig cfg = trainConfigFromJson(run.configJson);
-    std::unique_ptr<Detector> d = createDetector(cfg, false);
+    std::unique_ptr<Detector> d;
+    try {
+        d = createDetector(trainConfigFromJson(run.configJson), false);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("run '" + run.name + "' cannot be loaded: " + e.what());
+    }
     // The stored path is as the project was named when training (possibly relative to another
     // working directory): the run's own folder beside the project file comes first.
     std::string modelPath = runDir(project, run.name) + "/model.pt";
@@ -436,7 +475,7 @@ std::unique_ptr<Detector> loadRunDetector(Project& project, const RunInfo& run) 
     } catch (const c10::Error& e) {
         throw std::runtime_error("run '" + run.name + "': cannot read its model " + modelPath +
                                  ": " + e.what_without_backtrace());
-    } catch (const std::runtime_error& e) {
+    } catch (const std::exception& e) {
         throw std::runtime_error("run '" + run.name + "': " + e.what());
     }
     return d;

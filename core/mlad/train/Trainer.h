@@ -53,7 +53,7 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
                  const TrainCallbacks& callbacks = {});
 
 /// A free run name for a split and detector: SPLIT-LABEL ("chrono-mlad", "chrono-w/o-gmm"),
-/// with -2, -3... appended when taken by a finished run.
+/// with -2, -3... appended when taken by any run (a run is resumed by naming it).
 std::string defaultRunName(Project& project, const std::string& splitName,
                            const TrainConfig& config);
 

@@ -1,0 +1,130 @@
+// The baseline detectors on a real project file: each rule's score checked against an
+// independent computation on the split's sequences, its default threshold rule, and the saved
+// model reproducing the stored scores.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "TestData.h"
+#include "TrainFixture.h"
+#include "mlad/seq/Adapters.h"
+#include "mlad/seq/Splits.h"
+#include "mlad/train/Evaluate.h"
+#include "mlad/train/Trainer.h"
+
+namespace {
+
+using namespace mlad;
+using mlad::test::makeProject;
+using mlad::test::TempDir;
+
+struct Parts {
+    seq::EventSequences train, test;
+    std::vector<std::vector<std::string>> trainTexts, testTexts;
+};
+
+Parts splitParts(Project& p) {
+    const auto split = findSplit(p, "chrono");
+    Parts out;
+    out.train = seq::loadEventSequences(p, splitPart(p, split->id, "train"));
+    out.test = seq::loadEventSequences(p, splitPart(p, split->id, "test"));
+    auto texts = [&p](const seq::EventSequences& s) {
+        std::vector<std::vector<std::string>> t;
+        for (const auto& ev : s.events)
+            t.push_back(p.templateTexts(std::vector<int64_t>(ev.begin(), ev.end()), "?"));
+        return t;
+    };
+    out.trainTexts = texts(out.train);
+    out.testTexts = texts(out.test);
+    return out;
+}
+
+RunInfo trainRule(Project& p, const std::string& model) {
+    TrainConfig c = TrainConfig::defaults(model);
+    c.set("threads", 1);
+    return trainRun(p, "chrono", model, c);
+}
+
+TEST(Baselines, TrivialRulesScoreWhatTheySay) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    const Parts parts = splitParts(*p);
+    ASSERT_FALSE(parts.test.empty());
+    std::map<std::string, uint64_t> trainCount;
+    std::set<std::vector<std::string>> trainSeqs;
+    uint64_t total = 0;
+    for (const auto& t : parts.trainTexts) {
+        trainSeqs.insert(t);
+        for (const auto& x : t) ++trainCount[x], ++total;
+    }
+
+    for (const char* model : {"new-templates", "new-sequence", "distinct-templates",
+                              "rare-template"}) {
+        SCOPED_TRACE(model);
+        const RunInfo r = trainRule(*p, model);
+        EXPECT_EQ(r.status, "done");
+        const RunScores s = loadRunScores(*p, r.id);
+        ASSERT_EQ(s.testIds, parts.test.ids);
+        for (size_t i = 0; i < parts.test.size(); ++i) {
+            const auto& t = parts.testTexts[i];
+            double expected = 0;
+            if (std::string(model) == "new-templates") {
+                for (const auto& x : t) expected += trainCount.count(x) ? 0 : 1;
+            } else if (std::string(model) == "new-sequence") {
+                expected = trainSeqs.count(t) ? 0 : 1;
+            } else if (std::string(model) == "distinct-templates") {
+                expected = double(std::set<std::string>(t.begin(), t.end()).size());
+            } else {
+                for (const auto& x : t) {
+                    const double c = trainCount.count(x) ? double(trainCount[x]) : 0.5;
+                    expected = std::max(expected, -std::log(c / double(total)));
+                }
+            }
+            EXPECT_NEAR(s.testScores[i], expected, 1e-12) << "test sequence " << i;
+        }
+        // The saved model reproduces the stored scores.
+        const auto scored = scoreSequences(*p, model, s.testIds, std::nullopt);
+        ASSERT_EQ(scored.size(), s.testIds.size());
+        for (size_t i = 0; i < scored.size(); ++i)
+            EXPECT_EQ(scored[i].score, s.testScores[i]) << i;
+        // The default threshold is the rule's own where it has one, named in the report.
+        const EvalReport rep = evaluateRun(*p, model, ThresholdChoice::parse("", 0.99));
+        if (std::string(model) == "new-templates") {
+            EXPECT_EQ(rep.threshold, 0.5);
+            EXPECT_EQ(rep.thresholdKind, "any template never seen in training");
+            // The anomalous windows hold the one template never seen in training.
+            EXPECT_EQ(rep.f1, 1.0);
+        } else if (std::string(model) == "new-sequence") {
+            EXPECT_EQ(rep.thresholdKind, "sequence never seen in training");
+        } else {
+            EXPECT_EQ(rep.thresholdKind, "validation quantile 0.99");
+            EXPECT_EQ(rep.threshold, eval::quantile(s.valScores, 0.99));
+        }
+        // A user's threshold still overrides the rule.
+        EXPECT_EQ(evaluateRun(*p, model, ThresholdChoice::parse("value:3", 0.99)).threshold, 3.0);
+    }
+    EXPECT_EQ(runScoreName(findRun(*p, "new-templates")->configJson), "unseen templates");
+}
+
+TEST(Baselines, ARuleModelFromAnotherProjectIsRefusedClearly) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    const RunInfo r = trainRule(*p, "new-sequence");
+    // A damaged model file gives a clear error naming the file, not a crash.
+    {
+        std::ofstream(dir.file("p.mlad.runs/new-sequence/model.pt")) << "{\"format\":1}";
+    }
+    const RunScores s = loadRunScores(*p, r.id);
+    try {
+        scoreSequences(*p, "new-sequence", s.testIds, std::nullopt);
+        ADD_FAILURE() << "a damaged model was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("model.pt"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
