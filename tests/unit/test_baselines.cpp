@@ -61,8 +61,8 @@ TEST(Baselines, TrivialRulesScoreWhatTheySay) {
         for (const auto& x : t) ++trainCount[x], ++total;
     }
 
-    for (const char* model : {"new-templates", "new-sequence", "distinct-templates",
-                              "rare-template"}) {
+    for (const char* model :
+         {"new-templates", "new-sequence", "distinct-templates", "rare-template"}) {
         SCOPED_TRACE(model);
         const RunInfo r = trainRule(*p, model);
         EXPECT_EQ(r.status, "done");
@@ -88,8 +88,7 @@ TEST(Baselines, TrivialRulesScoreWhatTheySay) {
         // The saved model reproduces the stored scores.
         const auto scored = scoreSequences(*p, model, s.testIds, std::nullopt);
         ASSERT_EQ(scored.size(), s.testIds.size());
-        for (size_t i = 0; i < scored.size(); ++i)
-            EXPECT_EQ(scored[i].score, s.testScores[i]) << i;
+        for (size_t i = 0; i < scored.size(); ++i) EXPECT_EQ(scored[i].score, s.testScores[i]) << i;
         // The default threshold is the rule's own where it has one, named in the report.
         const EvalReport rep = evaluateRun(*p, model, ThresholdChoice::parse("", 0.99));
         if (std::string(model) == "new-templates") {
@@ -115,9 +114,7 @@ TEST(Baselines, ARuleModelFromAnotherProjectIsRefusedClearly) {
     makeProject(*p, dir);
     const RunInfo r = trainRule(*p, "new-sequence");
     // A damaged model file gives a clear error naming the file, not a crash.
-    {
-        std::ofstream(dir.file("p.mlad.runs/new-sequence/model.pt")) << "{\"format\":1}";
-    }
+    { std::ofstream(dir.file("p.mlad.runs/new-sequence/model.pt")) << "{\"format\":1}"; }
     const RunScores s = loadRunScores(*p, r.id);
     try {
         scoreSequences(*p, "new-sequence", s.testIds, std::nullopt);
@@ -125,6 +122,66 @@ TEST(Baselines, ARuleModelFromAnotherProjectIsRefusedClearly) {
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("model.pt"), std::string::npos) << e.what();
     }
+}
+
+}  // namespace
+
+namespace {
+
+TrainConfig tinyDeepLog() {
+    TrainConfig c = TrainConfig::defaults("deeplog");
+    c.set("history", 3).set("hidden", 8).set("layers", 1).set("epochs", 4);
+    c.set("batch_size", 16).set("lr", 0.01).set("threads", 1).set("patience", 0);
+    return c;
+}
+
+TEST(Baselines, DeepLogLearnsTheNextKeyAndCountsMisses) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    const Parts parts = splitParts(*p);
+    std::set<std::string> seen;
+    for (const auto& t : parts.trainTexts) seen.insert(t.begin(), t.end());
+
+    const RunInfo r = trainRun(*p, "chrono", "deeplog", tinyDeepLog());
+    EXPECT_EQ(r.status, "done");
+    const auto epochs = runEpochs(*p, r.id);
+    ASSERT_EQ(epochs.size(), 4u);
+    EXPECT_LT(epochs.back().value("train_loss"), epochs.front().value("train_loss"));
+    const RunScores s = loadRunScores(*p, r.id);
+    ASSERT_EQ(s.testIds, parts.test.ids);
+    for (size_t i = 0; i < parts.test.size(); ++i) {
+        const auto& t = parts.testTexts[i];
+        // Misses are whole numbers, at most one per predicted event, and every event of a
+        // template never seen in training (after the first event) is one.
+        double unseen = 0;
+        for (size_t k = 1; k < t.size(); ++k) unseen += seen.count(t[k]) ? 0 : 1;
+        EXPECT_EQ(s.testScores[i], std::floor(s.testScores[i]));
+        EXPECT_GE(s.testScores[i], unseen) << i;
+        EXPECT_LE(s.testScores[i], double(t.size() - 1)) << i;
+    }
+    const EvalReport rep = evaluateRun(*p, "deeplog", ThresholdChoice::parse("", 0.99));
+    EXPECT_EQ(rep.thresholdKind, "any next key outside the top 9");
+    EXPECT_EQ(rep.threshold, 0.5);
+    EXPECT_EQ(rep.recall, 1.0);
+    // The saved model (with its vocabulary) reproduces the stored scores.
+    const auto scored = scoreSequences(*p, "deeplog", s.testIds, std::nullopt);
+    ASSERT_EQ(scored.size(), s.testIds.size());
+    for (size_t i = 0; i < scored.size(); ++i) EXPECT_EQ(scored[i].score, s.testScores[i]) << i;
+
+    // Cancelled after epoch 2 and resumed: the same losses as straight through.
+    TaskContext ctx;
+    TrainCallbacks cb;
+    cb.onEpoch = [&](const EpochStats& e) {
+        if (e.epoch == 2) ctx.cancel();
+    };
+    EXPECT_THROW(trainRun(*p, "chrono", "resumed", tinyDeepLog(), &ctx, cb), Cancelled);
+    const RunInfo resumed = trainRun(*p, "chrono", "resumed", tinyDeepLog());
+    const auto again = runEpochs(*p, resumed.id);
+    ASSERT_EQ(again.size(), 4u);
+    for (size_t e = 0; e < 4; ++e)
+        EXPECT_EQ(again[e].value("train_loss"), epochs[e].value("train_loss")) << e;
+    EXPECT_EQ(loadRunScores(*p, resumed.id).testScores, s.testScores);
 }
 
 }  // namespace

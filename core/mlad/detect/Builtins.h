@@ -14,9 +14,18 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> mladDetectors();
 /// The trivial rules any model must beat (detect/Rules.cpp).
 std::vector<std::pair<DetectorInfo, DetectorFactory>> ruleDetectors();
 
+/// DeepLog's log-key LSTM (detect/DeepLog.cpp).
+std::vector<std::pair<DetectorInfo, DetectorFactory>> deepLogDetectors();
+
+/// The classic count-vector baselines: pca, iforest, logcluster, invariants
+/// (detect/Classic.cpp).
+std::vector<std::pair<DetectorInfo, DetectorFactory>> classicDetectors();
+
 /// Every built-in detector in the order `mlad models` lists them.
 inline std::vector<std::pair<DetectorInfo, DetectorFactory>> builtinDetectors() {
     auto all = mladDetectors();
+    for (auto& d : deepLogDetectors()) all.push_back(std::move(d));
+    for (auto& d : classicDetectors()) all.push_back(std::move(d));
     for (auto& d : ruleDetectors()) all.push_back(std::move(d));
     return all;
 }

@@ -1,0 +1,221 @@
+// DeepLog (Du et al., CCS'17), its log-key model: an LSTM over the template keys of the last
+// `history` events predicts the next key; a sequence is anomalous when a next key falls outside
+// the top g candidates (its default threshold: any miss); the graded score is the number of
+// misses, so ROC / PR curves and the threshold slider work. Keys are templates by text
+// (seq/Adapters.h): a template never seen in training is always a miss.
+//
+// Input: one-hot keys (the paper), or the key number as one scalar feature ("scalar": what the
+// reference implementation, wuyifan18/DeepLog, feeds its LSTM). Windows of sequences shorter
+// than the history are left-padded with the padding key, so short sessions are scored too (the
+// reference pads them on the right and counts the padding as a miss).
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "mlad/detect/Builtins.h"
+#include "mlad/train/TorchTrainable.h"
+
+namespace mlad {
+
+namespace {
+
+struct DeepLogNetImpl : torch::nn::Module {
+    DeepLogNetImpl(int64_t keys, int64_t hidden, int64_t layers, bool oneHot)
+        : keys_(keys), oneHot_(oneHot) {
+        lstm = register_module(
+            "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(oneHot ? keys : 1, hidden)
+                                        .num_layers(layers)
+                                        .batch_first(true)));
+        fc = register_module("fc", torch::nn::Linear(hidden, keys));
+    }
+    /// windows: [B, history] int64 keys -> [B, keys] logits of the next key.
+    torch::Tensor forward(const torch::Tensor& windows) {
+        const auto x = oneHot_ ? torch::one_hot(windows, keys_).to(torch::kFloat32)
+                               : windows.to(torch::kFloat32).unsqueeze(-1);
+        const auto out = std::get<0>(lstm->forward(x));
+        return fc->forward(out.select(1, out.size(1) - 1));
+    }
+    int64_t keys_;
+    bool oneHot_;
+    torch::nn::LSTM lstm{nullptr};
+    torch::nn::Linear fc{nullptr};
+};
+TORCH_MODULE(DeepLogNet);
+
+struct Windows {
+    torch::Tensor inputs;   // [N, history] int64
+    torch::Tensor targets;  // [N] int64
+    std::vector<int64_t> sequenceIndex;
+    int64_t size() const { return targets.defined() ? targets.size(0) : 0; }
+};
+
+Windows makeWindows(const std::vector<std::vector<int32_t>>& keys, int history) {
+    const auto w = seq::nextEventWindows(keys, history);
+    Windows out;
+    const int64_t n = int64_t(w.windows());
+    out.inputs = torch::empty({n, history}, torch::kInt64);
+    out.targets = torch::empty({n}, torch::kInt64);
+    auto in = out.inputs.accessor<int64_t, 2>();
+    auto tg = out.targets.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < n; ++i) {
+        for (int h = 0; h < history; ++h) in[i][h] = w.inputs[size_t(i * history + h)];
+        tg[i] = w.targets[size_t(i)];
+    }
+    out.sequenceIndex = w.sequenceIndex;
+    return out;
+}
+
+class DeepLogDetector final : public Detector, public TorchTrainable {
+  public:
+    DeepLogDetector(const std::string& id, Json params) : id_(id), params_(std::move(params)) {
+        history_ = int(params_.at("history").get<int64_t>());
+        topG_ = params_.at("top_g").get<int64_t>();
+        batchSize_ = params_.at("batch_size").get<int64_t>();
+        if (history_ < 1 || topG_ < 1 || batchSize_ < 1)
+            throw std::invalid_argument("history, top_g and batch_size must be at least 1");
+    }
+    const DetectorInfo& info() const override { return detectorInfo(id_); }
+    const Json& params() const override { return params_; }
+    TorchTrainable* trainable() override { return this; }
+
+    void prepare(const TrainData& data, TaskContext*) override {
+        keys_ = seq::TemplateKeys::fromTraining(*data.project, data.train);
+        train_ = makeWindows(keys_.encode(*data.project, data.train), history_);
+        val_ = makeWindows(keys_.encode(*data.project, data.val), history_);
+        if (train_.size() == 0)
+            throw std::invalid_argument(
+                "DeepLog needs training sequences of at least two events (none has a next event)");
+        device_ = torch::Device(data.device == "cuda" ? torch::kCUDA : torch::kCPU);
+    }
+
+    void build(torch::Device device) override {
+        device_ = device;
+        net_ = DeepLogNet(keys_.size(), params_.at("hidden").get<int64_t>(),
+                          params_.at("layers").get<int64_t>(),
+                          params_.at("input").get<std::string>() == "one-hot");
+        net_->to(device_);
+    }
+    torch::nn::Module& module() override { return *net_; }
+    int64_t trainSize() const override { return train_.size(); }
+    std::vector<torch::Tensor> epochBatches(int64_t batchSize) override {
+        return torch::randperm(train_.size(), torch::kInt64).split(batchSize);
+    }
+    LossTerms trainStep(const torch::Tensor& rows) override {
+        const auto logits = net_->forward(train_.inputs.index_select(0, rows).to(device_));
+        const auto loss = torch::nn::functional::cross_entropy(
+            logits, train_.targets.index_select(0, rows).to(device_));
+        return {{"loss", loss}};
+    }
+    double validationLoss(int64_t batchSize, bool) override {
+        const Windows& v = val_.size() ? val_ : train_;
+        double sum = 0;
+        for (int64_t s = 0; s < v.size(); s += batchSize) {
+            const int64_t n = std::min(batchSize, v.size() - s);
+            const auto logits = net_->forward(v.inputs.narrow(0, s, n).to(device_));
+            sum += torch::nn::functional::cross_entropy(
+                       logits, v.targets.narrow(0, s, n).to(device_),
+                       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .item<double>();
+        }
+        return sum / double(v.size());
+    }
+
+    std::vector<double> score(Project& project, const seq::EventSequences& seqs,
+                              TaskContext* ctx) override {
+        const Windows w = makeWindows(keys_.encode(project, seqs), history_);
+        std::vector<double> misses(seqs.size(), 0.0);
+        torch::NoGradGuard ng;
+        net_->eval();
+        const int64_t g = std::min<int64_t>(topG_, keys_.size());
+        for (int64_t s = 0; s < w.size(); s += batchSize_) {
+            if (ctx) ctx->checkCancelled();
+            const int64_t n = std::min(batchSize_, w.size() - s);
+            const auto logits = net_->forward(w.inputs.narrow(0, s, n).to(device_));
+            const auto top = std::get<1>(logits.topk(g, 1));
+            const auto target = w.targets.narrow(0, s, n).to(device_);
+            // A miss: the next key is not among the top g, or a template never seen in
+            // training (which the model cannot predict).
+            auto miss = top.eq(target.unsqueeze(1)).any(1).logical_not().logical_or(
+                target.eq(seq::TemplateKeys::kUnknown));
+            miss = miss.to(torch::kCPU).contiguous();
+            const bool* m = miss.data_ptr<bool>();
+            for (int64_t i = 0; i < n; ++i)
+                if (m[i]) misses[size_t(w.sequenceIndex[size_t(s + i)])] += 1.0;
+            if (ctx) {
+                Progress p;
+                p.stage = "scoring";
+                p.done = uint64_t(s + n);
+                p.total = uint64_t(w.size());
+                ctx->report(p);
+            }
+        }
+        return misses;
+    }
+
+    std::optional<OwnThreshold> ownThreshold() const override {
+        return OwnThreshold{0.5, "any next key outside the top " + std::to_string(topG_)};
+    }
+
+    void save(const std::string& path) override {
+        torch::serialize::OutputArchive ar;
+        net_->save(ar);
+        ar.write("vocabulary", c10::IValue(dumpJson(Json(keys_.texts()))));
+        ar.save_to(path);
+    }
+
+    void load(Project&, const std::string& path, const std::string&) override {
+        torch::serialize::InputArchive ar;
+        ar.load_from(path);
+        c10::IValue vocabulary;
+        ar.read("vocabulary", vocabulary);
+        keys_ = seq::TemplateKeys::fromTexts(
+            parseJson(vocabulary.toStringRef(), path).get<std::vector<std::string>>());
+        build(torch::kCPU);
+        net_->load(ar);
+        net_->eval();
+    }
+
+  private:
+    std::string id_;
+    Json params_;
+    int history_ = 10;
+    int64_t topG_ = 9, batchSize_ = 2048;
+    seq::TemplateKeys keys_;
+    Windows train_, val_;
+    torch::Device device_{torch::kCPU};
+    DeepLogNet net_{nullptr};
+};
+
+}  // namespace
+
+std::vector<std::pair<DetectorInfo, DetectorFactory>> deepLogDetectors() {
+    using P = ParamSpec;
+    DetectorInfo info;
+    info.id = "deeplog";
+    info.displayName = "DeepLog";
+    info.description =
+        "LSTM next-key model (Du et al., CCS'17): predicts each event's template from the "
+        "previous ones; a sequence is anomalous when an event falls outside the top g "
+        "candidates. Score: the number of such misses.";
+    info.scoreName = "misses";
+    info.iterative = true;
+    info.params = {
+        P::integer("history", 10, 1, 1000, "model", "events of history per prediction"),
+        P::integer("hidden", 64, 1, 4096, "model", "LSTM hidden units"),
+        P::integer("layers", 2, 1, 16, "model", "LSTM layers"),
+        P::integer("top_g", 9, 1, 100000, "model",
+                   "a next key outside the top g candidates is a miss"),
+        P::text("input", "one-hot", "one-hot|scalar", "model",
+                "key encoding: one-hot, or the key number as one feature (the reference code)"),
+    };
+    for (auto& p : params::torchTraining(30, 2048, 1e-3, 5)) info.params.push_back(p);
+    for (auto& p : params::threshold()) info.params.push_back(p);
+    std::vector<std::pair<DetectorInfo, DetectorFactory>> out;
+    out.emplace_back(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
+        return std::make_unique<DeepLogDetector>("deeplog", params);
+    });
+    return out;
+}
+
+}  // namespace mlad
