@@ -185,3 +185,45 @@ TEST(Baselines, DeepLogLearnsTheNextKeyAndCountsMisses) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Baselines, DagmmTrainsResumesAndScoresByEnergy) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    TrainConfig c = TrainConfig::defaults("dagmm");
+    c.set("hidden", 8).set("latent", 1).set("components", 2).set("epochs", 4);
+    c.set("batch_size", 8).set("lr", 1e-3).set("threads", 1).set("patience", 0);
+    const RunInfo r = trainRun(*p, "chrono", "dagmm", c);
+    EXPECT_EQ(r.status, "done");
+    EXPECT_EQ(runScoreName(r.configJson), "energy");
+    const auto epochs = runEpochs(*p, r.id);
+    ASSERT_EQ(epochs.size(), 4u);
+    for (const char* key : {"train_loss", "train_mse", "train_energy", "train_cov", "val_loss"})
+        EXPECT_TRUE(std::isfinite(epochs[0].value(key))) << key;
+    EXPECT_LT(epochs.back().value("train_mse"), epochs.front().value("train_mse"));
+    const RunScores s = loadRunScores(*p, r.id);
+    ASSERT_FALSE(s.testScores.empty());
+    for (double v : s.testScores) EXPECT_TRUE(std::isfinite(v));
+    const auto scored = scoreSequences(*p, "dagmm", s.testIds, std::nullopt);
+    ASSERT_EQ(scored.size(), s.testIds.size());
+    for (size_t i = 0; i < scored.size(); ++i)
+        EXPECT_NEAR(scored[i].score, s.testScores[i],
+                    1e-6 * std::max(1.0, std::abs(s.testScores[i])));
+
+    TaskContext ctx;
+    TrainCallbacks cb;
+    cb.onEpoch = [&](const EpochStats& e) {
+        if (e.epoch == 2) ctx.cancel();
+    };
+    EXPECT_THROW(trainRun(*p, "chrono", "resumed", c, &ctx, cb), Cancelled);
+    const RunInfo resumed = trainRun(*p, "chrono", "resumed", c);
+    const auto again = runEpochs(*p, resumed.id);
+    ASSERT_EQ(again.size(), 4u);
+    for (size_t e = 0; e < 4; ++e)
+        EXPECT_EQ(again[e].value("train_loss"), epochs[e].value("train_loss")) << e;
+    EXPECT_EQ(loadRunScores(*p, resumed.id).testScores, s.testScores);
+}
+
+}  // namespace

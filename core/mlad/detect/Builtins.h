@@ -21,10 +21,14 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> deepLogDetectors();
 /// (detect/Classic.cpp).
 std::vector<std::pair<DetectorInfo, DetectorFactory>> classicDetectors();
 
+/// DAGMM on count vectors, with MLAD's mixture (detect/Dagmm.cpp).
+std::vector<std::pair<DetectorInfo, DetectorFactory>> dagmmDetectors();
+
 /// Every built-in detector in the order `mlad models` lists them.
 inline std::vector<std::pair<DetectorInfo, DetectorFactory>> builtinDetectors() {
     auto all = mladDetectors();
     for (auto& d : deepLogDetectors()) all.push_back(std::move(d));
+    for (auto& d : dagmmDetectors()) all.push_back(std::move(d));
     for (auto& d : classicDetectors()) all.push_back(std::move(d));
     for (auto& d : ruleDetectors()) all.push_back(std::move(d));
     return all;

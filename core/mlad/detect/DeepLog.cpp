@@ -23,10 +23,10 @@ namespace {
 struct DeepLogNetImpl : torch::nn::Module {
     DeepLogNetImpl(int64_t keys, int64_t hidden, int64_t layers, bool oneHot)
         : keys_(keys), oneHot_(oneHot) {
-        lstm = register_module(
-            "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(oneHot ? keys : 1, hidden)
-                                        .num_layers(layers)
-                                        .batch_first(true)));
+        lstm = register_module("lstm",
+                               torch::nn::LSTM(torch::nn::LSTMOptions(oneHot ? keys : 1, hidden)
+                                                   .num_layers(layers)
+                                                   .batch_first(true)));
         fc = register_module("fc", torch::nn::Linear(hidden, keys));
     }
     /// windows: [B, history] int64 keys -> [B, keys] logits of the next key.
@@ -136,8 +136,10 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
             const auto target = w.targets.narrow(0, s, n).to(device_);
             // A miss: the next key is not among the top g, or a template never seen in
             // training (which the model cannot predict).
-            auto miss = top.eq(target.unsqueeze(1)).any(1).logical_not().logical_or(
-                target.eq(seq::TemplateKeys::kUnknown));
+            auto miss = top.eq(target.unsqueeze(1))
+                            .any(1)
+                            .logical_not()
+                            .logical_or(target.eq(seq::TemplateKeys::kUnknown));
             miss = miss.to(torch::kCPU).contiguous();
             const bool* m = miss.data_ptr<bool>();
             for (int64_t i = 0; i < n; ++i)
