@@ -227,3 +227,56 @@ TEST(Baselines, DagmmTrainsResumesAndScoresByEnergy) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Baselines, LogBertPredictsMaskedKeysAndChoosesROnValidation) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    TrainConfig c = TrainConfig::defaults("logbert");
+    c.set("d_model", 16).set("layers", 1).set("heads", 2).set("d_ff", 32).set("epochs", 4);
+    c.set("batch_size", 8).set("lr", 1e-3).set("threads", 1).set("patience", 0);
+    c.set("top_g", 2).set("dropout", 0.0);
+    const RunInfo r = trainRun(*p, "chrono", "logbert", c);
+    EXPECT_EQ(r.status, "done");
+    const auto epochs = runEpochs(*p, r.id);
+    ASSERT_EQ(epochs.size(), 4u);
+    EXPECT_TRUE(std::isfinite(epochs[0].value("train_vhm")));
+    EXPECT_LT(epochs.back().value("train_mlkp"), epochs.front().value("train_mlkp"));
+    const RunScores s = loadRunScores(*p, r.id);
+    const Parts parts = splitParts(*p);
+    std::set<std::string> seen;
+    for (const auto& t : parts.trainTexts) seen.insert(t.begin(), t.end());
+    for (size_t i = 0; i < parts.test.size(); ++i) {
+        // A miss ratio; every template never seen in training is a miss.
+        double unseen = 0;
+        for (const auto& x : parts.testTexts[i]) unseen += seen.count(x) ? 0 : 1;
+        EXPECT_GE(s.testScores[i], unseen / double(parts.testTexts[i].size()) - 1e-12) << i;
+        EXPECT_LE(s.testScores[i], 1.0) << i;
+    }
+    // r comes from the validation ratios: the default rule flags a ratio above it.
+    const EvalReport rep = evaluateRun(*p, "logbert", ThresholdChoice::parse("", 0.99));
+    EXPECT_EQ(rep.thresholdKind.rfind("miss ratio above r = ", 0), 0u) << rep.thresholdKind;
+    const double r99 = eval::quantile(s.valScores, 0.99);
+    EXPECT_GT(rep.threshold, r99);
+    EXPECT_LT(rep.threshold, r99 + 1e-12);
+    // Reload reproduces the scores; resume reproduces the epochs.
+    const auto scored = scoreSequences(*p, "logbert", s.testIds, std::nullopt);
+    ASSERT_EQ(scored.size(), s.testIds.size());
+    for (size_t i = 0; i < scored.size(); ++i)
+        EXPECT_NEAR(scored[i].score, s.testScores[i], 1e-12) << i;
+    TaskContext ctx;
+    TrainCallbacks cb;
+    cb.onEpoch = [&](const EpochStats& e) {
+        if (e.epoch == 2) ctx.cancel();
+    };
+    EXPECT_THROW(trainRun(*p, "chrono", "resumed", c, &ctx, cb), Cancelled);
+    const RunInfo resumed = trainRun(*p, "chrono", "resumed", c);
+    const auto again = runEpochs(*p, resumed.id);
+    ASSERT_EQ(again.size(), 4u);
+    for (size_t e = 0; e < 4; ++e)
+        EXPECT_EQ(again[e].value("train_loss"), epochs[e].value("train_loss")) << e;
+}
+
+}  // namespace

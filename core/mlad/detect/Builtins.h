@@ -24,10 +24,14 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> classicDetectors();
 /// DAGMM on count vectors, with MLAD's mixture (detect/Dagmm.cpp).
 std::vector<std::pair<DetectorInfo, DetectorFactory>> dagmmDetectors();
 
+/// LogBERT's masked key model with the hypersphere term (detect/LogBert.cpp).
+std::vector<std::pair<DetectorInfo, DetectorFactory>> logBertDetectors();
+
 /// Every built-in detector in the order `mlad models` lists them.
 inline std::vector<std::pair<DetectorInfo, DetectorFactory>> builtinDetectors() {
     auto all = mladDetectors();
     for (auto& d : deepLogDetectors()) all.push_back(std::move(d));
+    for (auto& d : logBertDetectors()) all.push_back(std::move(d));
     for (auto& d : dagmmDetectors()) all.push_back(std::move(d));
     for (auto& d : classicDetectors()) all.push_back(std::move(d));
     for (auto& d : ruleDetectors()) all.push_back(std::move(d));

@@ -88,10 +88,10 @@ class DagmmDetector final : public Detector, public TorchTrainable {
 
     void build(torch::Device device) override {
         device_ = device;
-        net_ = DagmmNet(train_.size(1), params_.at("hidden").get<int64_t>(),
-                        params_.at("latent").get<int64_t>(),
-                        params_.at("components").get<int64_t>(),
-                        params_.at("dropout").get<double>());
+        net_ =
+            DagmmNet(train_.size(1), params_.at("hidden").get<int64_t>(),
+                     params_.at("latent").get<int64_t>(), params_.at("components").get<int64_t>(),
+                     params_.at("dropout").get<double>());
         // Standardisation of log(1 + count), from the training data; a column that never
         // varies in training keeps scale 1, so a template never seen there still stands out.
         const auto l = train_.log1p();
@@ -120,8 +120,8 @@ class DagmmDetector final : public Detector, public TorchTrainable {
         torch::NoGradGuard ng;
         model::GmmAccumulator acc;
         for (int64_t s = 0; s < train_.size(0); s += batchSize) {
-            const auto out = net_->forward(train_.narrow(0, s, std::min(batchSize, train_.size(0) - s))
-                                               .to(device_));
+            const auto out = net_->forward(
+                train_.narrow(0, s, std::min(batchSize, train_.size(0) - s)).to(device_));
             acc.add(out.z.to(torch::kDouble), out.gamma.to(torch::kDouble));
         }
         const auto g = acc.finish();
@@ -140,8 +140,8 @@ class DagmmDetector final : public Detector, public TorchTrainable {
         const model::GmmParams g{net_->phi, net_->mu, net_->sigma};
         for (int64_t s = 0; s < x.size(0); s += batchSize_) {
             if (ctx) ctx->checkCancelled();
-            const auto o = net_->forward(x.narrow(0, s, std::min(batchSize_, x.size(0) - s))
-                                             .to(device_));
+            const auto o =
+                net_->forward(x.narrow(0, s, std::min(batchSize_, x.size(0) - s)).to(device_));
             const auto e =
                 model::gmmEnergy(o.z.to(torch::kDouble), g, covEps()).to(torch::kCPU).contiguous();
             out.insert(out.end(), e.data_ptr<double>(), e.data_ptr<double>() + e.numel());
