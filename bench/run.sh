@@ -21,6 +21,8 @@ echo "== model (CPU, LibTorch on all cores)"
 build/bench/mlad_bench_model cpu "$(nproc)"
 echo "== model (CPU, mixed precision: bfloat16 autocast as 'mlad train --amp')"
 build/bench/mlad_bench_model cpu 0 --amp
+echo "== detectors (train and score throughput on the shared HDFS sessions, 2 epochs)"
+build/bench/mlad_bench_detectors 2 3
 if build/app/mlad --version >/dev/null && [ -e /dev/nvidia0 ]; then
   echo "== model (CUDA)"
   build/bench/mlad_bench_model cuda || true

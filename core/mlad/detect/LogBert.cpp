@@ -29,14 +29,13 @@ struct LogBertNetImpl : torch::nn::Module {
         // Tokens: the keys 0..vocab-1 (0 pads), then [MASK] and [DIST].
         embed = register_module("embed", torch::nn::Embedding(vocab + 2, dModel));
         pos = register_module("pos", torch::nn::Embedding(maxLen + 1, dModel));
-        encoder = register_module(
-            "encoder",
-            torch::nn::TransformerEncoder(
-                torch::nn::TransformerEncoderLayer(
-                    torch::nn::TransformerEncoderLayerOptions(dModel, heads)
-                        .dim_feedforward(dFf)
-                        .dropout(dropout)),
-                layers));
+        encoder = register_module("encoder",
+                                  torch::nn::TransformerEncoder(
+                                      torch::nn::TransformerEncoderLayer(
+                                          torch::nn::TransformerEncoderLayerOptions(dModel, heads)
+                                              .dim_feedforward(dFf)
+                                              .dropout(dropout)),
+                                      layers));
         head = register_module("head", torch::nn::Linear(dModel, vocab));
         centre = register_buffer("centre", torch::zeros({dModel}));
         r = register_buffer("threshold_r", torch::zeros({1}, torch::kFloat64));
@@ -65,11 +64,13 @@ TORCH_MODULE(LogBertNet);
 // Key sequences as a padded [N, L] tensor, truncated to maxLen.
 torch::Tensor padded(const std::vector<std::vector<int32_t>>& keys, int64_t maxLen) {
     int64_t longest = 1;
-    for (const auto& k : keys) longest = std::max<int64_t>(longest, std::min<int64_t>(maxLen, k.size()));
+    for (const auto& k : keys)
+        longest = std::max<int64_t>(longest, std::min<int64_t>(maxLen, k.size()));
     auto t = torch::zeros({int64_t(keys.size()), longest}, torch::kInt64);
     auto a = t.accessor<int64_t, 2>();
     for (size_t i = 0; i < keys.size(); ++i)
-        for (int64_t j = 0; j < std::min<int64_t>(maxLen, keys[i].size()); ++j) a[long(i)][j] = keys[i][size_t(j)];
+        for (int64_t j = 0; j < std::min<int64_t>(maxLen, keys[i].size()); ++j)
+            a[long(i)][j] = keys[i][size_t(j)];
     return t;
 }
 
@@ -188,12 +189,14 @@ class LogBertDetector final : public Detector, public TorchTrainable {
                 const auto logits = net_->forward(x.masked_fill(mask, net_->maskToken())).first;
                 const auto top = std::get<1>(logits.topk(g, 2));
                 const auto hit = top.eq(x.unsqueeze(2)).any(2);
-                const auto miss =
-                    hit.logical_not().logical_or(x.eq(seq::TemplateKeys::kUnknown)).logical_and(mask);
+                const auto miss = hit.logical_not()
+                                      .logical_or(x.eq(seq::TemplateKeys::kUnknown))
+                                      .logical_and(mask);
                 misses += miss.sum(1).to(torch::kFloat64);
             }
-            const auto ratio =
-                (misses / x.ne(0).sum(1).clamp_min(1).to(torch::kFloat64)).to(torch::kCPU).contiguous();
+            const auto ratio = (misses / x.ne(0).sum(1).clamp_min(1).to(torch::kFloat64))
+                                   .to(torch::kCPU)
+                                   .contiguous();
             std::copy(ratio.data_ptr<double>(), ratio.data_ptr<double>() + n, out.begin() + s);
         }
         return out;

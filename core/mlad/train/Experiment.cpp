@@ -53,8 +53,9 @@ struct Published {
     const char* system;
     double p, r, f1;
 };
-const Published kPaperMlad[] = {
-    {"bgl", 0.949, 0.893, 0.918}, {"hdfs", 0.930, 0.866, 0.895}, {"thunderbird", 0.882, 0.907, 0.896}};
+const Published kPaperMlad[] = {{"bgl", 0.949, 0.893, 0.918},
+                                {"hdfs", 0.930, 0.866, 0.895},
+                                {"thunderbird", 0.882, 0.907, 0.896}};
 
 const Published* publishedFor(const std::string& system) {
     const std::string s = lower(system);
@@ -201,11 +202,12 @@ std::string splitFacts(const SplitInfo& s) {
     std::ostringstream o;
     o << "split `" << s.name << "` (" << s.protocol << ", seed " << s.seed << "): train "
       << s.train.total << ", validation " << s.val.total << ", test " << s.test.total << " ("
-      << s.test.anomalous << " anomalous, rate " << fmt(s.test.anomalyRate()) << "). Leakage: "
-      << s.testIdenticalToTrain << " test sequences identical to a training sequence ("
-      << s.anomalousTestIdenticalToTrain << " of them anomalous), "
-      << s.anomalousIdenticalToNormal << " anomalous sequences identical to a normal one, "
-      << s.unseenTestTemplates.size() << " test templates never seen in training.";
+      << s.test.anomalous << " anomalous, rate " << fmt(s.test.anomalyRate())
+      << "). Leakage: " << s.testIdenticalToTrain
+      << " test sequences identical to a training sequence (" << s.anomalousTestIdenticalToTrain
+      << " of them anomalous), " << s.anomalousIdenticalToNormal
+      << " anomalous sequences identical to a normal one, " << s.unseenTestTemplates.size()
+      << " test templates never seen in training.";
     return o.str();
 }
 
@@ -271,8 +273,9 @@ std::string paperComparison(const std::vector<Group>& gs, const SplitInfo& split
                               " sequences, the paper trained on the full log");
             why.push_back("our threshold is the detector's default rule on validation data (" +
                           g.rule + "), the paper does not state how it chose its threshold");
-            why.push_back("template vectors come from the offline corpus embedder, not "
-                          "Sentence-BERT");
+            why.push_back(
+                "template vectors come from the offline corpus embedder, not "
+                "Sentence-BERT");
             for (size_t i = 0; i < why.size(); ++i) o << (i ? "; " : "") << why[i];
             o << ".";
         }
@@ -285,12 +288,21 @@ std::string paperComparison(const std::vector<Group>& gs, const SplitInfo& split
 std::vector<std::string> defaultExperimentModels(const std::string& kind) {
     if (kind == "alpha-sweep") return {"mlad"};
     if (kind == "table3")
-        return {"mlad",          "w/o-gmm",    "deeplog",       "logbert",       "dagmm",
-                "pca",           "logcluster", "invariants",    "new-templates",
-                "new-sequence",  "rare-template"};
-    return {"mlad",       "w/o-entmax",    "w/o-gmm",      "deeplog",      "logbert",
-            "dagmm",      "pca",           "iforest",      "logcluster",
-            "invariants", "new-templates", "new-sequence", "distinct-templates",
+        return {"mlad",       "w/o-gmm",    "deeplog",       "logbert",      "dagmm",        "pca",
+                "logcluster", "invariants", "new-templates", "new-sequence", "rare-template"};
+    return {"mlad",
+            "w/o-entmax",
+            "w/o-gmm",
+            "deeplog",
+            "logbert",
+            "dagmm",
+            "pca",
+            "iforest",
+            "logcluster",
+            "invariants",
+            "new-templates",
+            "new-sequence",
+            "distinct-templates",
             "rare-template"};
 }
 
@@ -316,16 +328,12 @@ Json ExperimentResult::json() const {
                              {"score_seconds", c.scoreSeconds},
                              {"test_sequences", c.testSequences},
                              {"test_anomalous", c.testAnomalous}});
-    return {{"kind", options.kind},
-            {"protocol", options.protocol},
-            {"repeats", options.repeats},
-            {"code_version", codeVersion()},
-            {"seconds", seconds},
-            {"cells", cellsJson}};
+    return {{"kind", options.kind},       {"protocol", options.protocol},
+            {"repeats", options.repeats}, {"code_version", codeVersion()},
+            {"seconds", seconds},         {"cells", cellsJson}};
 }
 
-ExperimentResult runExperiment(Project& project, const ExperimentOptions& options,
-                               TaskContext* ctx,
+ExperimentResult runExperiment(Project& project, const ExperimentOptions& options, TaskContext* ctx,
                                const std::function<void(const std::string&)>& log) {
     const auto t0 = Clock::now();
     const std::string& kind = options.kind;
@@ -409,9 +417,10 @@ ExperimentResult runExperiment(Project& project, const ExperimentOptions& option
     // The report.
     const auto gs = groups(result.cells);
     std::ostringstream md;
-    const char* titles[] = {"table2", "Table II: every detector on each system",
-                            "table3", "Table III: transfer, trained on one system, scored on another",
-                            "alpha-sweep", "Fig. 5: MLAD against the entmax alpha"};
+    const char* titles[] = {
+        "table2",      "Table II: every detector on each system",
+        "table3",      "Table III: transfer, trained on one system, scored on another",
+        "alpha-sweep", "Fig. 5: MLAD against the entmax alpha"};
     std::string title = kind;
     for (int i = 0; i < 6; i += 2)
         if (kind == titles[i]) title = titles[i + 1];
@@ -444,8 +453,8 @@ ExperimentResult runExperiment(Project& project, const ExperimentOptions& option
     for (const auto& t : splits) {
         const SplitInfo& s = t.split;
         const std::string& sys = t.testedOn;
-        md << "\n## " << (kind == "table3" ? "Trained on " + t.trainedOn + ", tested on " + sys
-                                           : sys)
+        md << "\n## "
+           << (kind == "table3" ? "Trained on " + t.trainedOn + ", tested on " + sys : sys)
            << "\n\n"
            << splitFacts(s) << "\n\n"
            << tableFor(gs, s.name, kind == "alpha-sweep", options.repeats);

@@ -21,14 +21,14 @@
 namespace mlad {
 
 struct ExperimentOptions {
-    std::string kind;                    ///< table2 | table3 | alpha-sweep
+    std::string kind;                        ///< table2 | table3 | alpha-sweep
     std::string protocol = "chronological";  ///< paper | chronological (per-system splits)
-    std::vector<std::string> systems;    ///< default: every system with a labelled sequence set
-    std::vector<std::string> models;     ///< default: the experiment's own list
-    int repeats = 1;                     ///< seeds per cell (42, 43, ...)
-    int epochs = 0;                      ///< > 0: overrides the torch detectors' epochs
-    int threads = 0;                     ///< LibTorch / fitting threads (0 = auto)
-    std::string command;                 ///< the command line, for the report
+    std::vector<std::string> systems;        ///< default: every system with a labelled sequence set
+    std::vector<std::string> models;         ///< default: the experiment's own list
+    int repeats = 1;                         ///< seeds per cell (42, 43, ...)
+    int epochs = 0;                          ///< > 0: overrides the torch detectors' epochs
+    int threads = 0;                         ///< LibTorch / fitting threads (0 = auto)
+    std::string command;                     ///< the command line, for the report
 };
 
 /// One run's figures at its detector's default threshold rule.
