@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
     const auto split = *findSplit(*p, "chrono");
     const auto test = splitPart(*p, split.id, "test");
     std::cout << "HDFS sessions, chronological split: train " << split.train.total << ", val "
-              << split.val.total << ", test " << split.test.total << "; torch detectors "
-              << epochs << " epochs; median of " << rounds << " rounds\n";
+              << split.val.total << ", test " << split.test.total << "; torch detectors " << epochs
+              << " epochs; median of " << rounds << " rounds\n";
     std::map<std::string, std::vector<double>> trainRate, scoreRate, trainRatio, scoreRatio;
     std::vector<std::string> ids;
     for (const auto* d : detectorInfos())

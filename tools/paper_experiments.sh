@@ -35,4 +35,5 @@ common=(--project "$p" --epochs "$epochs" --repeats "$repeats" --force)
 "$mlad" experiment table2 "${common[@]}" --system BGL,HDFS --out docs/results/table2
 "$mlad" experiment table3 "${common[@]}" --system BGL,BGL-2k,Thunderbird --out docs/results/table3
 "$mlad" experiment alpha-sweep "${common[@]}" --system BGL,HDFS --out docs/results/alpha-sweep
-echo "reports: docs/results/{table2,table3,alpha-sweep}/report.md"
+"$mlad" experiment multi-system "${common[@]}" --system BGL,HDFS --out docs/results/multi-system
+echo "reports: docs/results/{table2,table3,alpha-sweep,multi-system}/report.md"

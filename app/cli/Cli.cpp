@@ -32,7 +32,7 @@ const std::vector<CommandEntry>& commandTable() {
         {"models", "list the detectors with their parameters", Half::Ml},
         {"train", "train a detector (MLAD, its ablations, ...) on a split", Half::Ml},
         {"evaluate", "metrics of a run at a threshold", Half::Ml},
-        {"experiment", "the paper's experiments (table2, table3, alpha-sweep) as a report",
+        {"experiment", "the paper's experiments (table2, table3, alpha-sweep, multi-system)",
          Half::Ml},
         {"score", "score sequences with a trained run and write a CSV", Half::Ml},
         {"demo", "generate the built-in demo logs and run the whole pipeline headless", Half::Ml},

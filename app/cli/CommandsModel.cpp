@@ -485,11 +485,13 @@ void addExperiment(Cli& cli) {
         "table2: every detector (and MLAD's ablations) on each system, at each detector's own\n"
         "default threshold rule. table3: transfer, trained on one system and scored on\n"
         "another, every ordered pair of --system. alpha-sweep: MLAD with alpha 1.0..1.6.\n"
+        "multi-system: one model for the union of --system, judged per system, beside one\n"
+        "model per system.\n"
         "Splits are created as needed; every cell is a stored run, so an interrupted experiment\n"
         "continues where it stopped. Writes OUT/report.md and OUT/results.json.");
-    s->add_option("kind", o->kind, "table2 | table3 | alpha-sweep")
+    s->add_option("kind", o->kind, "table2 | table3 | alpha-sweep | multi-system")
         ->required()
-        ->check(CLI::IsMember({"table2", "table3", "alpha-sweep"}));
+        ->check(CLI::IsMember({"table2", "table3", "alpha-sweep", "multi-system"}));
     addProjectOption(s, o->project);
     s->add_option("--protocol", o->protocol, "per-system split protocol")
         ->check(CLI::IsMember({"chronological", "paper"}))

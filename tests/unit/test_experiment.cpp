@@ -84,6 +84,24 @@ TEST(Experiment, RepeatsAlphaSweepAndTransfer) {
     EXPECT_EQ(sweep.cells.back().param, "alpha 1.6");
     EXPECT_NE(sweep.markdown.find("| alpha 1.3 |"), std::string::npos);
 
+    ExperimentOptions m;
+    m.kind = "multi-system";
+    m.systems = {"BGL", "BGL-copy"};
+    m.models = {"new-templates"};
+    m.threads = 1;
+    const ExperimentResult multi = runExperiment(*p, m);
+    ASSERT_EQ(multi.cells.size(), 4u);  // per system: the fused model and its own model
+    EXPECT_EQ(multi.cells[0].param, "one model");
+    EXPECT_EQ(multi.cells[0].system, "BGL");
+    EXPECT_EQ(multi.cells[1].system, "BGL-copy");
+    EXPECT_EQ(multi.cells[2].param, "one model per system");
+    // The two systems are copies: the fused rule flags the same windows in each.
+    EXPECT_EQ(multi.cells[0].f1, multi.cells[1].f1);
+    EXPECT_EQ(multi.cells[0].testSequences + multi.cells[1].testSequences,
+              findSplit(*p, multi.splits[0].name)->test.total);
+    EXPECT_NE(multi.markdown.find("| new-templates | one model per system |"), std::string::npos)
+        << multi.markdown;
+
     ExperimentOptions bad = o;
     bad.kind = "table9";
     EXPECT_THROW(runExperiment(*p, bad), std::invalid_argument);

@@ -7,6 +7,8 @@
 //                default threshold rule (named in the table); the paper's Table II
 //   table3       transfer: train on A, score B with no retraining, for each ordered pair
 //   alpha-sweep  MLAD against alpha in {1, 1.1, ..., 1.6} (Fig. 5)
+//   multi-system one model trained on the union of systems, judged per system, beside one
+//                model per system (Fig. 6)
 // Thresholds never come from test labels; oracle figures are not reported.
 #include <cstdint>
 #include <functional>
