@@ -260,30 +260,51 @@ std::string splitFacts(const SplitInfo& s) {
 std::string tableFor(const std::vector<Group>& gs, const std::string& split, bool withParam,
                      int repeats) {
     std::ostringstream o;
+    bool labelled = false;
+    for (const auto& g : gs)
+        if (g.split == split)
+            for (const auto* c : g.cells) labelled |= c->testAnomalous > 0;
+    if (!labelled)
+        o << "The test part has no labelled anomalies: P, R, F1 and the curves are undefined; "
+             "the false-positive rate (every flagged sequence is a false alarm) is what this "
+             "data can show.\n\n";
     o << "| detector" << (withParam ? " | setting" : "")
       << " | default threshold rule | P | R | F1 | F1 at natural rate | FPR | ROC-AUC | PR-AUC | "
          "train s | score s |\n|---|"
       << (withParam ? "---|" : "") << "---|---|---|---|---|---|---|---|---|---|\n";
-    // The best F1; rows within the spread of it are marked as no different.
-    double best = -1, bestSd = 0;
+    // The best F1 (or, on a test part without labelled anomalies, the lowest false-positive
+    // rate: the only figure such data can give); rows within the spread of it are marked as no
+    // different.
+    bool anyAnomalous = false;
+    for (const auto& g : gs)
+        if (g.split == split)
+            for (const auto* c : g.cells) anyAnomalous |= c->testAnomalous > 0;
+    const auto key = [anyAnomalous](const Group& g) {
+        const Stat s = g.get(anyAnomalous ? &ExperimentCell::f1 : &ExperimentCell::falsePositiveRate);
+        return anyAnomalous ? s : Stat{-s.mean, s.sd, s.n};
+    };
+    double best = -1e300, bestSd = 0;
     for (const auto& g : gs)
         if (g.split == split) {
-            const Stat f = g.get(&ExperimentCell::f1);
+            const Stat f = key(g);
             if (f.mean > best) best = f.mean, bestSd = f.sd;
         }
     for (const auto& g : gs) {
         if (g.split != split) continue;
         const Stat f = g.get(&ExperimentCell::f1);
+        const Stat k = key(g);
         std::string mark;
-        if (f.mean == best)
-            mark = " **(best)**";
-        else if (repeats > 1 && best - f.mean <= std::max(f.sd, bestSd))
+        if (k.mean == best)
+            mark = anyAnomalous ? " **(best)**" : "";
+        else if (repeats > 1 && best - k.mean <= std::max(k.sd, bestSd))
             mark = " (no difference from the best: within the spread)";
+        std::string fprMark;
+        if (!anyAnomalous && k.mean == best) fprMark = " **(lowest)**";
         o << "| " << g.model << (withParam ? " | " + g.param : "") << " | " << g.rule << " | "
           << cellText(g.get(&ExperimentCell::precision)) << " | "
           << cellText(g.get(&ExperimentCell::recall)) << " | " << cellText(f) << mark << " | "
           << cellText(g.get(&ExperimentCell::f1Natural)) << " | "
-          << cellText(g.get(&ExperimentCell::falsePositiveRate)) << " | "
+          << cellText(g.get(&ExperimentCell::falsePositiveRate)) << fprMark << " | "
           << cellText(g.get(&ExperimentCell::rocAuc)) << " | "
           << cellText(g.get(&ExperimentCell::prAuc)) << " | "
           << fmt(g.get(&ExperimentCell::trainSeconds).mean, 1) << " | "
