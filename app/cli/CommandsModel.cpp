@@ -469,6 +469,7 @@ void addExperiment(Cli& cli) {
             if (!out) throw std::runtime_error("cannot write " + tmp.string());
             fs::rename(tmp, path);
         };
+        for (const auto& [name, svg] : r.plots) write(dir / name, svg);
         write(report, r.markdown);
         write(results, dumpJson(r.json()) + "\n");
         if (o->json)

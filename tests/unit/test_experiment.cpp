@@ -8,6 +8,7 @@
 #include "mlad/import/Importer.h"
 #include "mlad/train/Experiment.h"
 #include "mlad/train/Trainer.h"
+#include "mlad/viz/Svg.h"
 
 namespace {
 
@@ -38,6 +39,17 @@ TEST(Experiment, Table2RunsEveryCellOnceAndReportsTheRules) {
                              "The paper's published MLAD figures for BGL", "not ours"})
         EXPECT_NE(r.markdown.find(text), std::string::npos) << text;
     EXPECT_EQ(r.json()["cells"].size(), 3u);
+    // One figure per split, linked from the report, with a bar per detector.
+    ASSERT_EQ(r.plots.size(), 1u);
+    EXPECT_NE(r.markdown.find("](" + r.plots[0].first + ")"), std::string::npos);
+    const std::string& svg = r.plots[0].second;
+    EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+    size_t bars = 0;
+    for (size_t at = svg.find("<rect x="); at != std::string::npos;
+         at = svg.find("<rect x=", at + 1))
+        ++bars;
+    EXPECT_EQ(bars, 3u);
+    EXPECT_NE(svg.find("new-templates"), std::string::npos);
     // A second call reuses the stored runs.
     lines.clear();
     const ExperimentResult again = runExperiment(*p, o, nullptr, log);
@@ -83,6 +95,9 @@ TEST(Experiment, RepeatsAlphaSweepAndTransfer) {
     EXPECT_EQ(sweep.cells.front().param, "alpha 1.0");
     EXPECT_EQ(sweep.cells.back().param, "alpha 1.6");
     EXPECT_NE(sweep.markdown.find("| alpha 1.3 |"), std::string::npos);
+    ASSERT_EQ(sweep.plots.size(), 1u);
+    EXPECT_NE(sweep.plots[0].second.find("<path d=\"M"), std::string::npos);
+    EXPECT_EQ(viz::xmlEscape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
 
     ExperimentOptions m;
     m.kind = "multi-system";

@@ -18,6 +18,7 @@
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/Trainer.h"
 #include "mlad/util/Version.h"
+#include "mlad/viz/Svg.h"
 
 namespace mlad {
 
@@ -280,7 +281,8 @@ std::string tableFor(const std::vector<Group>& gs, const std::string& split, boo
         if (g.split == split)
             for (const auto* c : g.cells) anyAnomalous |= c->testAnomalous > 0;
     const auto key = [anyAnomalous](const Group& g) {
-        const Stat s = g.get(anyAnomalous ? &ExperimentCell::f1 : &ExperimentCell::falsePositiveRate);
+        const Stat s =
+            g.get(anyAnomalous ? &ExperimentCell::f1 : &ExperimentCell::falsePositiveRate);
         return anyAnomalous ? s : Stat{-s.mean, s.sd, s.n};
     };
     double best = -1e300, bestSd = 0;
@@ -348,6 +350,36 @@ std::string paperComparison(const std::vector<Group>& gs, const SplitInfo& split
         }
     }
     return o.str() + "\n";
+}
+
+// A figure of one split's rows: F1 per detector (mean, with the spread over seeds), or for the
+// alpha sweep F1 and PR-AUC against alpha. Returns the Markdown that links it.
+std::string figureFor(const std::vector<Group>& gs, const std::string& split,
+                      const std::string& title, bool sweep,
+                      std::vector<std::pair<std::string, std::string>>& plots) {
+    const std::string file = slug(split) + (sweep ? "-alpha.svg" : "-f1.svg");
+    if (sweep) {
+        viz::Series f1{"F1", {}}, pr{"PR-AUC", {}}, roc{"ROC-AUC", {}};
+        for (const auto& g : gs) {
+            if (g.split != split || g.param.rfind("alpha ", 0) != 0) continue;
+            const double a = std::stod(g.param.substr(6));
+            f1.points.emplace_back(a, g.get(&ExperimentCell::f1).mean);
+            pr.points.emplace_back(a, g.get(&ExperimentCell::prAuc).mean);
+            roc.points.emplace_back(a, g.get(&ExperimentCell::rocAuc).mean);
+        }
+        plots.emplace_back(
+            file, viz::lineChartSvg(title, "entmax alpha", "score", {f1, pr, roc}, 0.0, 1.0));
+    } else {
+        std::vector<viz::Bar> bars;
+        for (const auto& g : gs) {
+            if (g.split != split) continue;
+            const Stat f = g.get(&ExperimentCell::f1);
+            bars.push_back({g.model + (g.param.empty() ? "" : " (" + g.param + ")"), f.mean, f.sd});
+        }
+        plots.emplace_back(
+            file, viz::barChartSvg(title, "F1 at the detector's default threshold", bars, 1.0));
+    }
+    return "\n![" + title + "](" + file + ")\n";
 }
 
 }  // namespace
@@ -558,7 +590,9 @@ ExperimentResult runExperiment(Project& project, const ExperimentOptions& option
             const std::string& sys = splits[i].testedOn;
             md << "\n## " << sys << "\n\n"
                << splitFacts(splits[i].split) << "\n\n"
-               << tableFor(gs, splits[0].split.name + "/" + sys, true, options.repeats);
+               << tableFor(gs, splits[0].split.name + "/" + sys, true, options.repeats)
+               << figureFor(gs, splits[0].split.name + "/" + sys,
+                            sys + ": F1, one model or one each", false, result.plots);
         }
         result.markdown = md.str();
         return result;
@@ -570,7 +604,11 @@ ExperimentResult runExperiment(Project& project, const ExperimentOptions& option
            << (kind == "table3" ? "Trained on " + t.trainedOn + ", tested on " + sys : sys)
            << "\n\n"
            << splitFacts(s) << "\n\n"
-           << tableFor(gs, s.name, kind == "alpha-sweep", options.repeats);
+           << tableFor(gs, s.name, kind == "alpha-sweep", options.repeats)
+           << figureFor(gs, s.name,
+                        (kind == "table3" ? t.trainedOn + " -> " + sys : sys) +
+                            (kind == "alpha-sweep" ? ": MLAD against alpha" : ": F1 per detector"),
+                        kind == "alpha-sweep", result.plots);
         if (kind == "table2") md << paperComparison(gs, s, sys, options.protocol);
     }
     result.markdown = md.str();

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mlad/seq/Splits.h"
@@ -49,6 +50,8 @@ struct ExperimentResult {
     std::vector<ExperimentCell> cells;
     double seconds = 0;
     std::string markdown;  ///< the report
+    /// SVG figures the report links to: (file name, document), written beside the report.
+    std::vector<std::pair<std::string, std::string>> plots;
     Json json() const;
 };
 
