@@ -280,3 +280,27 @@ TEST(Baselines, LogBertPredictsMaskedKeysAndChoosesROnValidation) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Baselines, DeepLogReferenceWindowsPredictOnlyAfterAFullHistory) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);  // windows of 10 events
+    TrainConfig c = tinyDeepLog();
+    c.set("windows", "reference").set("history", 9);
+    const RunInfo r = trainRun(*p, "chrono", "ref", c);
+    // One full history per 10-event window: one prediction, so at most one miss.
+    for (double v : loadRunScores(*p, r.id).testScores) EXPECT_TRUE(v == 0.0 || v == 1.0) << v;
+    // With a history of 10 no training window has a next event: refused before any run row.
+    c.set("history", 10);
+    try {
+        trainRun(*p, "chrono", "ref10", c);
+        ADD_FAILURE() << "trained without a single window";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("DeepLog needs"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(findRun(*p, "ref10"));
+}
+
+}  // namespace

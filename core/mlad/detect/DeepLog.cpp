@@ -7,7 +7,8 @@
 // Input: one-hot keys (the paper), or the key number as one scalar feature ("scalar": what the
 // reference implementation, wuyifan18/DeepLog, feeds its LSTM). Windows of sequences shorter
 // than the history are left-padded with the padding key, so short sessions are scored too (the
-// reference pads them on the right and counts the padding as a miss).
+// reference pads them on the right and counts the padding as a miss: windows=reference does
+// that, to reproduce its behaviour).
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -50,8 +51,32 @@ struct Windows {
     int64_t size() const { return targets.defined() ? targets.size(0) : 0; }
 };
 
-Windows makeWindows(const std::vector<std::vector<int32_t>>& keys, int history) {
-    const auto w = seq::nextEventWindows(keys, history);
+// The reference implementation's windows (wuyifan18/DeepLog): only positions t >= history
+// are predicted; for scoring (`padShort`), a sequence shorter than history + 1 is first padded
+// on the right with the padding key, and a padding target counts as a miss, so every such
+// short sequence is flagged.
+seq::NextEventWindows referenceWindows(const std::vector<std::vector<int32_t>>& keys, int history,
+                                       bool padShort) {
+    seq::NextEventWindows w;
+    w.history = history;
+    for (size_t s = 0; s < keys.size(); ++s) {
+        std::vector<int32_t> k = keys[s];
+        if (padShort && k.size() < size_t(history) + 1)
+            k.resize(size_t(history) + 1, seq::TemplateKeys::kPad);
+        for (size_t t = size_t(history); t < k.size(); ++t) {
+            w.inputs.insert(w.inputs.end(), k.begin() + long(t - size_t(history)),
+                            k.begin() + long(t));
+            w.targets.push_back(k[t]);
+            w.sequenceIndex.push_back(int64_t(s));
+        }
+    }
+    return w;
+}
+
+Windows makeWindows(const std::vector<std::vector<int32_t>>& keys, int history,
+                    bool reference = false, bool padShort = false) {
+    const auto w = reference ? referenceWindows(keys, history, padShort)
+                             : seq::nextEventWindows(keys, history);
     Windows out;
     const int64_t n = int64_t(w.windows());
     out.inputs = torch::empty({n, history}, torch::kInt64);
@@ -70,6 +95,7 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
   public:
     DeepLogDetector(const std::string& id, Json params) : id_(id), params_(std::move(params)) {
         history_ = int(params_.at("history").get<int64_t>());
+        reference_ = params_.at("windows").get<std::string>() == "reference";
         topG_ = params_.at("top_g").get<int64_t>();
         batchSize_ = params_.at("batch_size").get<int64_t>();
         if (history_ < 1 || topG_ < 1 || batchSize_ < 1)
@@ -81,11 +107,12 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
 
     void prepare(const TrainData& data, TaskContext*) override {
         keys_ = seq::TemplateKeys::fromTraining(*data.project, data.train);
-        train_ = makeWindows(keys_.encode(*data.project, data.train), history_);
-        val_ = makeWindows(keys_.encode(*data.project, data.val), history_);
+        train_ = makeWindows(keys_.encode(*data.project, data.train), history_, reference_);
+        val_ = makeWindows(keys_.encode(*data.project, data.val), history_, reference_);
         if (train_.size() == 0)
             throw std::invalid_argument(
-                "DeepLog needs training sequences of at least two events (none has a next event)");
+                "DeepLog needs training sequences with a next event after the history (none "
+                "has one: use a shorter --history, or --windows left-padded)");
         device_ = torch::Device(data.device == "cuda" ? torch::kCUDA : torch::kCPU);
     }
 
@@ -123,7 +150,7 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
 
     std::vector<double> score(Project& project, const seq::EventSequences& seqs,
                               TaskContext* ctx) override {
-        const Windows w = makeWindows(keys_.encode(project, seqs), history_);
+        const Windows w = makeWindows(keys_.encode(project, seqs), history_, reference_, true);
         std::vector<double> misses(seqs.size(), 0.0);
         torch::NoGradGuard ng;
         net_->eval();
@@ -182,6 +209,7 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
     std::string id_;
     Json params_;
     int history_ = 10;
+    bool reference_ = false;
     int64_t topG_ = 9, batchSize_ = 2048;
     seq::TemplateKeys keys_;
     Windows train_, val_;
@@ -210,6 +238,10 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> deepLogDetectors() {
                    "a next key outside the top g candidates is a miss"),
         P::text("input", "one-hot", "one-hot|scalar", "model",
                 "key encoding: one-hot, or the key number as one feature (the reference code)"),
+        P::text("windows", "left-padded", "left-padded|reference", "model",
+                "left-padded: every event after the first is predicted; reference: as "
+                "wuyifan18/DeepLog, only events after a full history, and a sequence shorter "
+                "than history + 1 is padded on the right and always flagged"),
     };
     for (auto& p : params::torchTraining(30, 2048, 1e-3, 5)) info.params.push_back(p);
     for (auto& p : params::threshold()) info.params.push_back(p);

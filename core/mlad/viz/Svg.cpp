@@ -39,12 +39,23 @@ std::string header(int w, int h, const std::string& title) {
 std::string xmlEscape(const std::string& s) {
     std::string out;
     for (char c : s) switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default: out.push_back(c);
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
+            default:
+                out.push_back(c);
         }
     return out;
 }
@@ -78,11 +89,11 @@ std::string barChartSvg(const std::string& title, const std::string& axisLabel,
             o << "<text x=\"" << left + 4 << "\" y=\"" << y + 15 << "\" fill=\"#888\">n/a</text>\n";
             continue;
         }
-        o << "<rect x=\"" << left << "\" y=\"" << y + 4 << "\" width=\""
-          << num(xOf(b.value) - left) << "\" height=\"" << row - 8 << "\" fill=\"" << kColours[0]
-          << "\"><title>" << xmlEscape(b.label) << ": " << tick(b.value) << "</title></rect>\n"
-          << "<text x=\"" << num(xOf(b.value) + 4 + (b.spread > 0 ? 8 : 0)) << "\" y=\""
-          << y + 15 << "\">" << tick(b.value) << "</text>\n";
+        o << "<rect x=\"" << left << "\" y=\"" << y + 4 << "\" width=\"" << num(xOf(b.value) - left)
+          << "\" height=\"" << row - 8 << "\" fill=\"" << kColours[0] << "\"><title>"
+          << xmlEscape(b.label) << ": " << tick(b.value) << "</title></rect>\n"
+          << "<text x=\"" << num(xOf(b.value) + 4 + (b.spread > 0 ? 8 : 0)) << "\" y=\"" << y + 15
+          << "\">" << tick(b.value) << "</text>\n";
         if (b.spread > 0)
             o << "<line x1=\"" << num(xOf(b.value - b.spread)) << "\" y1=\"" << y + row / 2
               << "\" x2=\"" << num(xOf(b.value + b.spread)) << "\" y2=\"" << y + row / 2
@@ -94,8 +105,8 @@ std::string barChartSvg(const std::string& title, const std::string& axisLabel,
 }
 
 std::string lineChartSvg(const std::string& title, const std::string& xLabel,
-                         const std::string& yLabel, const std::vector<Series>& series,
-                         double yMin, double yMax) {
+                         const std::string& yLabel, const std::vector<Series>& series, double yMin,
+                         double yMax) {
     double xMin = 1e300, xMax = -1e300, lo = 1e300, hi = -1e300;
     for (const auto& s : series)
         for (const auto& [x, y] : s.points) {
@@ -117,8 +128,8 @@ std::string lineChartSvg(const std::string& title, const std::string& xLabel,
         const double y = yMin + (yMax - yMin) * t / 5.0, x = xMin + (xMax - xMin) * t / 5.0;
         o << "<line x1=\"" << left << "\" y1=\"" << num(py(y)) << "\" x2=\"" << left + plotW
           << "\" y2=\"" << num(py(y)) << "\" stroke=\"#ddd\"/>\n"
-          << "<text x=\"" << left - 6 << "\" y=\"" << num(py(y) + 4)
-          << "\" text-anchor=\"end\">" << tick(y) << "</text>\n"
+          << "<text x=\"" << left - 6 << "\" y=\"" << num(py(y) + 4) << "\" text-anchor=\"end\">"
+          << tick(y) << "</text>\n"
           << "<text x=\"" << num(px(x)) << "\" y=\"" << top + plotH + 16
           << "\" text-anchor=\"middle\">" << tick(x) << "</text>\n";
     }
@@ -126,14 +137,15 @@ std::string lineChartSvg(const std::string& title, const std::string& xLabel,
         const char* colour = kColours[i % (sizeof kColours / sizeof kColours[0])];
         std::string path;
         for (const auto& [x, y] : series[i].points)
-            if (std::isfinite(y)) path += (path.empty() ? "M" : " L") + num(px(x)) + " " + num(py(y));
+            if (std::isfinite(y))
+                path += (path.empty() ? "M" : " L") + num(px(x)) + " " + num(py(y));
         o << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << colour
           << "\" stroke-width=\"2\"/>\n";
         for (const auto& [x, y] : series[i].points)
             if (std::isfinite(y))
-                o << "<circle cx=\"" << num(px(x)) << "\" cy=\"" << num(py(y)) << "\" r=\"3\" fill=\""
-                  << colour << "\"><title>" << xmlEscape(series[i].name) << " at " << tick(x)
-                  << ": " << tick(y) << "</title></circle>\n";
+                o << "<circle cx=\"" << num(px(x)) << "\" cy=\"" << num(py(y))
+                  << "\" r=\"3\" fill=\"" << colour << "\"><title>" << xmlEscape(series[i].name)
+                  << " at " << tick(x) << ": " << tick(y) << "</title></circle>\n";
         o << "<rect x=\"" << left + plotW + 14 << "\" y=\"" << top + 8 + int(i) * 18
           << "\" width=\"12\" height=\"12\" fill=\"" << colour << "\"/>\n<text x=\""
           << left + plotW + 32 << "\" y=\"" << top + 18 + int(i) * 18 << "\">"
