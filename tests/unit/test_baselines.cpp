@@ -257,7 +257,7 @@ TEST(Baselines, LogBertPredictsMaskedKeysAndChoosesROnValidation) {
     }
     // r comes from the validation ratios: the default rule flags a ratio above it.
     const EvalReport rep = evaluateRun(*p, "logbert", ThresholdChoice::parse("", 0.99));
-    EXPECT_EQ(rep.thresholdKind.rfind("miss ratio above r = ", 0), 0u) << rep.thresholdKind;
+    EXPECT_EQ(rep.thresholdKind.rfind("miss ratio (top 2) above r = ", 0), 0u) << rep.thresholdKind;
     const double r99 = eval::quantile(s.valScores, 0.99);
     EXPECT_GT(rep.threshold, r99);
     EXPECT_LT(rep.threshold, r99 + 1e-12);
@@ -301,6 +301,27 @@ TEST(Baselines, DeepLogReferenceWindowsPredictOnlyAfterAFullHistory) {
         EXPECT_NE(std::string(e.what()).find("DeepLog needs"), std::string::npos) << e.what();
     }
     EXPECT_FALSE(findRun(*p, "ref10"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Baselines, LogBertTakesTheReferenceCandidatesForWindowsOrSessions) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);  // windows of lines: 15 candidates, as the reference for BGL
+    TrainConfig c = TrainConfig::defaults("logbert");
+    c.set("d_model", 8).set("layers", 1).set("heads", 2).set("d_ff", 16).set("epochs", 1);
+    c.set("batch_size", 8).set("threads", 1);
+    EXPECT_EQ(c.integer("top_g"), 0);
+    const RunInfo r = trainRun(*p, "chrono", "auto-g", c);
+    const EvalReport rep = evaluateRun(*p, "auto-g", ThresholdChoice::parse("", 0.99));
+    EXPECT_EQ(rep.thresholdKind.rfind("miss ratio (top 15) above", 0), 0u) << rep.thresholdKind;
+    // The resolved g travels with the model.
+    const RunScores s = loadRunScores(*p, r.id);
+    const auto scored = scoreSequences(*p, "auto-g", s.testIds, std::nullopt);
+    for (size_t i = 0; i < scored.size(); ++i) EXPECT_NEAR(scored[i].score, s.testScores[i], 1e-12);
 }
 
 }  // namespace

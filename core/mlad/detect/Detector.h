@@ -61,6 +61,8 @@ struct TrainData {
     Project* project = nullptr;
     seq::EventSequences train, val;
     std::string device = "cpu";  ///< "cpu" or "cuda"
+    /// The training sequences are windows of lines (fixed or time windows), not sessions.
+    bool windows = false;
 };
 
 /// Explanation of one sequence (filled as the detector's capabilities allow).

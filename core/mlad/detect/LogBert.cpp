@@ -39,6 +39,7 @@ struct LogBertNetImpl : torch::nn::Module {
         head = register_module("head", torch::nn::Linear(dModel, vocab));
         centre = register_buffer("centre", torch::zeros({dModel}));
         r = register_buffer("threshold_r", torch::zeros({1}, torch::kFloat64));
+        g = register_buffer("top_g", torch::zeros({1}, torch::kInt64));
     }
     int64_t maskToken() const { return vocab_; }
     int64_t distToken() const { return vocab_ + 1; }
@@ -57,7 +58,7 @@ struct LogBertNetImpl : torch::nn::Module {
     torch::nn::Embedding embed{nullptr}, pos{nullptr};
     torch::nn::TransformerEncoder encoder{nullptr};
     torch::nn::Linear head{nullptr};
-    torch::Tensor centre, r;
+    torch::Tensor centre, r, g;
 };
 TORCH_MODULE(LogBertNet);
 
@@ -88,6 +89,9 @@ class LogBertDetector final : public Detector, public TorchTrainable {
 
     void prepare(const TrainData& data, TaskContext*) override {
         keys_ = seq::TemplateKeys::fromTraining(*data.project, data.train);
+        // top_g 0 = the reference's defaults: 6 candidates for sessions, 15 for windows.
+        topG_ = params_.at("top_g").get<int64_t>();
+        if (topG_ == 0) topG_ = data.windows ? 15 : 6;
         train_ = padded(keys_.encode(*data.project, data.train), maxLen_);
         val_ = padded(keys_.encode(*data.project, data.val), maxLen_);
         if (data.val.empty()) val_ = train_;
@@ -100,6 +104,7 @@ class LogBertDetector final : public Detector, public TorchTrainable {
                           params_.at("layers").get<int64_t>(), params_.at("heads").get<int64_t>(),
                           params_.at("d_ff").get<int64_t>(), maxLen_,
                           params_.at("dropout").get<double>());
+        net_->g.fill_(topG_);
         net_->to(device_);
     }
     torch::nn::Module& module() override { return *net_; }
@@ -167,7 +172,8 @@ class LogBertDetector final : public Detector, public TorchTrainable {
     std::optional<OwnThreshold> ownThreshold() const override {
         char rule[128];
         std::snprintf(rule, sizeof rule,
-                      "miss ratio above r = %.4g (the validation %g %% quantile)", r_,
+                      "miss ratio (top %lld) above r = %.4g (the validation %g %% quantile)",
+                      static_cast<long long>(topG_), r_,
                       100.0 * (1.0 - params_.at("nu").get<double>()));
         return OwnThreshold{std::nextafter(r_, 2.0), rule};
     }
@@ -177,7 +183,7 @@ class LogBertDetector final : public Detector, public TorchTrainable {
         std::vector<double> out(size_t(all.size(0)), 0.0);
         torch::NoGradGuard ng;
         net_->eval();
-        const int64_t g = std::min<int64_t>(params_.at("top_g").get<int64_t>(), keys_.size());
+        const int64_t g = std::min<int64_t>(topG_, keys_.size());
         const int64_t passes = passCount();
         for (int64_t s = 0; s < all.size(0); s += batchSize_) {
             if (ctx) ctx->checkCancelled();
@@ -220,6 +226,7 @@ class LogBertDetector final : public Detector, public TorchTrainable {
         net_->load(ar);
         net_->eval();
         r_ = net_->r.item<double>();
+        topG_ = net_->g.item<int64_t>();
     }
 
   private:
@@ -253,6 +260,7 @@ class LogBertDetector final : public Detector, public TorchTrainable {
     torch::Device device_{torch::kCPU};
     LogBertNet net_{nullptr};
     double r_ = 0;
+    int64_t topG_ = 6;
 };
 
 }  // namespace
@@ -276,9 +284,9 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> logBertDetectors() {
         P::integer("max_len", 128, 1, 100000, "model", "longer sequences keep their first keys"),
         P::real("dropout", 0.1, 0.0, 0.9, "model", "dropout"),
         P::real("mask_ratio", 0.3, 0.01, 1.0, "model", "share of keys masked in training"),
-        P::integer("top_g", 6, 1, 100000, "model",
-                   "a masked key outside the top g predictions is a miss (the reference: 6 "
-                   "for sessions, 15 for windows)"),
+        P::integer("top_g", 0, 0, 100000, "model",
+                   "a masked key outside the top g predictions is a miss (0 = the reference's "
+                   "defaults: 6 for sessions, 15 for windows of lines)"),
         P::real("lambda_vhm", 0.1, 0.0, 1e6, "model", "weight of the hypersphere term"),
     };
     for (auto& p : params::torchTraining(30, 32, 1e-3, 5)) info.params.push_back(p);

@@ -348,6 +348,17 @@ std::optional<SplitInfo> findSplit(Project& project, const std::string& name) {
     return std::nullopt;
 }
 
+std::vector<std::string> splitTrainingKinds(Project& project, int64_t splitId) {
+    auto st = project.db().prepare(
+        "SELECT DISTINCT s.kind FROM split_members m JOIN sequences q ON q.id = m.sequence_id "
+        "JOIN sequence_sets s ON s.id = q.set_id WHERE m.split_id = ? AND m.part = 'train' "
+        "ORDER BY s.kind");
+    st.bind(1, splitId);
+    std::vector<std::string> out;
+    while (st.step()) out.push_back(st.getText(0));
+    return out;
+}
+
 std::vector<int64_t> splitPart(Project& project, int64_t splitId, const std::string& part) {
     auto st = project.db().prepare(
         "SELECT m.sequence_id FROM split_members m JOIN sequences q ON q.id = m.sequence_id "

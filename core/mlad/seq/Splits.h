@@ -56,6 +56,10 @@ struct SplitInfo {
 SplitInfo createSplit(Project& project, const SplitSpec& spec);
 std::vector<SplitInfo> listSplits(Project& project);
 std::optional<SplitInfo> findSplit(Project& project, const std::string& name);
+/// The kinds of the sequence sets a split's training part comes from ("window", "time",
+/// "session_regex", "imported", ...), sorted.
+std::vector<std::string> splitTrainingKinds(Project& project, int64_t splitId);
+
 /// Sequence ids of one part (train | val | test) in ordinal order.
 std::vector<int64_t> splitPart(Project& project, int64_t splitId, const std::string& part);
 

@@ -365,6 +365,12 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     TrainData data;
     data.project = &project;
     data.device = useCuda ? "cuda" : "cpu";
+    {
+        const auto kinds = splitTrainingKinds(project, split->id);
+        data.windows = !kinds.empty() && std::all_of(kinds.begin(), kinds.end(), [](const auto& k) {
+            return k == "window" || k == "time";
+        });
+    }
     data.train = seq::loadEventSequences(project, splitPart(project, split->id, "train"), ctx);
     data.val = seq::loadEventSequences(project, splitPart(project, split->id, "val"), ctx);
     const seq::EventSequences test =
