@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "mlad/detect/Builtins.h"
+#include "mlad/detect/KeyModels.h"
 #include "mlad/model/Gmm.h"
 #include "mlad/train/TorchTrainable.h"
 
@@ -149,19 +150,10 @@ class DagmmDetector final : public Detector, public TorchTrainable {
         return out;
     }
 
-    void save(const std::string& path) override {
-        torch::serialize::OutputArchive ar;
-        net_->save(ar);
-        ar.write("vocabulary", c10::IValue(dumpJson(Json(keys_.texts()))));
-        ar.save_to(path);
-    }
+    void save(const std::string& path) override { detail::saveWithVocabulary(*net_, keys_, path); }
     void load(Project&, const std::string& path, const std::string&) override {
         torch::serialize::InputArchive ar;
-        ar.load_from(path);
-        c10::IValue vocabulary;
-        ar.read("vocabulary", vocabulary);
-        keys_ = seq::TemplateKeys::fromTexts(
-            parseJson(vocabulary.toStringRef(), path).get<std::vector<std::string>>());
+        keys_ = detail::openWithVocabulary(ar, path);
         train_ = torch::zeros({1, keys_.size() - 1});
         build(torch::kCPU);
         net_->load(ar);
@@ -221,11 +213,9 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> dagmmDetectors() {
     };
     for (auto& p : params::torchTraining(50, 1024, 1e-4, 10)) info.params.push_back(p);
     for (auto& p : params::threshold()) info.params.push_back(p);
-    std::vector<std::pair<DetectorInfo, DetectorFactory>> out;
-    out.emplace_back(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
+    return detail::single(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
         return std::make_unique<DagmmDetector>(params);
     });
-    return out;
 }
 
 }  // namespace mlad

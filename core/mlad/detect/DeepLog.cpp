@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "mlad/detect/Builtins.h"
+#include "mlad/detect/KeyModels.h"
 #include "mlad/train/TorchTrainable.h"
 
 namespace mlad {
@@ -186,20 +187,11 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
         return OwnThreshold{0.5, "any next key outside the top " + std::to_string(topG_)};
     }
 
-    void save(const std::string& path) override {
-        torch::serialize::OutputArchive ar;
-        net_->save(ar);
-        ar.write("vocabulary", c10::IValue(dumpJson(Json(keys_.texts()))));
-        ar.save_to(path);
-    }
+    void save(const std::string& path) override { detail::saveWithVocabulary(*net_, keys_, path); }
 
     void load(Project&, const std::string& path, const std::string&) override {
         torch::serialize::InputArchive ar;
-        ar.load_from(path);
-        c10::IValue vocabulary;
-        ar.read("vocabulary", vocabulary);
-        keys_ = seq::TemplateKeys::fromTexts(
-            parseJson(vocabulary.toStringRef(), path).get<std::vector<std::string>>());
+        keys_ = detail::openWithVocabulary(ar, path);
         build(torch::kCPU);
         net_->load(ar);
         net_->eval();
@@ -245,11 +237,9 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> deepLogDetectors() {
     };
     for (auto& p : params::torchTraining(30, 2048, 1e-3, 5)) info.params.push_back(p);
     for (auto& p : params::threshold()) info.params.push_back(p);
-    std::vector<std::pair<DetectorInfo, DetectorFactory>> out;
-    out.emplace_back(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
+    return detail::single(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
         return std::make_unique<DeepLogDetector>("deeplog", params);
     });
-    return out;
 }
 
 }  // namespace mlad

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "mlad/detect/Builtins.h"
+#include "mlad/detect/KeyModels.h"
 #include "mlad/train/TorchTrainable.h"
 
 namespace mlad {
@@ -209,19 +210,10 @@ class LogBertDetector final : public Detector, public TorchTrainable {
     }
 
   public:
-    void save(const std::string& path) override {
-        torch::serialize::OutputArchive ar;
-        net_->save(ar);
-        ar.write("vocabulary", c10::IValue(dumpJson(Json(keys_.texts()))));
-        ar.save_to(path);
-    }
+    void save(const std::string& path) override { detail::saveWithVocabulary(*net_, keys_, path); }
     void load(Project&, const std::string& path, const std::string&) override {
         torch::serialize::InputArchive ar;
-        ar.load_from(path);
-        c10::IValue vocabulary;
-        ar.read("vocabulary", vocabulary);
-        keys_ = seq::TemplateKeys::fromTexts(
-            parseJson(vocabulary.toStringRef(), path).get<std::vector<std::string>>());
+        keys_ = detail::openWithVocabulary(ar, path);
         build(torch::kCPU);
         net_->load(ar);
         net_->eval();
@@ -297,11 +289,9 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> logBertDetectors() {
             throw std::invalid_argument("--d-model " + std::to_string(d) +
                                         " is not divisible by --heads " + std::to_string(h));
     };
-    std::vector<std::pair<DetectorInfo, DetectorFactory>> out;
-    out.emplace_back(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
+    return detail::single(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
         return std::make_unique<LogBertDetector>(params);
     });
-    return out;
 }
 
 }  // namespace mlad
