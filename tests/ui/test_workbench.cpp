@@ -803,10 +803,11 @@ void WorkbenchTest::trainingFormFollowsTheModel() {
         info.id = "ui-toy";
         info.displayName = "UI toy";
         info.description = "a detector with a parameter of its own (a test)";
-        info.params = {ParamSpec::integer("neighbours", 7, 1, 100, "model", "neighbours"),
-                       ParamSpec::text("metric", "cosine", "cosine|euclidean", "model", "metric")};
-        for (auto& p : params::classicFitting()) info.params.push_back(p);
-        for (auto& p : params::threshold()) info.params.push_back(p);
+        info.params = joinParams(
+            {{ParamSpec::integer("neighbours", 7, 1, 100, "model", "neighbours"),
+              ParamSpec::text("metric", "cosine", "cosine|euclidean", "model", "metric")},
+             params::classicFitting(),
+             params::threshold()});
         registerDetector(info, [](const Json&) { return std::unique_ptr<Detector>(); });
     }
     QSettings().remove(QStringLiteral("training/config"));

@@ -108,8 +108,7 @@ void registerToys() {
             info.displayName = "Toy centre";
             info.description = "distance of the template counts to a learned centre (a test)";
             info.iterative = true;
-            info.params = params::torchTraining(4, 8, 0.1, 0);
-            for (auto& p : params::threshold()) info.params.push_back(p);
+            info.params = joinParams({params::torchTraining(4, 8, 0.1, 0), params::threshold()});
             const std::string name = id;
             registerDetector(
                 info, [name](const Json& p) { return std::make_unique<ToyDetector>(name, p); });

@@ -146,17 +146,11 @@ class ClassicDetector : public Detector {
     void save(const std::string& path) override {
         Json j = {{"format", 1}, {"detector", id_}, {"texts", keys_.texts()}};
         saveModel(j);
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        out << dumpJson(j);
-        out.close();
-        if (!out) throw std::runtime_error("cannot write " + path);
+        writeJsonFile(path, j);
     }
 
     void load(Project&, const std::string& path, const std::string&) override {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw std::runtime_error("cannot read " + path);
-        const std::string text((std::istreambuf_iterator<char>(in)), {});
-        const Json j = parseJson(text, path);
+        const Json j = readJsonFile(path);
         try {
             if (!j.is_object() || j.value("detector", std::string()) != id_)
                 throw std::invalid_argument("no " + id_ + " model in it");
@@ -1077,9 +1071,7 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> classicDetectors() {
     std::vector<std::pair<DetectorInfo, DetectorFactory>> out;
     auto add = [&out](DetectorInfo info, const ParamList& own, DetectorFactory make) {
         info.iterative = false;
-        info.params = params::classicFitting();
-        for (const auto& p : own) info.params.push_back(p);
-        for (const auto& p : params::threshold()) info.params.push_back(p);
+        info.params = joinParams({params::classicFitting(), own, params::threshold()});
         out.emplace_back(std::move(info), std::move(make));
     };
     {

@@ -202,17 +202,18 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> dagmmDetectors() {
         "Score: the sample energy.";
     info.scoreName = "energy";
     info.iterative = true;
-    info.params = {
-        P::integer("hidden", 60, 2, 65536, "model", "width of the first autoencoder layer"),
-        P::integer("latent", 1, 1, 1024, "model", "code width (the paper: 1)"),
-        P::integer("components", 4, 1, 64, "model", "GMM components"),
-        P::real("dropout", 0.5, 0.0, 0.9, "model", "dropout in the estimation network"),
-        P::real("lambda_energy", 0.1, 0.0, 1e6, "model", "weight of the sample energy"),
-        P::real("lambda_cov", 0.005, -1e6, 1e6, "model", "weight of the covariance penalty"),
-        P::real("cov_eps", 1e-6, 0.0, 1.0, "model", "diagonal added to each covariance"),
-    };
-    for (auto& p : params::torchTraining(50, 1024, 1e-4, 10)) info.params.push_back(p);
-    for (auto& p : params::threshold()) info.params.push_back(p);
+    info.params = joinParams(
+        {{
+             P::integer("hidden", 60, 2, 65536, "model", "width of the first autoencoder layer"),
+             P::integer("latent", 1, 1, 1024, "model", "code width (the paper: 1)"),
+             P::integer("components", 4, 1, 64, "model", "GMM components"),
+             P::real("dropout", 0.5, 0.0, 0.9, "model", "dropout in the estimation network"),
+             P::real("lambda_energy", 0.1, 0.0, 1e6, "model", "weight of the sample energy"),
+             P::real("lambda_cov", 0.005, -1e6, 1e6, "model", "weight of the covariance penalty"),
+             P::real("cov_eps", 1e-6, 0.0, 1.0, "model", "diagonal added to each covariance"),
+         },
+         params::torchTraining(50, 1024, 1e-4, 10),
+         params::threshold()});
     return detail::single(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
         return std::make_unique<DagmmDetector>(params);
     });

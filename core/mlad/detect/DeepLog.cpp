@@ -222,21 +222,23 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> deepLogDetectors() {
         "candidates. Score: the number of such misses.";
     info.scoreName = "misses";
     info.iterative = true;
-    info.params = {
-        P::integer("history", 10, 1, 1000, "model", "events of history per prediction"),
-        P::integer("hidden", 64, 1, 4096, "model", "LSTM hidden units"),
-        P::integer("layers", 2, 1, 16, "model", "LSTM layers"),
-        P::integer("top_g", 9, 1, 100000, "model",
-                   "a next key outside the top g candidates is a miss"),
-        P::text("input", "one-hot", "one-hot|scalar", "model",
-                "key encoding: one-hot, or the key number as one feature (the reference code)"),
-        P::text("windows", "left-padded", "left-padded|reference", "model",
-                "left-padded: every event after the first is predicted; reference: as "
-                "wuyifan18/DeepLog, only events after a full history, and a sequence shorter "
-                "than history + 1 is padded on the right and always flagged"),
-    };
-    for (auto& p : params::torchTraining(30, 2048, 1e-3, 5)) info.params.push_back(p);
-    for (auto& p : params::threshold()) info.params.push_back(p);
+    info.params = joinParams(
+        {{
+             P::integer("history", 10, 1, 1000, "model", "events of history per prediction"),
+             P::integer("hidden", 64, 1, 4096, "model", "LSTM hidden units"),
+             P::integer("layers", 2, 1, 16, "model", "LSTM layers"),
+             P::integer("top_g", 9, 1, 100000, "model",
+                        "a next key outside the top g candidates is a miss"),
+             P::text(
+                 "input", "one-hot", "one-hot|scalar", "model",
+                 "key encoding: one-hot, or the key number as one feature (the reference code)"),
+             P::text("windows", "left-padded", "left-padded|reference", "model",
+                     "left-padded: every event after the first is predicted; reference: as "
+                     "wuyifan18/DeepLog, only events after a full history, and a sequence shorter "
+                     "than history + 1 is padded on the right and always flagged"),
+         },
+         params::torchTraining(30, 2048, 1e-3, 5),
+         params::threshold()});
     return detail::single(std::move(info), [](const Json& params) -> std::unique_ptr<Detector> {
         return std::make_unique<DeepLogDetector>("deeplog", params);
     });

@@ -268,21 +268,23 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> logBertDetectors() {
         "keys outside the top g predictions; threshold r on validation data.";
     info.scoreName = "miss ratio";
     info.iterative = true;
-    info.params = {
-        P::integer("d_model", 64, 2, 4096, "model", "encoder width (divisible by --heads)"),
-        P::integer("layers", 2, 1, 24, "model", "encoder layers"),
-        P::integer("heads", 4, 1, 64, "model", "attention heads"),
-        P::integer("d_ff", 128, 1, 65536, "model", "feed-forward width"),
-        P::integer("max_len", 128, 1, 100000, "model", "longer sequences keep their first keys"),
-        P::real("dropout", 0.1, 0.0, 0.9, "model", "dropout"),
-        P::real("mask_ratio", 0.3, 0.01, 1.0, "model", "share of keys masked in training"),
-        P::integer("top_g", 0, 0, 100000, "model",
-                   "a masked key outside the top g predictions is a miss (0 = the reference's "
-                   "defaults: 6 for sessions, 15 for windows of lines)"),
-        P::real("lambda_vhm", 0.1, 0.0, 1e6, "model", "weight of the hypersphere term"),
-    };
-    for (auto& p : params::torchTraining(30, 32, 1e-3, 5)) info.params.push_back(p);
-    for (auto& p : params::threshold()) info.params.push_back(p);
+    info.params = joinParams(
+        {{
+             P::integer("d_model", 64, 2, 4096, "model", "encoder width (divisible by --heads)"),
+             P::integer("layers", 2, 1, 24, "model", "encoder layers"),
+             P::integer("heads", 4, 1, 64, "model", "attention heads"),
+             P::integer("d_ff", 128, 1, 65536, "model", "feed-forward width"),
+             P::integer("max_len", 128, 1, 100000, "model",
+                        "longer sequences keep their first keys"),
+             P::real("dropout", 0.1, 0.0, 0.9, "model", "dropout"),
+             P::real("mask_ratio", 0.3, 0.01, 1.0, "model", "share of keys masked in training"),
+             P::integer("top_g", 0, 0, 100000, "model",
+                        "a masked key outside the top g predictions is a miss (0 = the reference's "
+                        "defaults: 6 for sessions, 15 for windows of lines)"),
+             P::real("lambda_vhm", 0.1, 0.0, 1e6, "model", "weight of the hypersphere term"),
+         },
+         params::torchTraining(30, 32, 1e-3, 5),
+         params::threshold()});
     info.check = [](const Json& v) {
         const int64_t d = v.at("d_model").get<int64_t>(), h = v.at("heads").get<int64_t>();
         if (d % h != 0)

@@ -40,10 +40,7 @@ ParamList mladParams(double dropout) {
         P::real("cov_eps", 1e-6, 0.0, 1.0, "model", "diagonal added to each GMM covariance"),
     };
     // clang-format on
-    for (auto& x : params::torchTraining()) p.push_back(x);
-    for (auto& x : params::templateVectors()) p.push_back(x);
-    for (auto& x : params::threshold()) p.push_back(x);
-    return p;
+    return joinParams({p, params::torchTraining(), params::templateVectors(), params::threshold()});
 }
 
 void checkMlad(const Json& v) {

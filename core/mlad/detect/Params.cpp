@@ -133,6 +133,12 @@ std::string ParamSpec::check(const Json& v) const {
     return "";
 }
 
+ParamList joinParams(std::initializer_list<ParamList> lists) {
+    ParamList out;
+    for (const auto& l : lists) out.insert(out.end(), l.begin(), l.end());
+    return out;
+}
+
 const ParamSpec* findParam(const ParamList& params, const std::string& key) {
     for (const auto& p : params)
         if (p.key == key) return &p;

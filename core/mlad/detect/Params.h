@@ -6,6 +6,7 @@
 //
 // Spelling rule: the key is snake_case (`lambda_energy`); the CLI option is the same key with
 // dashes (`--lambda-energy`).
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ struct ParamSpec {
 };
 
 using ParamList = std::vector<ParamSpec>;
+
+/// The lists one after the other (a detector's own parameters, then shared groups).
+ParamList joinParams(std::initializer_list<ParamList> lists);
 
 /// Looks up `key` in `params`; nullptr when absent.
 const ParamSpec* findParam(const ParamList& params, const std::string& key);

@@ -84,17 +84,11 @@ class RuleDetector final : public Detector {
                 seqs.push_back(k);
             }
         j["sequences"] = seqs;
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        out << dumpJson(j);
-        out.close();
-        if (!out) throw std::runtime_error("cannot write " + path);
+        writeJsonFile(path, j);
     }
 
     void load(Project&, const std::string& path, const std::string&) override {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw std::runtime_error("cannot read " + path);
-        const std::string text((std::istreambuf_iterator<char>(in)), {});
-        const Json j = parseJson(text, path);
+        const Json j = readJsonFile(path);
         try {
             keys_ = seq::TemplateKeys::fromTexts(j.at("texts").get<std::vector<std::string>>());
             counts_ = j.at("counts").get<std::vector<uint64_t>>();
@@ -181,8 +175,7 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> ruleDetectors() {
         info.displayName = d.name;
         info.description = d.description;
         info.scoreName = d.score;
-        info.params = params::classicFitting();
-        for (auto& p : params::threshold()) info.params.push_back(p);
+        info.params = joinParams({params::classicFitting(), params::threshold()});
         const std::string id = d.id;
         const Rule rule = d.rule;
         out.emplace_back(std::move(info), [id, rule](const Json& params) {

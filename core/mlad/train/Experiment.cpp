@@ -382,6 +382,82 @@ std::string figureFor(const std::vector<Group>& gs, const std::string& split,
     return "\n![" + title + "](" + file + ")\n";
 }
 
+struct Tested {
+    SplitInfo split;
+    std::string trainedOn, testedOn;
+};
+
+// The Markdown report of a finished experiment; adds its figures to result.plots.
+std::string experimentReport(Project& project, ExperimentResult& result,
+                             const std::vector<Tested>& splits) {
+    const ExperimentOptions& options = result.options;
+    const std::string& kind = options.kind;
+    const auto gs = groups(result.cells);
+    std::ostringstream md;
+    const std::map<std::string, std::string> titles = {
+        {"table2", "Table II: every detector on each system"},
+        {"table3", "Table III: transfer, trained on one system, scored on another"},
+        {"alpha-sweep", "Fig. 5: MLAD against the entmax alpha"},
+        {"multi-system", "Fig. 6: one model for several systems, or one each"}};
+    const std::string title = titles.count(kind) ? titles.at(kind) : kind;
+    const std::time_t now = std::time(nullptr);
+    char when[64];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+    md << "# " << title << "\n\n"
+       << "- command: `" << (options.command.empty() ? "mlad experiment " + kind : options.command)
+       << "`\n"
+       << "- project: `" << project.path() << "`\n"
+       << "- code version: " << codeVersion() << "; machine: " << machine() << "\n"
+       << "- finished " << when << " after " << fmt(result.seconds, 0)
+       << " s (runs reused from an earlier call are not trained again; their train time is the "
+          "one recorded then)\n"
+       << "- seeds per cell: " << options.repeats << " (42"
+       << (options.repeats > 1 ? ".." + std::to_string(41 + options.repeats) : "") << ")"
+       << (options.repeats > 1 ? "; cells show mean ± standard deviation, and a detector whose "
+                                 "F1 lies within the spread of the best is marked as no "
+                                 "different"
+                               : "; one seed: differences of a few hundredths may be noise")
+       << "\n"
+       << "- thresholds: each detector's own default rule, named in the table, chosen on "
+          "training or validation data; test labels choose nothing (no oracle figures here)\n"
+       << (options.epochs > 0
+               ? "- torch detectors trained for at most " + std::to_string(options.epochs) +
+                     " epochs (overriding their defaults)\n"
+               : "")
+       << "\nP, R, F1 at the split's test prevalence; F1 at natural rate re-weights them to the "
+          "anomaly rate of all labelled sequences; FPR = false-positive rate.\n";
+    if (kind == "multi-system") {
+        md << "\nOne model trained on the union of the systems (split `" << splits[0].split.name
+           << "`), judged on each system's test sequences at its own default threshold, beside "
+              "one model per system.\n\n"
+           << splitFacts(splits[0].split) << "\n";
+        for (size_t i = 1; i < splits.size(); ++i) {
+            const std::string& sys = splits[i].testedOn;
+            md << "\n## " << sys << "\n\n"
+               << splitFacts(splits[i].split) << "\n\n"
+               << tableFor(gs, splits[0].split.name + "/" + sys, true, options.repeats)
+               << figureFor(gs, splits[0].split.name + "/" + sys,
+                            sys + ": F1, one model or one each", false, result.plots);
+        }
+        return md.str();
+    }
+    for (const auto& t : splits) {
+        const SplitInfo& s = t.split;
+        const std::string& sys = t.testedOn;
+        md << "\n## "
+           << (kind == "table3" ? "Trained on " + t.trainedOn + ", tested on " + sys : sys)
+           << "\n\n"
+           << splitFacts(s) << "\n\n"
+           << tableFor(gs, s.name, kind == "alpha-sweep", options.repeats)
+           << figureFor(gs, s.name,
+                        (kind == "table3" ? t.trainedOn + " -> " + sys : sys) +
+                            (kind == "alpha-sweep" ? ": MLAD against alpha" : ": F1 per detector"),
+                        kind == "alpha-sweep", result.plots);
+        if (kind == "table2") md << paperComparison(gs, s, sys, options.protocol);
+    }
+    return md.str();
+}
+
 }  // namespace
 
 std::vector<std::string> defaultExperimentModels(const std::string& kind) {
@@ -464,10 +540,6 @@ ExperimentResult runExperiment(Project& project, const ExperimentOptions& option
         if (!known.count(s)) throw std::invalid_argument("--system: no system named '" + s + "'");
 
     Runner runner{project, options, ctx, log, {}};
-    struct Tested {
-        SplitInfo split;
-        std::string trainedOn, testedOn;
-    };
     std::vector<Tested> splits;
     if (kind == "table3") {
         if (systems.size() < 2)
@@ -546,72 +618,7 @@ ExperimentResult runExperiment(Project& project, const ExperimentOptions& option
     for (const auto& t : splits) result.splits.push_back(t.split);
     result.seconds = secondsSince(t0);
 
-    // The report.
-    const auto gs = groups(result.cells);
-    std::ostringstream md;
-    const std::map<std::string, std::string> titles = {
-        {"table2", "Table II: every detector on each system"},
-        {"table3", "Table III: transfer, trained on one system, scored on another"},
-        {"alpha-sweep", "Fig. 5: MLAD against the entmax alpha"},
-        {"multi-system", "Fig. 6: one model for several systems, or one each"}};
-    const std::string title = titles.count(kind) ? titles.at(kind) : kind;
-    const std::time_t now = std::time(nullptr);
-    char when[64];
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-    md << "# " << title << "\n\n"
-       << "- command: `" << (options.command.empty() ? "mlad experiment " + kind : options.command)
-       << "`\n"
-       << "- project: `" << project.path() << "`\n"
-       << "- code version: " << codeVersion() << "; machine: " << machine() << "\n"
-       << "- finished " << when << " after " << fmt(result.seconds, 0)
-       << " s (runs reused from an earlier call are not trained again; their train time is the "
-          "one recorded then)\n"
-       << "- seeds per cell: " << options.repeats << " (42"
-       << (options.repeats > 1 ? ".." + std::to_string(41 + options.repeats) : "") << ")"
-       << (options.repeats > 1 ? "; cells show mean ± standard deviation, and a detector whose "
-                                 "F1 lies within the spread of the best is marked as no "
-                                 "different"
-                               : "; one seed: differences of a few hundredths may be noise")
-       << "\n"
-       << "- thresholds: each detector's own default rule, named in the table, chosen on "
-          "training or validation data; test labels choose nothing (no oracle figures here)\n"
-       << (options.epochs > 0
-               ? "- torch detectors trained for at most " + std::to_string(options.epochs) +
-                     " epochs (overriding their defaults)\n"
-               : "")
-       << "\nP, R, F1 at the split's test prevalence; F1 at natural rate re-weights them to the "
-          "anomaly rate of all labelled sequences; FPR = false-positive rate.\n";
-    if (kind == "multi-system") {
-        md << "\nOne model trained on the union of the systems (split `" << splits[0].split.name
-           << "`), judged on each system's test sequences at its own default threshold, beside "
-              "one model per system.\n\n"
-           << splitFacts(splits[0].split) << "\n";
-        for (size_t i = 1; i < splits.size(); ++i) {
-            const std::string& sys = splits[i].testedOn;
-            md << "\n## " << sys << "\n\n"
-               << splitFacts(splits[i].split) << "\n\n"
-               << tableFor(gs, splits[0].split.name + "/" + sys, true, options.repeats)
-               << figureFor(gs, splits[0].split.name + "/" + sys,
-                            sys + ": F1, one model or one each", false, result.plots);
-        }
-        result.markdown = md.str();
-        return result;
-    }
-    for (const auto& t : splits) {
-        const SplitInfo& s = t.split;
-        const std::string& sys = t.testedOn;
-        md << "\n## "
-           << (kind == "table3" ? "Trained on " + t.trainedOn + ", tested on " + sys : sys)
-           << "\n\n"
-           << splitFacts(s) << "\n\n"
-           << tableFor(gs, s.name, kind == "alpha-sweep", options.repeats)
-           << figureFor(gs, s.name,
-                        (kind == "table3" ? t.trainedOn + " -> " + sys : sys) +
-                            (kind == "alpha-sweep" ? ": MLAD against alpha" : ": F1 per detector"),
-                        kind == "alpha-sweep", result.plots);
-        if (kind == "table2") md << paperComparison(gs, s, sys, options.protocol);
-    }
-    result.markdown = md.str();
+    result.markdown = experimentReport(project, result, splits);
     return result;
 }
 

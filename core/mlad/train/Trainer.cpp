@@ -122,6 +122,44 @@ void loadModuleState(torch::nn::Module& module, const std::string& state, torch:
     module.load(ar);
 }
 
+// Where a resumed run continues: the epoch after the checkpoint's, early-stopping state, the
+// best epoch's weights.
+struct LoopState {
+    int startEpoch = 1, badEpochs = 0;
+    double bestVal = std::numeric_limits<double>::infinity();
+    std::string bestState;  // serialized parameters of the best epoch
+};
+
+// Loads a checkpoint written by saveCheckpoint into the module, the optimiser and (with amp)
+// the loss scaler.
+LoopState restoreCheckpoint(const std::string& ckptPath, const std::string& bestPath,
+                            torch::nn::Module& module, torch::optim::Optimizer& opt,
+                            LossScaler* scaler, torch::Device dev) {
+    torch::serialize::InputArchive ar;
+    ar.load_from(ckptPath, dev);
+    torch::serialize::InputArchive m, o;
+    ar.read("model", m);
+    ar.read("optimizer", o);
+    module.load(m);
+    opt.load(o);
+    torch::Tensor e, b, bad;
+    ar.read("epoch", e);
+    ar.read("best_val", b);
+    ar.read("bad_epochs", bad);
+    torch::Tensor ampScale, ampGrowth;
+    if (scaler && ar.try_read("amp_scale", ampScale) && ar.try_read("amp_growth", ampGrowth))
+        scaler->setState(ampScale.item<double>(), ampGrowth.item<int64_t>());
+    LoopState st;
+    st.startEpoch = int(e.item<int64_t>()) + 1;
+    st.bestVal = b.item<double>();
+    st.badEpochs = int(bad.item<int64_t>());
+    if (fs::exists(bestPath)) {
+        std::ifstream in(bestPath, std::ios::binary);
+        st.bestState.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    return st;
+}
+
 struct EpochLoop {
     Project& project;
     int64_t runId;
@@ -150,32 +188,14 @@ struct EpochLoop {
         torch::optim::Adam opt(module.parameters(), torch::optim::AdamOptions(config.real("lr")));
         LossScaler scaler;  // used with amp only
 
-        int startEpoch = 1, badEpochs = 0;
-        double bestVal = std::numeric_limits<double>::infinity();
-        std::string bestState;  // serialized parameters of the best epoch
-        if (resume && fs::exists(ckptPath)) {
-            torch::serialize::InputArchive ar;
-            ar.load_from(ckptPath, dev);
-            torch::serialize::InputArchive m, o;
-            ar.read("model", m);
-            ar.read("optimizer", o);
-            module.load(m);
-            opt.load(o);
-            torch::Tensor e, b, bad;
-            ar.read("epoch", e);
-            ar.read("best_val", b);
-            ar.read("bad_epochs", bad);
-            torch::Tensor ampScale, ampGrowth;
-            if (amp && ar.try_read("amp_scale", ampScale) && ar.try_read("amp_growth", ampGrowth))
-                scaler.setState(ampScale.item<double>(), ampGrowth.item<int64_t>());
-            startEpoch = int(e.item<int64_t>()) + 1;
-            bestVal = b.item<double>();
-            badEpochs = int(bad.item<int64_t>());
-            if (fs::exists(dir + "/best.pt")) {
-                std::ifstream in(dir + "/best.pt", std::ios::binary);
-                bestState.assign(std::istreambuf_iterator<char>(in), {});
-            }
-        }
+        LoopState st;
+        if (resume && fs::exists(ckptPath))
+            st = restoreCheckpoint(ckptPath, dir + "/best.pt", module, opt, amp ? &scaler : nullptr,
+                                   dev);
+        const int startEpoch = st.startEpoch;
+        int& badEpochs = st.badEpochs;
+        double& bestVal = st.bestVal;
+        std::string& bestState = st.bestState;
 
         const int64_t n = net.trainSize();
         const int64_t batches = (n + batchSize - 1) / batchSize;

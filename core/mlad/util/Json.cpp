@@ -1,5 +1,9 @@
 #include "mlad/util/Json.h"
 
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
 #include <stdexcept>
 
 namespace mlad {
@@ -14,6 +18,20 @@ Json parseJson(const std::string& text, const std::string& what) {
     } catch (const Json::parse_error& e) {
         throw std::runtime_error(what + ": malformed JSON (" + e.what() + ")");
     }
+}
+
+void writeJsonFile(const std::string& path, const Json& j) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << dumpJson(j);
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+Json readJsonFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    return parseJson(text, path);
 }
 
 }  // namespace mlad

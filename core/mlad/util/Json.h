@@ -18,4 +18,10 @@ std::string dumpJson(const Json& j, int indent = -1);
 /// Parses stored or user-given JSON; throws std::runtime_error naming `what` when malformed.
 Json parseJson(const std::string& text, const std::string& what);
 
+/// Writes `j` (compact) to `path`, replacing it; throws std::runtime_error naming the file when
+/// it cannot be written completely.
+void writeJsonFile(const std::string& path, const Json& j);
+/// Reads and parses a JSON file; throws std::runtime_error naming the file.
+Json readJsonFile(const std::string& path);
+
 }  // namespace mlad
