@@ -56,14 +56,15 @@ TEST(FusedAttention, AppliesOnlyWhereItHasAKernel) {
     EXPECT_TRUE(fusedAttentionApplies(f, 1.5));
     EXPECT_TRUE(fusedAttentionApplies(f, 1.0));
     EXPECT_TRUE(fusedAttentionApplies(f.to(torch::kDouble), 1.5));
+    EXPECT_TRUE(fusedAttentionApplies(f, 1.25));
     EXPECT_FALSE(fusedAttentionApplies(f, 2.0));
-    EXPECT_FALSE(fusedAttentionApplies(f, 1.25));
+    EXPECT_FALSE(fusedAttentionApplies(f, 0.5));
     EXPECT_FALSE(fusedAttentionApplies(f.to(torch::kHalf), 1.5));
 }
 
 TEST(FusedAttention, ForwardMatchesTheTensorReference) {
     torch::manual_seed(11);
-    for (double alpha : {1.0, 1.5}) {
+    for (double alpha : {1.0, 1.1, 1.3, 1.5, 1.6}) {
         for (auto dtype : {torch::kFloat, torch::kDouble}) {
             const AttentionCase c = makeCase(4, 9, 3, 5, dtype);
             const auto fused = entmaxAttention(c.qkv, c.pad, c.heads, alpha);
@@ -92,7 +93,7 @@ TEST(FusedAttention, Entmax15WeightsAreSparse) {
 
 TEST(FusedAttention, GradientMatchesTheTensorReference) {
     torch::manual_seed(13);
-    for (double alpha : {1.0, 1.5}) {
+    for (double alpha : {1.0, 1.2, 1.5}) {
         const AttentionCase c = makeCase(3, 7, 2, 4, torch::kDouble);
         const Tensor upstream = torch::randn({3, 7, 8}, torch::kDouble);
         const Tensor q1 = c.qkv.clone().requires_grad_(true);
@@ -210,6 +211,29 @@ TEST(Entmax15RowKernel, AgreesWithTheTensorPathOnWideRows) {
         const Tensor rowKernel = mlad::model::entmax15(z, -1);
         const Tensor tensorPath = mlad::model::entmax15(z.t().contiguous(), 0).t();
         EXPECT_LT(maxAbsDiff(rowKernel, tensorPath), 1e-12) << "scale " << scale;
+    }
+}
+
+TEST(EntmaxRowKernel, AgreesWithBisectionForEveryAlphaBelowTwo) {
+    // The CPU row kernel (Newton on the norm form, last dimension) against the tensor bisection
+    // (dim 0), on narrow and wide rows, including rows with ties and masked entries.
+    torch::manual_seed(25);
+    for (double alpha : {1.05, 1.1, 1.3, 1.5, 1.6, 1.9}) {
+        for (auto scale : {0.1, 1.0, 10.0, 100.0}) {
+            Tensor z = torch::randn({7, 30}, torch::kDouble) * scale;
+            z[3].fill_(0.5);                                   // all ties: uniform
+            z[4].slice(0, 10).fill_(mlad::model::kMaskValue);  // masked tail
+            const Tensor rowKernel = mlad::model::entmaxBisect(z, alpha, -1);
+            const Tensor bisect = mlad::model::entmaxBisect(z.t().contiguous(), alpha, 0, 80).t();
+            EXPECT_LT(maxAbsDiff(rowKernel, bisect), 1e-10)
+                << "alpha " << alpha << " scale " << scale;
+            EXPECT_LT(maxAbsDiff(rowKernel.sum(-1), torch::ones({7}, torch::kDouble)), 1e-12);
+            EXPECT_EQ(rowKernel[4].slice(0, 10).abs().max().item<double>(), 0.0);
+        }
+        // float rows agree with the double result to float precision
+        const Tensor z = torch::randn({5, 20}, torch::kDouble) * 3;
+        const Tensor f = mlad::model::entmaxBisect(z.to(torch::kFloat), alpha, -1);
+        EXPECT_LT(maxAbsDiff(f.to(torch::kDouble), mlad::model::entmaxBisect(z, alpha, -1)), 1e-5);
     }
 }
 

@@ -53,8 +53,18 @@ using View = Eigen::Map<RowMat<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
 template <class T>
 using ConstView = Eigen::Map<const RowMat<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
 
-template <class T, bool kSoftmax>
-void fusedForward(const Shape& s, const T* qkv, const bool* pad, T* ctx, T* w) {
+/// Which row normaliser the fused kernels use: softmax (alpha 1), the exact sort-based 1.5-entmax,
+/// or the general Newton row kernel (1 < alpha < 2).
+enum class Norm { Softmax, Entmax15, General };
+
+Norm normFor(double alpha) {
+    if (alpha == 1.0) return Norm::Softmax;
+    if (alpha == 1.5) return Norm::Entmax15;
+    return Norm::General;
+}
+
+template <class T, Norm kNorm>
+void fusedForward(const Shape& s, const T* qkv, const bool* pad, T* ctx, T* w, double alpha) {
     const int64_t L = s.l, H = s.h, dk = s.dk, dm = s.dm(), stride = s.rowStride();
     const T scale = T(1) / std::sqrt(T(dk));
     at::parallel_for(0, s.b * H, grainFor(s), [&](int64_t begin, int64_t end) {
@@ -73,10 +83,13 @@ void fusedForward(const Shape& s, const T* qkv, const bool* pad, T* ctx, T* w) {
             for (int64_t j = 0; j < L; ++j)
                 if (pb[j]) scores.col(j).setConstant(T(kMaskValue));
             for (int64_t i = 0; i < L; ++i) {
-                if constexpr (kSoftmax)
+                if constexpr (kNorm == Norm::Softmax)
                     detail::softmaxRow(scores.row(i).data(), p.row(i).data(), L);
-                else
+                else if constexpr (kNorm == Norm::Entmax15)
                     detail::entmax15Row(scores.row(i).data(), p.row(i).data(), L, scratch.data());
+                else
+                    detail::entmaxRow(scores.row(i).data(), p.row(i).data(), L, alpha,
+                                      scratch.data());
             }
             c.noalias() = p * v;
         }
@@ -84,9 +97,9 @@ void fusedForward(const Shape& s, const T* qkv, const bool* pad, T* ctx, T* w) {
 }
 
 // Every block writes only its own (sequence, head) slices of dqkv.
-template <class T, bool kSoftmax>
+template <class T, Norm kNorm>
 void fusedBackward(const Shape& s, const T* qkv, const bool* pad, const T* w, const T* dctx,
-                   T* dqkv) {
+                   T* dqkv, double alpha) {
     const int64_t L = s.l, H = s.h, dk = s.dk, dm = s.dm(), stride = s.rowStride();
     const T scale = T(1) / std::sqrt(T(dk));
     at::parallel_for(0, s.b * H, grainFor(s), [&](int64_t begin, int64_t end) {
@@ -105,12 +118,15 @@ void fusedBackward(const Shape& s, const T* qkv, const bool* pad, const T* w, co
             const ConstView<T> dc(dctx + b * L * dm + h * dk, L, dk, Eigen::OuterStride<>(dm));
             dp.noalias() = dc * v.transpose();
             for (int64_t i = 0; i < L; ++i) {
-                if constexpr (kSoftmax)
+                if constexpr (kNorm == Norm::Softmax)
                     detail::softmaxBackwardRow(p.row(i).data(), dp.row(i).data(), ds.row(i).data(),
                                                L);
-                else
+                else if constexpr (kNorm == Norm::Entmax15)
                     detail::entmax15BackwardRow(p.row(i).data(), dp.row(i).data(), ds.row(i).data(),
                                                 L);
+                else
+                    detail::entmaxBackwardRow(p.row(i).data(), dp.row(i).data(), ds.row(i).data(),
+                                              L, alpha);
             }
             // Filled (padded) scores do not depend on q or k.
             const bool* pb = pad + b * L;
@@ -125,25 +141,38 @@ void fusedBackward(const Shape& s, const T* qkv, const bool* pad, const T* w, co
 }
 
 template <class T>
-void dispatchForward(bool softmax, const Shape& s, const Tensor& qkv, const Tensor& pad,
+void dispatchForward(double alpha, const Shape& s, const Tensor& qkv, const Tensor& pad,
                      Tensor& ctx, Tensor& w) {
-    if (softmax)
-        fusedForward<T, true>(s, qkv.data_ptr<T>(), pad.data_ptr<bool>(), ctx.data_ptr<T>(),
-                              w.data_ptr<T>());
-    else
-        fusedForward<T, false>(s, qkv.data_ptr<T>(), pad.data_ptr<bool>(), ctx.data_ptr<T>(),
-                               w.data_ptr<T>());
+    const T* in = qkv.data_ptr<T>();
+    const bool* pb = pad.data_ptr<bool>();
+    switch (normFor(alpha)) {
+        case Norm::Softmax:
+            return fusedForward<T, Norm::Softmax>(s, in, pb, ctx.data_ptr<T>(), w.data_ptr<T>(),
+                                                  alpha);
+        case Norm::Entmax15:
+            return fusedForward<T, Norm::Entmax15>(s, in, pb, ctx.data_ptr<T>(), w.data_ptr<T>(),
+                                                   alpha);
+        case Norm::General:
+            return fusedForward<T, Norm::General>(s, in, pb, ctx.data_ptr<T>(), w.data_ptr<T>(),
+                                                  alpha);
+    }
 }
 
 template <class T>
-void dispatchBackward(bool softmax, const Shape& s, const Tensor& qkv, const Tensor& pad,
+void dispatchBackward(double alpha, const Shape& s, const Tensor& qkv, const Tensor& pad,
                       const Tensor& w, const Tensor& dctx, Tensor& dqkv) {
-    if (softmax)
-        fusedBackward<T, true>(s, qkv.data_ptr<T>(), pad.data_ptr<bool>(), w.data_ptr<T>(),
-                               dctx.data_ptr<T>(), dqkv.data_ptr<T>());
-    else
-        fusedBackward<T, false>(s, qkv.data_ptr<T>(), pad.data_ptr<bool>(), w.data_ptr<T>(),
-                                dctx.data_ptr<T>(), dqkv.data_ptr<T>());
+    const T* in = qkv.data_ptr<T>();
+    const bool* pb = pad.data_ptr<bool>();
+    const T* pw = w.data_ptr<T>();
+    const T* dc = dctx.data_ptr<T>();
+    switch (normFor(alpha)) {
+        case Norm::Softmax:
+            return fusedBackward<T, Norm::Softmax>(s, in, pb, pw, dc, dqkv.data_ptr<T>(), alpha);
+        case Norm::Entmax15:
+            return fusedBackward<T, Norm::Entmax15>(s, in, pb, pw, dc, dqkv.data_ptr<T>(), alpha);
+        case Norm::General:
+            return fusedBackward<T, Norm::General>(s, in, pb, pw, dc, dqkv.data_ptr<T>(), alpha);
+    }
 }
 
 struct FusedAttentionFn : public torch::autograd::Function<FusedAttentionFn> {
@@ -154,14 +183,13 @@ struct FusedAttentionFn : public torch::autograd::Function<FusedAttentionFn> {
         const Shape s = checkShape(qkv, pad, heads);
         Tensor context = torch::empty({s.b, s.l, s.dm()}, qkv.options());
         Tensor weights = torch::empty({s.b, s.h, s.l, s.l}, qkv.options());
-        const bool softmax = alpha == 1.0;
         if (qkv.scalar_type() == torch::kFloat)
-            dispatchForward<float>(softmax, s, qkv, pad, context, weights);
+            dispatchForward<float>(alpha, s, qkv, pad, context, weights);
         else
-            dispatchForward<double>(softmax, s, qkv, pad, context, weights);
+            dispatchForward<double>(alpha, s, qkv, pad, context, weights);
         ctx->save_for_backward({qkv, pad, weights});
         ctx->saved_data["heads"] = heads;
-        ctx->saved_data["softmax"] = softmax;
+        ctx->saved_data["alpha"] = alpha;
         ctx->mark_non_differentiable({weights});
         return {context, weights};
     }
@@ -172,12 +200,12 @@ struct FusedAttentionFn : public torch::autograd::Function<FusedAttentionFn> {
         if (!grads[0].defined()) return {Tensor(), Tensor(), Tensor(), Tensor()};
         const Tensor dctx = grads[0].to(qkv.scalar_type()).contiguous();
         const Shape s = checkShape(qkv, pad, ctx->saved_data["heads"].toInt());
-        const bool softmax = ctx->saved_data["softmax"].toBool();
+        const double alpha = ctx->saved_data["alpha"].toDouble();
         Tensor dqkv = torch::empty_like(qkv);
         if (qkv.scalar_type() == torch::kFloat)
-            dispatchBackward<float>(softmax, s, qkv, pad, weights, dctx, dqkv);
+            dispatchBackward<float>(alpha, s, qkv, pad, weights, dctx, dqkv);
         else
-            dispatchBackward<double>(softmax, s, qkv, pad, weights, dctx, dqkv);
+            dispatchBackward<double>(alpha, s, qkv, pad, weights, dctx, dqkv);
         return {dqkv, Tensor(), Tensor(), Tensor()};
     }
 };
@@ -185,7 +213,7 @@ struct FusedAttentionFn : public torch::autograd::Function<FusedAttentionFn> {
 }  // namespace
 
 bool fusedAttentionApplies(const Tensor& qkv, double alpha) {
-    return qkv.defined() && qkv.device().is_cpu() && (alpha == 1.0 || alpha == 1.5) &&
+    return qkv.defined() && qkv.device().is_cpu() && alpha >= 1.0 && alpha < 2.0 &&
            (qkv.scalar_type() == torch::kFloat || qkv.scalar_type() == torch::kDouble);
 }
 

@@ -17,7 +17,8 @@ struct AttentionResult {
 /// scores = q k^T / sqrt(dk); padded keys are filled with kMaskValue (a fully padded row becomes
 /// uniform, never NaN); weights = entmax_alpha(scores) over the keys; context = weights v.
 ///
-/// On CPU, for alpha 1 (softmax) and 1.5 in float32/float64, one fused kernel computes forward
+/// On CPU, for 1 <= alpha < 2 in float32/float64 (softmax, exact 1.5-entmax, or the Newton row
+/// kernel for other alphas), one fused kernel computes forward
 /// and backward per (sequence, head) block with small Eigen products on strided views: no
 /// [B,H,L,dk] copies and no per-matrix batched-GEMM dispatch (LibTorch 1.13 spends most of a
 /// small bmm in per-matrix overhead). Any other case runs

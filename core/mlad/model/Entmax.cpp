@@ -74,6 +74,23 @@ void entmax15BackwardRows(const T* p, const T* dp, T* dz, int64_t rows, int64_t 
     });
 }
 
+template <class T>
+void entmaxRows(const T* z, T* p, int64_t rows, int64_t d, double alpha) {
+    at::parallel_for(0, rows, 64, [&](int64_t begin, int64_t end) {
+        std::vector<T> scratch(static_cast<size_t>(d));
+        for (int64_t r = begin; r < end; ++r)
+            detail::entmaxRow(z + r * d, p + r * d, d, alpha, scratch.data());
+    });
+}
+
+template <class T>
+void entmaxBackwardRows(const T* p, const T* dp, T* dz, int64_t rows, int64_t d, double alpha) {
+    at::parallel_for(0, rows, 64, [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r)
+            detail::entmaxBackwardRow(p + r * d, dp + r * d, dz + r * d, d, alpha);
+    });
+}
+
 bool rowKernelApplies(const Tensor& z, int64_t dim) {
     return z.device().is_cpu() && dim == z.dim() - 1 && z.size(dim) > 0 &&
            (z.scalar_type() == torch::kFloat || z.scalar_type() == torch::kDouble);
@@ -136,6 +153,20 @@ variable_list Entmax15Fn::backward(AutogradContext* ctx, variable_list grads) {
 
 Tensor EntmaxBisectFn::forward(AutogradContext* ctx, const Tensor& z, double alpha, int64_t dim,
                                int64_t iters) {
+    if (alpha < 2.0 && rowKernelApplies(z, dim)) {
+        // CPU rows: Newton on the norm form (detail::entmaxRow), exact to rounding.
+        const Tensor zc = z.contiguous();
+        Tensor p = torch::empty_like(zc);
+        const int64_t d = zc.size(-1), rows = zc.numel() / d;
+        if (zc.scalar_type() == torch::kFloat)
+            entmaxRows<float>(zc.data_ptr<float>(), p.data_ptr<float>(), rows, d, alpha);
+        else
+            entmaxRows<double>(zc.data_ptr<double>(), p.data_ptr<double>(), rows, d, alpha);
+        ctx->save_for_backward({p});
+        ctx->saved_data["dim"] = dim;
+        ctx->saved_data["alpha"] = alpha;
+        return p;
+    }
     const double am1 = alpha - 1.0;
     const double expo = 1.0 / am1;
     const int64_t d = z.size(dim);
@@ -165,6 +196,18 @@ variable_list EntmaxBisectFn::backward(AutogradContext* ctx, variable_list grads
     const Tensor p = ctx->get_saved_variables()[0];
     const int64_t dim = ctx->saved_data["dim"].toInt();
     const double alpha = ctx->saved_data["alpha"].toDouble();
+    if (alpha < 2.0 && rowKernelApplies(p, dim) && grads[0].scalar_type() == p.scalar_type()) {
+        const Tensor dp = grads[0].contiguous();
+        Tensor dz = torch::empty_like(p);
+        const int64_t d = p.size(-1), rows = p.numel() / d;
+        if (p.scalar_type() == torch::kFloat)
+            entmaxBackwardRows<float>(p.data_ptr<float>(), dp.data_ptr<float>(),
+                                      dz.data_ptr<float>(), rows, d, alpha);
+        else
+            entmaxBackwardRows<double>(p.data_ptr<double>(), dp.data_ptr<double>(),
+                                       dz.data_ptr<double>(), rows, d, alpha);
+        return {dz, Tensor(), Tensor(), Tensor()};
+    }
     // p^(2-alpha) is infinite at p = 0 when alpha > 2; the support restriction removes it.
     const Tensor g = torch::where(p > 0, p.pow(2.0 - alpha), torch::zeros_like(p));
     return {entmaxJvp(g, grads[0], dim), Tensor(), Tensor(), Tensor()};

@@ -31,7 +31,8 @@ struct Entmax15Fn : public torch::autograd::Function<Entmax15Fn> {
                                                    torch::autograd::variable_list grads);
 };
 
-/// Bisection entmax for any alpha > 1. Backward: g = p^(2-alpha) on the support.
+/// Entmax for any alpha > 1 (row kernel or bisection, see entmaxBisect). Backward: g = p^(2-alpha)
+/// on the support.
 struct EntmaxBisectFn : public torch::autograd::Function<EntmaxBisectFn> {
     static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& z,
                                  double alpha, int64_t dim, int64_t iters);
@@ -50,8 +51,10 @@ struct SparsemaxFn : public torch::autograd::Function<SparsemaxFn> {
 /// Exact 1.5-entmax along `dim`.
 torch::Tensor entmax15(const torch::Tensor& z, int64_t dim = -1);
 
-/// alpha-entmax by bisection on the threshold tau (`iters` halvings of the initial bracket,
-/// result renormalised to sum 1). Throws std::invalid_argument unless alpha > 1 and iters >= 0.
+/// alpha-entmax for any alpha > 1. On CPU along the last dimension with 1 < alpha < 2: an exact
+/// row kernel (Newton's method on the norm form of the threshold equation; `iters` unused).
+/// Elsewhere: bisection on the threshold tau (`iters` halvings of the initial bracket). The result
+/// is renormalised to sum 1. Throws std::invalid_argument unless alpha > 1 and iters >= 0.
 torch::Tensor entmaxBisect(const torch::Tensor& z, double alpha, int64_t dim = -1, int iters = 50);
 
 /// Exact sparsemax along `dim`.
