@@ -23,6 +23,9 @@ echo "== model (CPU, mixed precision: bfloat16 autocast as 'mlad train --amp')"
 build/bench/mlad_bench_model cpu 0 --amp
 echo "== detectors (train and score throughput on the shared HDFS sessions, 2 epochs)"
 build/bench/mlad_bench_detectors 2 3
+echo "== t-SNE: ours beside scikit-learn's Barnes-Hut TSNE (10,000 x 100), then at scale (100,000 x 50)"
+build/bench/mlad_bench_tsne sklearn
+build/bench/mlad_bench_tsne scale
 if build/app/mlad --version >/dev/null && [ -e /dev/nvidia0 ]; then
   echo "== model (CUDA)"
   build/bench/mlad_bench_model cuda || true

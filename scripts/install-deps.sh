@@ -9,7 +9,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libre2-dev zlib1g-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev fonts-dejavu-core
   libgtest-dev libgmock-dev
-  libcli11-dev nlohmann-json3-dev clang-format python3
+  libcli11-dev nlohmann-json3-dev libfftw3-dev libhnswlib-dev clang-format python3
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

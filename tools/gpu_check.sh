@@ -21,7 +21,8 @@ debs=deb-cache
 prefix="$PWD/build-gpu/prefix"
 arch=x86_64-linux-gnu
 packages=(libsqlite3-dev libsqlite3-0 libeigen3-dev libre2-dev libre2-9 zlib1g-dev zlib1g
-          libgtest-dev pkgconf pkgconf-bin libpkgconf3 nlohmann-json3-dev libcli11-dev)
+          libgtest-dev pkgconf pkgconf-bin libpkgconf3 nlohmann-json3-dev libcli11-dev
+          libfftw3-dev libfftw3-single3 libhnswlib-dev)
 
 unpack() {
   rm -rf "$prefix"
@@ -32,8 +33,9 @@ unpack() {
     [ -n "$f" ] || { echo "gpu_check: $debs has no $p package: run 'tools/gpu_check.sh fetch' here first" >&2; exit 2; }
     dpkg -x "$f" "$prefix"
   done
-  # Only static SQLite and RE2 are left to link against: no run-time library path needed.
-  rm -f "$prefix/usr/lib/$arch/libsqlite3.so" "$prefix/usr/lib/$arch/libre2.so"
+  # Only static SQLite, RE2 and FFTW are left to link against: no run-time library path needed.
+  rm -f "$prefix/usr/lib/$arch/libsqlite3.so" "$prefix/usr/lib/$arch/libre2.so" \
+        "$prefix/usr/lib/$arch/libfftw3f.so"
 }
 
 environment() {

@@ -35,6 +35,7 @@ const std::vector<CommandEntry>& commandTable() {
         {"experiment", "the paper's experiments (table2, table3, alpha-sweep, multi-system)",
          Half::Ml},
         {"score", "score sequences with a trained run and write a CSV", Half::Ml},
+        {"tsne", "2-D t-SNE layout of a numeric CSV or of a run's test sequences", Half::Ml},
         {"demo", "generate the built-in demo logs and run the whole pipeline headless", Half::Ml},
     };
     return table;

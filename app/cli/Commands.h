@@ -9,5 +9,6 @@ void addDataCommands(Cli& cli);
 /// argv: `train` generates the options of the model named by --model.
 void addModelCommands(Cli& cli, int argc, char** argv);
 void addDemoCommand(Cli& cli);
+void addTsneCommand(Cli& cli);
 
 }  // namespace mlad::cli

@@ -521,6 +521,7 @@ void addModelCommands(Cli& cli, int argc, char** argv) {
     addEvaluate(cli);
     addExperiment(cli);
     addScore(cli);
+    addTsneCommand(cli);
     addDemoCommand(cli);
 }
 

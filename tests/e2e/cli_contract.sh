@@ -136,6 +136,26 @@ set +e; "$mlad" score --project "$proj" --run "$odd" --system "$oddsys" --out "$
 [ $rc -eq 1 ] || fail "score accepted the project file as --out"
 set +e; "$mlad" score --project "$proj" --run "$odd" --system "$oddsys" --out "$proj.runs/x.csv" --force >/dev/null 2>&1; rc=$?; set -e
 [ $rc -eq 1 ] || fail "score accepted a file in the project's runs folder as --out"
+# t-SNE of the run's test sequences, and of a plain numeric CSV: same seed, same layout.
+"$mlad" tsne --project "$proj" --run "$odd" --iterations 100 --out "$work/t.csv" --json | json_ok tsne
+[ "$(head -1 "$work/t.csv")" = "sequence_id,label,score,predicted,x,y" ] || fail "tsne --run header"
+python3 -c 'import random
+random.seed(2)
+print("u,v,w")
+for i in range(60): print(",".join(str(random.gauss((i%3)*4,1)) for _ in range(3)))' >"$work/pts.csv"
+"$mlad" tsne --input "$work/pts.csv" --iterations 300 --out "$work/y1.csv" >/dev/null
+"$mlad" tsne --input "$work/pts.csv" --iterations 300 --out "$work/y2.csv" >/dev/null
+cmp -s "$work/y1.csv" "$work/y2.csv" || fail "tsne is not reproducible for one seed"
+[ "$(head -1 "$work/y1.csv")" = "u,v,w,tsne_x,tsne_y" ] || fail "tsne --input header"
+[ "$(wc -l <"$work/y1.csv")" -eq 61 ] || fail "tsne --input wrote $(wc -l <"$work/y1.csv") lines"
+set +e; "$mlad" tsne --input "$work/pts.csv" --out "$work/y1.csv" >/dev/null 2>&1; rc=$?; set -e
+[ $rc -eq 1 ] || fail "tsne replaced an existing --out without --force"
+set +e; "$mlad" tsne --input "$work/pts.csv" --out "$work/pts.csv" --force >/dev/null 2>&1; rc=$?; set -e
+[ $rc -eq 1 ] || fail "tsne accepted its input as --out"
+printf '1,2\n3,oops\n' >"$work/bad.csv"
+set +e; "$mlad" tsne --input "$work/bad.csv" --out "$work/b.csv" 2>"$work/err" >/dev/null; rc=$?; set -e
+[ $rc -ne 0 ] && grep -q "bad.csv:2:" "$work/err" || fail "tsne did not name the bad line: $(cat "$work/err")"
+[ ! -e "$work/b.csv" ] || fail "tsne left an output after an error"
 "$mlad" check --project "$proj" | grep -q "integrity: ok" || fail "project damaged"
 # Pre-parsed sessions and parse with odd names.
 printf 'EventId,EventTemplate\nE1,"open, ""file"""\nE2,close\n' > "$work/t.csv"

@@ -556,4 +556,19 @@ AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t 
     return out;
 }
 
+Representations representationsOf(Project& project, const std::string& runName,
+                                  const std::vector<int64_t>& sequenceIds) {
+    auto run = findRun(project, runName);
+    if (!run) throw std::invalid_argument("no run named '" + runName + "'");
+    auto detector = loadRunDetector(project, *run);
+    if (!detector->info().caps.representation)
+        throw std::invalid_argument(detector->info().displayName +
+                                    " has no sequence representation (t-SNE needs one)");
+    const seq::EventSequences seqs = seq::loadEventSequences(project, sequenceIds);
+    Representations r;
+    r.ids = seqs.ids;
+    r.vectors = detector->represent(project, seqs);
+    return r;
+}
+
 }  // namespace mlad

@@ -87,6 +87,15 @@ struct AttentionMaps {
 };
 AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t sequenceId);
 
+/// One vector per sequence (the detector's representation: MLAD's latent z) under a trained run
+/// whose detector has the representation capability (std::invalid_argument otherwise).
+struct Representations {
+    std::vector<int64_t> ids;  ///< `sequenceIds` in order, without empty or unknown sequences
+    std::vector<std::vector<float>> vectors;
+};
+Representations representationsOf(Project& project, const std::string& runName,
+                                  const std::vector<int64_t>& sequenceIds);
+
 /// Whether this build and machine can train on CUDA.
 bool cudaAvailable();
 
