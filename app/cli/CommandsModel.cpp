@@ -1,4 +1,8 @@
 // ML commands (the `mlad-ml` executable, LibTorch): embed, train, evaluate, score.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>  // environ
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -419,6 +423,29 @@ void addScore(Cli& cli) {
             ->check(finiteReal());
 }
 
+/// PNG copies of the report's SVG plots by mlad-svg2png (built with the Qt workbench), when it
+/// sits beside this program; without it the SVGs stand alone. A failure is a warning.
+void pngCopies(const std::vector<std::string>& svgs) {
+    namespace fs = std::filesystem;
+    if (svgs.empty()) return;
+    std::error_code ec;
+    const fs::path tool = fs::read_symlink("/proc/self/exe", ec).parent_path() / "mlad-svg2png";
+    if (ec || !fs::exists(tool, ec)) return;
+    std::vector<std::string> args{tool.string()};
+    args.insert(args.end(), svgs.begin(), svgs.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, tool.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+        std::fprintf(stderr, "warning: could not start %s: no PNG copies\n", tool.c_str());
+        return;
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        std::fprintf(stderr, "warning: %s failed: some plots have no PNG copy\n", tool.c_str());
+}
+
 void addExperiment(Cli& cli) {
     struct O {
         std::string kind, project, protocol = "chronological", systems, models, out;
@@ -469,7 +496,12 @@ void addExperiment(Cli& cli) {
             if (!out) throw std::runtime_error("cannot write " + tmp.string());
             fs::rename(tmp, path);
         };
-        for (const auto& [name, svg] : r.plots) write(dir / name, svg);
+        std::vector<std::string> svgs;
+        for (const auto& [name, svg] : r.plots) {
+            write(dir / name, svg);
+            svgs.push_back((dir / name).string());
+        }
+        pngCopies(svgs);
         write(report, r.markdown);
         write(results, dumpJson(r.json()) + "\n");
         if (o->json)
