@@ -166,3 +166,63 @@ TEST(Histogram, RejectsBadInput) {
     EXPECT_THROW(h.binLow(3), std::out_of_range);
     EXPECT_THROW(h.binHigh(3), std::out_of_range);
 }
+
+TEST(Histogram, RobustRangeKeepsOneOutlierFromSquashingTheBars) {
+    // 1,000 scores in [0, 10) and one at 1e6: the full range puts 1,000 scores into the first of
+    // 50 bins; the robust range spans the bulk and counts the outlier as overflow.
+    std::vector<double> scores;
+    std::vector<uint8_t> labels;
+    for (int i = 0; i < 1000; ++i) {
+        scores.push_back(i * 0.01);
+        labels.push_back(i % 10 == 0 ? 1 : 0);
+    }
+    scores.push_back(1e6);
+    labels.push_back(1);
+    const auto full = binScores(scores, labels, 50);
+    EXPECT_EQ(full.total(0), 1000u);
+
+    const auto h = mlad::viz::binScoresRobust(scores, labels, 50);
+    // numpy: np.quantile(scores, [0.005, 0.995]) with linear interpolation.
+    EXPECT_NEAR(h.lo, 0.05, 1e-9);
+    EXPECT_NEAR(h.hi, 9.95, 1e-9);
+    uint64_t inside = 0, peak = 0;
+    for (size_t i = 0; i < h.bins(); ++i) {
+        inside += h.total(i);
+        peak = std::max(peak, h.total(i));
+    }
+    EXPECT_LE(peak, 25u);              // about 20 per bin, not everything in one
+    EXPECT_EQ(h.below.total(), 5u);    // 0.00 .. 0.04
+    EXPECT_EQ(h.below.anomalous, 1u);  // 0.00
+    EXPECT_EQ(h.above.total(), 5u);    // 9.96 .. 9.99 and 1e6
+    EXPECT_EQ(h.above.anomalous, 1u);
+    EXPECT_EQ(inside + h.below.total() + h.above.total(), scores.size());
+    // Every counted score lies inside its bin's edges.
+    for (size_t k = 0; k < scores.size(); ++k) {
+        const double s = scores[k];
+        if (s < h.lo || s > h.hi) continue;
+        size_t b = 0;
+        while (b + 1 < h.bins() && s >= h.binHigh(b)) ++b;
+        EXPECT_GE(s, h.binLow(b));
+    }
+    // The full binning leaves nothing outside.
+    EXPECT_EQ(full.below.total() + full.above.total(), 0u);
+}
+
+TEST(Histogram, RobustRangeFallsBackWhenQuantilesCoincide) {
+    // 99 % of the scores are equal: the quantiles coincide, the range falls back to [min, max].
+    std::vector<double> scores(1000, 2.0);
+    scores[0] = -1.0;
+    scores[1] = 50.0;
+    for (bool logScale : {false, true}) {
+        const auto h = mlad::viz::binScoresRobust(scores, {}, 10, logScale);
+        EXPECT_EQ(h.lo, -1.0);
+        EXPECT_EQ(h.hi, 50.0);
+        EXPECT_EQ(h.below.total() + h.above.total(), 0u);
+    }
+    EXPECT_THROW(mlad::viz::binScoresRobust(scores, {}, 10, false, 0.5, 0.5),
+                 std::invalid_argument);
+    EXPECT_THROW(mlad::viz::binScoresRobust(scores, {}, 10, false, -0.1, 0.9),
+                 std::invalid_argument);
+    const auto empty = mlad::viz::binScoresRobust({}, {}, 4);
+    EXPECT_EQ(empty.bins(), 4u);
+}

@@ -553,6 +553,7 @@ AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t 
     for (int i = 0; i < out.length && i < int(one.events[0].size()); ++i)
         ids.push_back(int64_t(one.events[0][size_t(i)]));
     out.templates = project.templateTexts(ids, "?");
+    out.templateIds = ids;
     return out;
 }
 

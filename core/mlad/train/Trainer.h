@@ -84,6 +84,7 @@ struct AttentionMaps {
     int layers = 0, heads = 0, length = 0;
     std::vector<float> weights;
     std::vector<std::string> templates;  ///< template text per position
+    std::vector<int64_t> templateIds;    ///< template id per position
 };
 AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t sequenceId);
 

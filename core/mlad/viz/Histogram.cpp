@@ -39,30 +39,40 @@ double ScoreHistogram::binHigh(size_t i) const {
     return edge(*this, i + 1);
 }
 
-ScoreHistogram binScores(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
-                         size_t bins, bool logScale) {
+namespace {
+
+void checkInput(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
+                size_t bins) {
     if (bins == 0) throw std::invalid_argument("binScores: bins must be >= 1");
     if (!labels.empty() && labels.size() != scores.size()) {
         throw std::invalid_argument("binScores: " + std::to_string(scores.size()) + " scores but " +
                                     std::to_string(labels.size()) + " labels");
     }
+    for (size_t i = 0; i < scores.size(); ++i)
+        if (!std::isfinite(scores[i]))
+            throw std::invalid_argument("binScores: non-finite score at index " +
+                                        std::to_string(i));
+}
+
+template <class Counts>
+void countLabel(Counts& normal, Counts& anomalous, Counts& unlabeled, uint8_t label) {
+    if (label == 1) {
+        ++anomalous;
+    } else if (label == 0) {
+        ++normal;
+    } else {
+        ++unlabeled;
+    }
+}
+
+// Bins the (checked) scores over [lo, hi]; scores outside go to h.below / h.above.
+ScoreHistogram binOver(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
+                       size_t bins, bool logScale, double lo, double hi) {
     ScoreHistogram h;
     h.logScale = logScale;
     h.normal.assign(bins, 0);
     h.anomalous.assign(bins, 0);
     h.unlabeled.assign(bins, 0);
-    if (scores.empty()) return h;  // lo = 0, hi = 1 from the defaults
-
-    double lo = scores.front(), hi = scores.front();
-    for (size_t i = 0; i < scores.size(); ++i) {
-        const double s = scores[i];
-        if (!std::isfinite(s)) {
-            throw std::invalid_argument("binScores: non-finite score at index " +
-                                        std::to_string(i));
-        }
-        lo = std::min(lo, s);
-        hi = std::max(hi, s);
-    }
     if (lo == hi) {
         lo -= 0.5;
         hi += 0.5;
@@ -76,22 +86,60 @@ ScoreHistogram binScores(const std::vector<double>& scores, const std::vector<ui
     const double scale = double(bins) / (fHi - fLo);
     for (size_t i = 0; i < scores.size(); ++i) {
         const double s = scores[i];
+        const uint8_t label = labels.empty() ? uint8_t(2) : labels[i];
+        if (s < lo) {
+            countLabel(h.below.normal, h.below.anomalous, h.below.unlabeled, label);
+            continue;
+        }
+        if (s > hi) {
+            countLabel(h.above.normal, h.above.anomalous, h.above.unlabeled, label);
+            continue;
+        }
         const double pos = std::floor((forward(s, lo, logScale) - fLo) * scale);
         size_t b = pos <= 0.0 ? 0 : std::min(size_t(pos), bins - 1);
         // The arithmetic above can be off by one at an edge; settle on the bin whose reported
         // edges actually contain s, so binLow/binHigh and the counts always agree.
         while (b > 0 && s < edge(h, b)) --b;
         while (b + 1 < bins && s >= edge(h, b + 1)) ++b;
-        const uint8_t label = labels.empty() ? uint8_t(2) : labels[i];
-        if (label == 1) {
-            ++h.anomalous[b];
-        } else if (label == 0) {
-            ++h.normal[b];
-        } else {
-            ++h.unlabeled[b];
-        }
+        countLabel(h.normal[b], h.anomalous[b], h.unlabeled[b], label);
     }
     return h;
+}
+
+// numpy's "linear" quantile of an already sorted vector.
+double sortedQuantile(const std::vector<double>& sorted, double q) {
+    const double pos = q * double(sorted.size() - 1);
+    const size_t k = size_t(std::floor(pos));
+    if (k + 1 >= sorted.size()) return sorted.back();
+    return sorted[k] + (pos - double(k)) * (sorted[k + 1] - sorted[k]);
+}
+
+}  // namespace
+
+ScoreHistogram binScores(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
+                         size_t bins, bool logScale) {
+    checkInput(scores, labels, bins);
+    if (scores.empty()) return binOver(scores, labels, bins, logScale, 0.0, 1.0);
+    const auto [mn, mx] = std::minmax_element(scores.begin(), scores.end());
+    return binOver(scores, labels, bins, logScale, *mn, *mx);
+}
+
+ScoreHistogram binScoresRobust(const std::vector<double>& scores,
+                               const std::vector<uint8_t>& labels, size_t bins, bool logScale,
+                               double lowQuantile, double highQuantile) {
+    if (!(lowQuantile >= 0.0 && lowQuantile < highQuantile && highQuantile <= 1.0))
+        throw std::invalid_argument("binScoresRobust: need 0 <= lowQuantile < highQuantile <= 1");
+    checkInput(scores, labels, bins);
+    if (scores.empty()) return binOver(scores, labels, bins, logScale, 0.0, 1.0);
+    std::vector<double> sorted = scores;
+    std::sort(sorted.begin(), sorted.end());
+    double lo = sortedQuantile(sorted, lowQuantile);
+    double hi = sortedQuantile(sorted, highQuantile);
+    if (!(lo < hi)) {
+        lo = sorted.front();
+        hi = sorted.back();
+    }
+    return binOver(scores, labels, bins, logScale, lo, hi);
 }
 
 }  // namespace mlad::viz

@@ -13,6 +13,12 @@ struct ScoreHistogram {
     double lo = 0.0, hi = 1.0;
     bool logScale = false;
     std::vector<uint64_t> normal, anomalous, unlabeled;
+    /// Scores outside [lo, hi] (only binScoresRobust leaves any): drawn as overflow bins.
+    struct Outside {
+        uint64_t normal = 0, anomalous = 0, unlabeled = 0;
+        uint64_t total() const { return normal + anomalous + unlabeled; }
+    };
+    Outside below, above;
 
     size_t bins() const { return normal.size(); }
     /// Edges in score units (also for logScale, so they can label a plot axis directly).
@@ -35,5 +41,16 @@ struct ScoreHistogram {
 /// label count mismatches.
 ScoreHistogram binScores(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
                          size_t bins, bool logScale = false);
+
+/// As binScores, but the bins span a robust range, [lo, hi] = the lowQuantile and highQuantile
+/// (linear-interpolation quantiles) of the scores, so one far outlier cannot squash every bar
+/// into the first bin; the scores below lo and above hi are counted per class in h.below and
+/// h.above. When the quantiles coincide (most scores equal) the range falls back to the full
+/// [min, max], as does any range that would leave no score inside. Throws as binScores, and
+/// std::invalid_argument unless 0 <= lowQuantile < highQuantile <= 1.
+ScoreHistogram binScoresRobust(const std::vector<double>& scores,
+                               const std::vector<uint8_t>& labels, size_t bins,
+                               bool logScale = false, double lowQuantile = 0.005,
+                               double highQuantile = 0.995);
 
 }  // namespace mlad::viz
