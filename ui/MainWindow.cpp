@@ -5,6 +5,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -23,9 +24,11 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "AttentionView.h"
 #include "ErrorBanner.h"
 #include "ImportWizard.h"
 #include "ProjectWorker.h"
+#include "ProjectionView.h"
 #include "ResultsView.h"
 #include "SequenceBrowser.h"
 #include "TaskRunner.h"
@@ -59,10 +62,14 @@ MainWindow::MainWindow(QWidget* parent)
     sequences_ = new SequenceBrowser(tabs_);
     training_ = new TrainingPanel(tabs_);
     results_ = new ResultsView(tabs_);
+    attention_ = new AttentionView(tabs_);
+    projection_ = new ProjectionView(tabs_);
     tabs_->addTab(templates_, tr("Templates"));
     tabs_->addTab(sequences_, tr("Sequences"));
     tabs_->addTab(training_, tr("Training"));
     tabs_->addTab(results_, tr("Results"));
+    tabs_->addTab(attention_, tr("Attention"));
+    tabs_->addTab(projection_, tr("Projection"));
     layout->addWidget(banner_);
     layout->addWidget(tabs_, 1);
     setCentralWidget(central);
@@ -104,9 +111,28 @@ MainWindow::MainWindow(QWidget* parent)
     connect(sequences_, &SequenceBrowser::errorOccurred, this, &MainWindow::showError);
     connect(training_, &TrainingPanel::errorOccurred, this, &MainWindow::showError);
     connect(results_, &ResultsView::errorOccurred, this, &MainWindow::showError);
+    connect(projection_, &ProjectionView::errorOccurred, this, &MainWindow::showError);
+    connect(attention_, &AttentionView::errorOccurred, this, &MainWindow::showError);
+    // A run shown in Results is the attention view's run; a sequence selected in the ranked list
+    // is shown there under it.
+    connect(results_, &ResultsView::scoresLoaded, attention_, [this](const QString& run) {
+        const int i = attention_->runCombo()->findText(run);
+        if (i >= 0) attention_->runCombo()->setCurrentIndex(i);
+    });
+    connect(results_, &ResultsView::sequenceSelected, attention_,
+            [this](qint64 id) { attention_->showSequence(int64_t(id)); });
+    // The projection follows the run shown in Results and its threshold.
+    connect(results_, &ResultsView::scoresLoaded, this,
+            [this](const QString& run) { projection_->setRun(run, results_->threshold()); });
+    connect(results_, &ResultsView::thresholdChanged, projection_, &ProjectionView::setThreshold);
+    connect(projection_, &ProjectionView::sequenceActivated, attention_,
+            [this](qint64 id) { attention_->showSequence(int64_t(id)); });
     connect(sequences_, &SequenceBrowser::projectDataChanged, this,
             [this] { training_->refresh(); });
-    connect(training_, &TrainingPanel::projectDataChanged, this, [this] { results_->refresh(); });
+    connect(training_, &TrainingPanel::projectDataChanged, this, [this] {
+        results_->refresh();
+        attention_->refresh();
+    });
     connect(task_.get(), &TaskRunner::progressed, this, [this](const Progress& p) {
         const double f = p.fraction();
         taskBar_->setRange(0, f >= 0 ? 1000 : 0);
@@ -251,6 +277,8 @@ bool MainWindow::openProject(const QString& path) {
     sequences_->setProjectPath(path_);
     training_->setProjectPath(path_);
     results_->setProjectPath(path_);
+    projection_->setProjectPath(path_);
+    attention_->setProjectPath(path_);
     if (wizard_) {
         wizard_->close();
         wizard_->deleteLater();
@@ -276,6 +304,8 @@ void MainWindow::closeProject() {
     sequences_->setProjectPath({});
     training_->setProjectPath({});
     results_->setProjectPath({});
+    projection_->setProjectPath({});
+    attention_->setProjectPath({});
     countsLabel_->clear();
     updateTitle();
 }
@@ -348,6 +378,7 @@ void MainWindow::refreshAll() {
     sequences_->refresh();
     training_->refresh();
     results_->refresh();
+    attention_->refresh();
 }
 
 void MainWindow::showError(const QString& message) {
@@ -457,7 +488,8 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
     QStringList written;
     const int current = tabs_->currentIndex();
     const QStringList names = {QStringLiteral("templates"), QStringLiteral("sequences"),
-                               QStringLiteral("training"), QStringLiteral("results")};
+                               QStringLiteral("training"),  QStringLiteral("results"),
+                               QStringLiteral("attention"), QStringLiteral("projection")};
     for (int i = 0; i < tabs_->count() && i < names.size(); ++i) {
         tabs_->setCurrentIndex(i);
         const QString file = QDir(dir).filePath(QStringLiteral("workbench-%1.png").arg(names[i]));
@@ -475,6 +507,15 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
                 if (grab().save(f)) written << f;
             }
             details->setCurrentIndex(shown);
+        }
+        if (i == ResultsTab) {
+            // The ROC and PR curves page of the results.
+            QTabWidget* plots = results_->plotTabs();
+            const int shown = plots->currentIndex();
+            plots->setCurrentIndex(1);
+            const QString f = QDir(dir).filePath(QStringLiteral("workbench-curves.png"));
+            if (grab().save(f)) written << f;
+            plots->setCurrentIndex(shown);
         }
     }
     tabs_->setCurrentIndex(current);

@@ -21,7 +21,9 @@ class ErrorBanner;
 class ImportWizard;
 class ProjectWorker;
 class ResultsView;
+class ProjectionView;
 class SequenceBrowser;
+class AttentionView;
 class TaskRunner;
 class TemplateExplorer;
 class TrainingPanel;
@@ -29,7 +31,7 @@ class TrainingPanel;
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
-    enum Tab { TemplatesTab, SequencesTab, TrainingTab, ResultsTab };
+    enum Tab { TemplatesTab, SequencesTab, TrainingTab, ResultsTab, AttentionTab, ProjectionTab };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -55,6 +57,8 @@ class MainWindow : public QMainWindow {
     SequenceBrowser* sequenceBrowser() const { return sequences_; }
     TrainingPanel* trainingPanel() const { return training_; }
     ResultsView* resultsView() const { return results_; }
+    ProjectionView* projectionView() const { return projection_; }
+    AttentionView* attentionView() const { return attention_; }
     ErrorBanner* errorBanner() const { return banner_; }
     QListWidget* systemsList() const { return systems_; }
     TaskRunner* taskRunner() const { return task_.get(); }
@@ -96,6 +100,8 @@ class MainWindow : public QMainWindow {
     SequenceBrowser* sequences_;
     TrainingPanel* training_;
     ResultsView* results_;
+    ProjectionView* projection_;
+    AttentionView* attention_;
     ImportWizard* wizard_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QLabel* pathLabel_;

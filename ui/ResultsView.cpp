@@ -11,11 +11,14 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -24,10 +27,12 @@
 #include <cmath>
 #include <numeric>
 
+#include "CurvesView.h"
 #include "LinesDialog.h"
 #include "ProjectWorker.h"
 #include "UiUtil.h"
 #include "mlad/seq/Sequences.h"
+#include "mlad/train/Evaluate.h"
 #include "mlad/train/Trainer.h"
 
 namespace mlad::ui {
@@ -57,8 +62,11 @@ struct ResultsView::Loaded {
     RunScores scores;
     size_t unknown = 0, nonFinite = 0;
     std::shared_ptr<const eval::ThresholdSweep> sweep;
-    viz::ScoreHistogram linear, logBins;
+    // [full range][log bins]: the full [min, max] or the robust 0.5-99.5 percentile range.
+    viz::ScoreHistogram hist[2][2];
     bool histogramOk = false;
+    CurvesView::Curves curves;
+    double natural = NAN;  ///< natural anomaly rate of the run's data (NaN: unknown)
     eval::ThresholdSweep::Best oracle{};
     double auc = NAN, ap = NAN;
     std::vector<Ranked> ranked;
@@ -92,10 +100,17 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     logBins_->setToolTip(
         tr("Bins of equal width in log10(score − min + 1): finer bins near the "
            "bulk of low energies, the heavy tail still visible"));
+    fullRange_ = new QCheckBox(tr("Full range"), this);
+    fullRange_->setToolTip(
+        tr("Bins over every score from the lowest to the highest. Off (default): bins over the "
+           "0.5-99.5 percentiles, the scores beyond drawn as hatched overflow bars, so a far "
+           "outlier cannot squash all bars into one"));
     auto* histOptions = new QHBoxLayout;
     histOptions->addWidget(logCounts_);
     histOptions->addWidget(logBins_);
+    histOptions->addWidget(fullRange_);
     histOptions->addStretch(1);
+    curves_ = new CurvesView(this);
 
     // Threshold controls.
     slider_ = new QSlider(Qt::Horizontal, this);
@@ -197,8 +212,16 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     auto* leftPane = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(leftPane);
     leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(chartView_, 1);
-    leftLayout->addLayout(histOptions);
+    auto* histPage = new QWidget(this);
+    auto* histLayout = new QVBoxLayout(histPage);
+    histLayout->setContentsMargins(0, 0, 0, 0);
+    histLayout->addWidget(chartView_, 1);
+    histLayout->addLayout(histOptions);
+    plotTabs_ = new QTabWidget(this);
+    plotTabs_->setObjectName(QStringLiteral("resultsPlots"));
+    plotTabs_->addTab(histPage, tr("Score histogram"));
+    plotTabs_->addTab(curves_, tr("ROC && PR curves"));
+    leftLayout->addWidget(plotTabs_, 1);
     leftLayout->addLayout(thresholdRow);
     leftLayout->addWidget(thresholdNote_);
     leftLayout->addWidget(metricsBox);
@@ -218,6 +241,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     connect(spin_, &QDoubleSpinBox::valueChanged, this, &ResultsView::onSpinChanged);
     connect(logCounts_, &QCheckBox::toggled, this, &ResultsView::rebuildHistogram);
     connect(logBins_, &QCheckBox::toggled, this, &ResultsView::rebuildHistogram);
+    connect(fullRange_, &QCheckBox::toggled, this, &ResultsView::rebuildHistogram);
     connect(defaultButton_, &QPushButton::clicked, this, [this] {
         if (!loaded_) return;
         setThreshold(loaded_->scores.defaultThreshold);
@@ -239,6 +263,10 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     });
     connect(ranked_, &QTableWidget::cellDoubleClicked, this,
             [this](int row) { openRankedRow(row); });
+    connect(ranked_, &QTableWidget::currentCellChanged, this, [this](int row) {
+        if (row < 0 || row >= ranked_->rowCount() || !ranked_->item(row, 0)) return;
+        Q_EMIT sequenceSelected(ranked_->item(row, 0)->data(Qt::UserRole).toLongLong());
+    });
     setEnabledControls(false);
 }
 
@@ -248,7 +276,7 @@ ResultsView::~ResultsView() {
 
 void ResultsView::setEnabledControls(bool on) {
     for (QWidget* w : std::initializer_list<QWidget*>{slider_, spin_, defaultButton_, oracleButton_,
-                                                      logCounts_, logBins_})
+                                                      logCounts_, logBins_, fullRange_})
         w->setEnabled(on);
 }
 
@@ -266,6 +294,8 @@ void ResultsView::setProjectPath(const QString& path) {
     ranked_->setRowCount(0);
     chartView_->chart()->removeAllSeries();
     thresholdLine_ = nullptr;
+    flaggedArea_ = nullptr;
+    curves_->clear();
     setEnabledControls(false);
     updateMetrics();
     if (path.isEmpty()) return;
@@ -409,9 +439,25 @@ void ResultsView::analyse(Project& p, Loaded& loaded) {
     out->ap = sweep->averagePrecision();
     out->sweep = sweep;
     if (!finite.empty()) {
-        out->linear = viz::binScores(finite, finiteLabels, kBins, false);
-        out->logBins = viz::binScores(finite, finiteLabels, kBins, true);
+        for (int full = 0; full < 2; ++full)
+            for (int logBins = 0; logBins < 2; ++logBins)
+                out->hist[full][logBins] =
+                    full ? viz::binScores(finite, finiteLabels, kBins, logBins != 0)
+                         : viz::binScoresRobust(finite, finiteLabels, kBins, logBins != 0);
         out->histogramOk = true;
+    }
+    out->curves.roc = sweep->rocCurve(1000);
+    out->curves.pr = sweep->prCurve(1000);
+    out->curves.rocAuc = out->auc;
+    out->curves.averagePrecision = out->ap;
+    out->curves.prevalence =
+        sweep->size() ? double(sweep->positives()) / double(sweep->size()) : 0.0;
+    if (out->run.splitId > 0) {
+        try {
+            out->natural = naturalAnomalyRate(p, out->run.splitId);
+        } catch (const std::exception&) {
+            out->natural = NAN;  // no labels outside the split: the line is left out
+        }
     }
     // Top sequences by score, with their keys.
     std::vector<size_t> order(s.testScores.size());
@@ -485,6 +531,7 @@ void ResultsView::applyLoaded(std::shared_ptr<Loaded> loaded) {
     }
     oracleActive_ = false;
     setEnabledControls(true);
+    curves_->setCurves(loaded_->curves);
     rebuildHistogram();
     setThreshold(s.defaultThreshold);
     thresholdNote_->setText(tr("Default threshold: the (1 − ν) quantile of the validation "
@@ -502,20 +549,42 @@ void ResultsView::rebuildHistogram() {
         delete axis;
     }
     thresholdLine_ = nullptr;
+    flaggedArea_ = nullptr;
     xAxis_ = yAxis_ = nullptr;
     if (!loaded_ || !loaded_->histogramOk) return;
-    const viz::ScoreHistogram& h = logBins_->isChecked() ? loaded_->logBins : loaded_->linear;
+    const viz::ScoreHistogram& h =
+        loaded_->hist[fullRange_->isChecked() ? 1 : 0][logBins_->isChecked() ? 1 : 0];
     const bool logY = logCounts_->isChecked();
     const double base = logY ? 0.5 : 0.0;
+
+    // Overflow bars sit beside the binned range, separated by a gap, two bins wide.
+    const double wLow = h.binHigh(0) - h.binLow(0);
+    const double wHigh = h.binHigh(h.bins() - 1) - h.binLow(h.bins() - 1);
+    const bool below = h.below.total() > 0, above = h.above.total() > 0;
+    const double belowLo = h.lo - 2.5 * wLow, belowHi = h.lo - 0.5 * wLow;
+    const double aboveLo = h.hi + 0.5 * wHigh, aboveHi = h.hi + 2.5 * wHigh;
+    xLo_ = below ? belowLo : h.lo;
+    xHi_ = above ? aboveHi : h.hi;
 
     uint64_t peak = 1;
     for (size_t i = 0; i < h.bins(); ++i)
         peak = std::max({peak, h.normal[i], h.anomalous[i], h.unlabeled[i]});
+    for (const auto* o : {&h.below, &h.above})
+        peak = std::max({peak, o->normal, o->anomalous, o->unlabeled});
     yTop_ = logY ? double(peak) * 2.0 : double(peak) * 1.08;
 
     auto* x = new QValueAxis;
-    x->setRange(h.binLow(0), h.binHigh(h.bins() - 1));
-    x->setTitleText(tr("%1 (higher = more anomalous)").arg(scoreName_));
+    x->setRange(xLo_, xHi_);
+    QString xTitle = tr("%1 (higher = more anomalous)").arg(scoreName_);
+    if (below || above) {
+        QStringList parts;
+        if (below)
+            parts << tr("%1 below %2").arg(formatCount(h.below.total())).arg(h.lo, 0, 'g', 4);
+        if (above)
+            parts << tr("%1 above %2").arg(formatCount(h.above.total())).arg(h.hi, 0, 'g', 4);
+        xTitle += tr(" · hatched overflow bars: %1").arg(parts.join(tr(", ")));
+    }
+    x->setTitleText(xTitle);
     x->setLabelFormat(QStringLiteral("%.3g"));
     x->setTickCount(9);
     QAbstractAxis* y;
@@ -537,10 +606,33 @@ void ResultsView::rebuildHistogram() {
     xAxis_ = x;
     yAxis_ = y;
 
-    // Overlaid step outlines, each filled down to the baseline (semi-transparent).
-    auto addClass = [&](const std::vector<uint64_t>& counts, const QString& name,
-                        const QColor& color) {
-        uint64_t total = 0;
+    auto addArea = [&](QLineSeries* upper, QLineSeries* lower, const QBrush& brush, const QPen& pen,
+                       const QString& name, bool inLegend) {
+        auto* area = new QAreaSeries(upper, lower);
+        area->setName(name);
+        area->setBrush(brush);
+        area->setPen(pen);
+        chart->addSeries(area);
+        area->attachAxis(x);
+        area->attachAxis(y);
+        if (!inLegend)
+            for (auto* m : chart->legend()->markers(area)) m->setVisible(false);
+        return area;
+    };
+
+    // The flagged region (score >= threshold), shaded behind the bars.
+    {
+        auto* upper = new QLineSeries;
+        auto* lower = new QLineSeries;
+        flaggedArea_ = addArea(upper, lower, QColor(0xd9, 0x4a, 0x38, 28), Qt::NoPen,
+                               tr("flagged (score ≥ threshold)"), true);
+    }
+
+    // Overlaid step outlines, each filled down to the baseline (semi-transparent); the
+    // overflow bars of the same class hatched in its colour.
+    auto addClass = [&](const std::vector<uint64_t>& counts, uint64_t belowCount,
+                        uint64_t aboveCount, const QString& name, const QColor& color) {
+        uint64_t total = belowCount + aboveCount;
         for (auto c : counts) total += c;
         if (total == 0) return;
         auto* upper = new QLineSeries;
@@ -552,19 +644,28 @@ void ResultsView::rebuildHistogram() {
         }
         lower->append(h.binLow(0), base);
         lower->append(h.binHigh(counts.size() - 1), base);
-        auto* area = new QAreaSeries(upper, lower);
-        area->setName(QStringLiteral("%1 (%2)").arg(name, formatCount(total)));
         QColor fill = color;
         fill.setAlpha(150);
-        area->setBrush(fill);
-        area->setPen(QPen(color.darker(130), 1.2));
-        chart->addSeries(area);
-        area->attachAxis(x);
-        area->attachAxis(y);
+        const QPen outline(color.darker(130), 1.2);
+        addArea(upper, lower, fill, outline,
+                QStringLiteral("%1 (%2)").arg(name, formatCount(total)), true);
+        auto overflowBar = [&](double a, double b, uint64_t count) {
+            if (count == 0) return;
+            auto* up = new QLineSeries;
+            auto* low = new QLineSeries;
+            up->append(a, double(count));
+            up->append(b, double(count));
+            low->append(a, base);
+            low->append(b, base);
+            addArea(up, low, QBrush(color.darker(120), Qt::BDiagPattern), outline,
+                    tr("%1 beyond the range").arg(name), false);
+        };
+        overflowBar(belowLo, belowHi, belowCount);
+        overflowBar(aboveLo, aboveHi, aboveCount);
     };
-    addClass(h.normal, tr("normal"), kNormal);
-    addClass(h.anomalous, tr("anomalous"), kAnomalous);
-    addClass(h.unlabeled, tr("unlabelled"), kUnlabelled);
+    addClass(h.normal, h.below.normal, h.above.normal, tr("normal"), kNormal);
+    addClass(h.anomalous, h.below.anomalous, h.above.anomalous, tr("anomalous"), kAnomalous);
+    addClass(h.unlabeled, h.below.unlabeled, h.above.unlabeled, tr("unlabelled"), kUnlabelled);
 
     thresholdLine_ = new QLineSeries;
     thresholdLine_->setName(tr("threshold"));
@@ -577,9 +678,17 @@ void ResultsView::rebuildHistogram() {
 }
 
 void ResultsView::updateThresholdLine() {
+    if (sweep_) curves_->setMarker(sweep_->at(threshold_), threshold_);
     if (!thresholdLine_) return;
     const double base = logCounts_->isChecked() ? 0.5 : 0.0;
-    thresholdLine_->replace(QList<QPointF>{{threshold_, base}, {threshold_, yTop_}});
+    // A threshold beyond the plotted range is drawn at the range's edge (inside the overflow
+    // bar that holds it).
+    const double t = std::clamp(threshold_, xLo_, xHi_);
+    thresholdLine_->replace(QList<QPointF>{{t, base}, {t, yTop_}});
+    if (flaggedArea_) {
+        flaggedArea_->upperSeries()->replace(QList<QPointF>{{t, yTop_}, {xHi_, yTop_}});
+        flaggedArea_->lowerSeries()->replace(QList<QPointF>{{t, base}, {xHi_, base}});
+    }
 }
 
 void ResultsView::setThreshold(double t) {
@@ -660,6 +769,24 @@ void ResultsView::updateMetrics() {
             .arg(c.total() ? 100.0 * double(flagged) / double(c.total()) : 0.0, 0, 'f', 2)
             .arg(threshold_, 0, 'g', 8)
             .arg(formatMetric(c.accuracy()), formatMetric(c.fpr())));
+    const double pi = loaded_ ? loaded_->natural : NAN;
+    const double prevalence =
+        sweep_->size() ? double(sweep_->positives()) / double(sweep_->size()) : 0.0;
+    if (std::isfinite(pi) && pi > 0 && sweep_->positives() && sweep_->negatives() &&
+        std::abs(pi - prevalence) > 1e-3) {
+        // The test set's mix differs from the data's (e.g. the paper's balanced split): what
+        // the same TPR and FPR mean at the natural rate.
+        const eval::RateMetrics r = eval::atPrevalence(c, pi);
+        const double falseShare = c.tp + c.fp ? 1.0 - r.precision : 0.0;
+        summary_->setText(
+            summary_->text() +
+            tr("\nAt the natural anomaly rate of these logs (%1 %, this test set has %2 %): "
+               "precision %3, F1 %4; %5 % of the flagged sequences would be false alarms.")
+                .arg(pi * 100.0, 0, 'g', 3)
+                .arg(prevalence * 100.0, 0, 'g', 3)
+                .arg(formatMetric(r.precision), formatMetric(r.f1))
+                .arg(falseShare * 100.0, 0, 'f', 1));
+    }
 }
 
 LinesDialog* ResultsView::openRankedRow(int row) {

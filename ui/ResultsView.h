@@ -6,6 +6,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <utility>
 
 #include "mlad/eval/Metrics.h"
 #include "mlad/train/Evaluate.h"
@@ -13,6 +14,7 @@
 #include "mlad/viz/Histogram.h"
 
 class QAreaSeries;
+class QTabWidget;
 class QChartView;
 class QCheckBox;
 class QComboBox;
@@ -29,6 +31,7 @@ namespace mlad::ui {
 
 class ProjectWorker;
 class LinesDialog;
+class CurvesView;
 
 class ResultsView : public QWidget {
     Q_OBJECT
@@ -53,6 +56,11 @@ class ResultsView : public QWidget {
     QChartView* histogramView() const { return chartView_; }
     QTableWidget* rankedTable() const { return ranked_; }
     QCheckBox* logCountsBox() const { return logCounts_; }
+    QCheckBox* fullRangeBox() const { return fullRange_; }
+    QTabWidget* plotTabs() const { return plotTabs_; }
+    CurvesView* curvesView() const { return curves_; }
+    /// The plotted x range of the histogram (overflow bars included).
+    std::pair<double, double> histogramRange() const { return {xLo_, xHi_}; }
     QPushButton* defaultButton() const { return defaultButton_; }
     QPushButton* oracleButton() const { return oracleButton_; }
     /// The exact threshold in use (the number box shows it rounded).
@@ -71,6 +79,8 @@ class ResultsView : public QWidget {
     void runsLoaded(int count);
     void scoresLoaded(const QString& runName);
     void thresholdChanged(double threshold);
+    /// A test sequence picked in the ranked list (for the attention view).
+    void sequenceSelected(qint64 sequenceId);
     void errorOccurred(const QString& message);
 
   private:
@@ -100,6 +110,9 @@ class ResultsView : public QWidget {
     QChartView* chartView_;
     QCheckBox* logCounts_;
     QCheckBox* logBins_;
+    QCheckBox* fullRange_;
+    QTabWidget* plotTabs_;
+    CurvesView* curves_;
     QSlider* slider_;
     QDoubleSpinBox* spin_;
     QPushButton* defaultButton_;
@@ -109,6 +122,8 @@ class ResultsView : public QWidget {
     QHash<QString, QLabel*> metricLabels_;
     QTableWidget* ranked_;
     QLineSeries* thresholdLine_ = nullptr;
+    QAreaSeries* flaggedArea_ = nullptr;
+    double xLo_ = 0, xHi_ = 1;
     QAbstractAxis* xAxis_ = nullptr;
     QAbstractAxis* yAxis_ = nullptr;
     double yTop_ = 1;

@@ -3,6 +3,7 @@
 // --demo opens the demo project at PATH (generated and imported in the background the first
 // time); --screenshots grabs every view into DIR once the project is shown, then quits.
 #include <QApplication>
+#include <QComboBox>
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QSettings>
@@ -10,7 +11,9 @@
 
 #include <cstdio>
 
+#include "AttentionView.h"
 #include "MainWindow.h"
+#include "ProjectionView.h"
 #include "TemplateExplorer.h"
 #include "mlad/train/Trainer.h"
 
@@ -45,9 +48,26 @@ int main(int argc, char** argv) {
         if (shotsDir.isEmpty()) return;
         // Give the views a moment to receive their first background results.
         QTimer::singleShot(1500, &window, [&window, shotsDir] {
-            const QStringList files = window.saveScreenshots(shotsDir);
-            for (const auto& f : files) std::printf("%s\n", qPrintable(f));
-            QApplication::exit(files.isEmpty() ? 1 : 0);
+            auto save = [&window, shotsDir] {
+                const QStringList files = window.saveScreenshots(shotsDir);
+                for (const auto& f : files) std::printf("%s\n", qPrintable(f));
+                QApplication::exit(files.isEmpty() ? 1 : 0);
+            };
+            // With a run shown, its projection is computed first (the view starts empty), then
+            // the attention of its most anomalous test sequence.
+            auto* pv = window.projectionView();
+            auto* av = window.attentionView();
+            auto attention = [av, save] {
+                QObject::connect(av, &mlad::ui::AttentionView::attentionShown, av, save);
+                QObject::connect(av, &mlad::ui::AttentionView::attentionUnavailable, av, save);
+                if (av->runCombo()->currentIndex() < 0)
+                    save();
+                else
+                    av->showSequence(0);
+            };
+            QObject::connect(pv, &mlad::ui::ProjectionView::projectionFinished, &window, attention);
+            QObject::connect(pv, &mlad::ui::ProjectionView::errorOccurred, &window, attention);
+            if (!pv->compute()) attention();
         });
     };
     if (cli.isSet(demo)) {

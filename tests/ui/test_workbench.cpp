@@ -25,16 +25,20 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <random>
 
+#include "AttentionView.h"
+#include "CurvesView.h"
 #include "ErrorBanner.h"
 #include "ImportWizard.h"
 #include "LinesDialog.h"
 #include "MainWindow.h"
+#include "ProjectionView.h"
 #include "ResultsView.h"
 #include "SequenceBrowser.h"
 #include "SequenceListModel.h"
@@ -139,6 +143,8 @@ class WorkbenchTest : public QObject {
     void cancelTrainingLeavesConsistentProject();
     void responsivenessDuringImport();
     void sliderAtOneMillionScores();
+    void histogramRobustRange();
+    void heatmapDrawsExactZerosApart();
     void trainingSettingsAreTheManifest();
     void trainingFormFollowsTheModel();
     void screenshots();
@@ -201,8 +207,14 @@ void WorkbenchTest::mainWindowEmptyProject() {
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
-    QCOMPARE(w.tabs()->count(), 4);
+    QCOMPARE(w.tabs()->count(), 6);
+    QCOMPARE(w.tabs()->tabText(MainWindow::AttentionTab), QStringLiteral("Attention"));
     QCOMPARE(w.tabs()->tabText(0), QStringLiteral("Templates"));
+    QCOMPARE(w.tabs()->tabText(MainWindow::ProjectionTab), QStringLiteral("Projection"));
+    // Without a run the projection says what to do and offers nothing to compute.
+    QVERIFY(!w.projectionView()->computeButton()->isEnabled());
+    QVERIFY(!w.projectionView()->compute());
+    QVERIFY(w.projectionView()->statusLabel()->text().contains(QStringLiteral("train")));
     QSignalSpy systems(&w, &MainWindow::systemsLoaded);
     const QString path = dir.filePath(QStringLiteral("empty.mlad"));
     QVERIFY(w.openProject(path));
@@ -458,7 +470,16 @@ void WorkbenchTest::endToEndImportTrainResults() {
         QCOMPARE(rv->metricText(QStringLiteral("fn")),
                  QStringLiteral("FN %1").arg(QLocale().toString(qulonglong(c.fn))));
         flaggedSeen << QString::number(c.tp + c.fp);
+        // The ROC and PR markers sit at core's values for this threshold.
+        const QPointF roc = rv->curvesView()->rocMarker();
+        QCOMPARE(roc.x(), c.fpr());
+        QCOMPARE(roc.y(), c.recall());
+        const QPointF pr = rv->curvesView()->prMarker();
+        QCOMPARE(pr.x(), c.recall());
+        QCOMPARE(pr.y(), c.tp + c.fp ? c.precision() : 1.0);
     }
+    QVERIFY(rv->curvesView()->rocPointCount() >= 2);
+    QVERIFY(rv->curvesView()->prPointCount() >= 2);
     flaggedSeen.removeDuplicates();
     QVERIFY2(flaggedSeen.size() > 1, "moving the slider changes the flagged set");
     // The number box takes any threshold.
@@ -698,6 +719,72 @@ void WorkbenchTest::sliderAtOneMillionScores() {
         n, total / moves, worst);
 }
 
+void WorkbenchTest::heatmapDrawsExactZerosApart() {
+    // Exact zeros are white; the smallest non-zero weight is not; the colour ramp is monotone
+    // towards dark at 1.
+    HeatmapWidget hw;
+    hw.setMap({0.0f, 1e-6f, 1.0f - 1e-6f, 0.5f, 0.0f, 0.5f, 1.0f, 0.0f, 0.0f}, 3, {7, 8, 9},
+              {"a <b>", "b", "c"}, QStringLiteral("test"));
+    hw.resize(200, 220);
+    hw.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&hw));
+    const QImage img = hw.grab().toImage();
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) {
+            const QColor px = img.pixelColor(hw.cellRect(i, j).center());
+            QCOMPARE(px == QColor(Qt::white), hw.weight(i, j) == 0.0f);
+        }
+    QVERIFY(HeatmapWidget::colorFor(1e-6f) != QColor(Qt::white));
+    QCOMPARE(hw.maxWeight(), 1.0f);
+    QCOMPARE(HeatmapWidget::colorFor(0.1f, 0.1f), HeatmapWidget::colorFor(1.0f));
+    QVERIFY(HeatmapWidget::colorFor(1.0f).lightness() < HeatmapWidget::colorFor(0.5f).lightness());
+    QVERIFY(HeatmapWidget::colorFor(0.5f).lightness() < HeatmapWidget::colorFor(1e-6f).lightness());
+}
+
+void WorkbenchTest::histogramRobustRange() {
+    // One far outlier must not squash the histogram: by default the bins span the 0.5-99.5
+    // percentiles and the outlier is an overflow bar; "Full range" bins min..max.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("outlier.mlad"));
+    { Project::open(path.toStdString()); }
+    ResultsView rv;
+    rv.resize(1200, 800);
+    rv.setProjectPath(path);
+    rv.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&rv));
+    RunScores rs;
+    for (int i = 0; i < 2000; ++i) {
+        rs.testScores.push_back(i % 20 == 0 ? 5.0 + i * 0.001 : i * 0.002);
+        rs.testLabels.push_back(i % 20 == 0 ? 1 : 0);
+    }
+    rs.testScores.push_back(1e6);
+    rs.testLabels.push_back(0);
+    rs.valScores = {0.5, 1.0, 2.0};
+    rs.defaultThreshold = 2.0;
+    QSignalSpy loaded(&rv, &ResultsView::scoresLoaded);
+    rv.showScores(QStringLiteral("outlier"), rs);
+    QTRY_VERIFY(loaded.count() == 1 && rv.hasScores());
+    QVERIFY(!rv.fullRangeBox()->isChecked());
+    const auto robust = rv.histogramRange();
+    QVERIFY2(robust.second < 10.0, "the outlier at 1e6 stays out of the binned range");
+    auto* x = qobject_cast<QValueAxis*>(rv.histogramView()->chart()->axes(Qt::Horizontal).first());
+    QVERIFY(x);
+    QVERIFY(x->titleText().contains(QStringLiteral("overflow")));
+    rv.fullRangeBox()->setChecked(true);
+    QCOMPARE(rv.histogramRange().second, 1e6);
+    rv.fullRangeBox()->setChecked(false);
+    QCOMPARE(rv.histogramRange(), robust);
+    // Curves: AUC-bearing names, the marker at the default threshold.
+    const eval::ThresholdSweep sweep(rs.testScores, rs.testLabels);
+    const eval::Confusion c = sweep.at(rs.defaultThreshold);
+    QCOMPARE(rv.curvesView()->rocMarker(), QPointF(c.fpr(), c.recall()));
+    QCOMPARE(rv.curvesView()->prMarker(), QPointF(c.recall(), c.precision()));
+    QVERIFY(rv.curvesView()->rocPointCount() >= 2);
+    rv.plotTabs()->setCurrentIndex(1);
+    QVERIFY(rv.curvesView()->isVisible());
+}
+
 void WorkbenchTest::screenshots() {
     // Runs the demo flow (generate + import + sequences + splits in the background, train,
     // results); writes PNGs only when MLAD_SCREENSHOTS_DIR is set.
@@ -730,7 +817,7 @@ void WorkbenchTest::screenshots() {
     QTRY_VERIFY(tp->splitCombo()->count() >= 1);
     tp->splitCombo()->setCurrentIndex(tp->splitCombo()->findText(QStringLiteral("demo-hdfs")));
     TrainConfig c = tinyConfig(3);
-    c.set("d_model", 32).set("d_ff", 64);
+    c.set("d_model", 32).set("d_ff", 64).set("layers", 2);
     tp->setConfig(c);
     tp->runNameEdit()->setText(QStringLiteral("demo-tiny"));
     QSignalSpy finished(tp, &TrainingPanel::trainingFinished);
@@ -752,6 +839,106 @@ void WorkbenchTest::screenshots() {
     sb->splitCombo()->setCurrentIndex(sb->splitCombo()->findText(QStringLiteral("demo-hdfs")));
     QTRY_VERIFY(sb->model()->rowCount() > 0);
 
+    // --- Projection: t-SNE of the run's test sequences, coloured at the Results threshold.
+    ProjectionView* pv = w.projectionView();
+    QTRY_COMPARE(pv->runName(), QStringLiteral("demo-tiny"));
+    QCOMPARE(pv->plot()->threshold(), rv->threshold());
+    QSignalSpy projected(pv, &ProjectionView::projectionFinished);
+    pv->sampleBox()->setValue(60);  // a seeded sample of 60 sequences
+    pv->iterationsBox()->setValue(100);
+    QVERIFY(pv->compute());
+    QVERIFY(!pv->compute());  // one at a time
+    QTRY_COMPARE_WITH_TIMEOUT(projected.count(), 1, 120000);
+    QCOMPARE(projected.at(0).at(0).toInt(), 60);
+    QCOMPARE(pv->plot()->pointCount(), 60);
+    QVERIFY(pv->plot()->hasLayout());
+    // Every test sequence (the demo's are fewer than the default sample), 300 iterations.
+    pv->sampleBox()->setValue(10000);
+    pv->iterationsBox()->setValue(300);
+    QVERIFY(pv->compute());
+    QTRY_COMPARE_WITH_TIMEOUT(projected.count(), 2, 300000);
+    QCOMPARE(pv->plot()->pointCount(), int(rv->sweep()->size()));
+    // The colours are Results' confusion matrix at the same threshold, before and after the
+    // slider moves.
+    auto coloursMatchResults = [&] {
+        const auto counts = pv->plot()->classCounts();
+        const eval::Confusion c = rv->currentConfusion();
+        QCOMPARE(pv->plot()->threshold(), rv->threshold());
+        QCOMPARE(uint64_t(counts[ScatterPlot::Anomaly]), c.tp);
+        QCOMPARE(uint64_t(counts[ScatterPlot::FalsePositive]), c.fp);
+        QCOMPARE(uint64_t(counts[ScatterPlot::FalseNegative]), c.fn);
+        QCOMPARE(uint64_t(counts[ScatterPlot::Normal]), c.tn);
+    };
+    coloursMatchResults();
+    rv->slider()->setValue(ResultsView::kSliderSteps / 2);
+    coloursMatchResults();
+    QVERIFY(pv->plot()->classCounts()[ScatterPlot::FalsePositive] > 0);
+    rv->defaultButton()->click();
+    coloursMatchResults();
+    // Hover finds a drawn point; a rectangle over the whole plot selects every point; a
+    // sequence opens its raw lines.
+    w.tabs()->setCurrentIndex(MainWindow::ProjectionTab);
+    QTRY_VERIFY(pv->plot()->isVisible());
+    QCOMPARE(pv->plot()->pointAt(pv->plot()->screenPos(0)) >= 0, true);
+    pv->plot()->selectRect(QRectF(pv->plot()->rect()));
+    QCOMPARE(pv->selectionList()->count(), pv->plot()->pointCount());
+    LinesDialog* lines = pv->openSequence(pv->plot()->point(0).id);
+    QVERIFY(lines);
+    QTRY_VERIFY(lines->isLoaded());
+    QVERIFY(lines->table()->rowCount() > 0);
+    lines->close();
+    pv->plot()->selectRect(QRectF());
+    QCOMPARE(pv->selectionList()->count(), 0);
+
+    // --- Attention: selecting a ranked sequence in Results shows its maps, layers x heads,
+    // beside the same sequence under a second run (here the same run: the mechanism).
+    AttentionView* av = w.attentionView();
+    QTRY_VERIFY(av->runCombo()->findText(QStringLiteral("demo-tiny")) >= 0);
+    QVERIFY(av->selectRun(QStringLiteral("demo-tiny"), QStringLiteral("demo-tiny")));
+    QSignalSpy shown(av, &AttentionView::attentionShown);
+    rv->rankedTable()->setCurrentCell(0, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 1, 60000);
+    QCOMPARE(av->shownSequence(), rv->rankedTable()->item(0, 0)->data(Qt::UserRole).toLongLong());
+    QCOMPARE(av->panelCount(), 2);
+    const AttentionMaps& maps = av->maps(0);
+    QCOMPARE(maps.layers, 2);
+    QCOMPARE(int(av->heatmaps(0).size()), maps.layers * maps.heads);
+    QCOMPARE(int(av->heatmaps(1).size()), maps.layers * maps.heads);
+    w.tabs()->setCurrentIndex(MainWindow::AttentionTab);
+    QTRY_VERIFY(av->heatmaps(0).front()->isVisible());
+    int zeros = 0;
+    auto checkMaps = [&](int panel) {
+        int nonZeros = 0;
+        zeros = 0;
+        for (HeatmapWidget* hw : av->heatmaps(panel)) {
+            QCOMPARE(hw->length(), maps.length);
+            const QImage img = hw->grab().toImage();
+            for (int i = 0; i < hw->length(); ++i) {
+                double sum = 0;
+                for (int j = 0; j < hw->length(); ++j) {
+                    const float wgt = hw->weight(i, j);
+                    sum += double(wgt);
+                    const QColor px = img.pixelColor(hw->cellRect(i, j).center());
+                    QCOMPARE(px, HeatmapWidget::colorFor(wgt, hw->maxWeight()));
+                    (wgt == 0.0f ? zeros : nonZeros)++;
+                }
+                QVERIFY2(std::abs(sum - 1.0) < 1e-4, "every attention row sums to 1");
+            }
+        }
+        QVERIFY(nonZeros > 0);
+    };
+    checkMaps(0);
+    qInfo("attention of sequence %lld: %d exact zeros (entmax) among %d weights",
+          qlonglong(av->shownSequence()), zeros,
+          maps.layers * maps.heads * maps.length * maps.length);
+    av->setMode(AttentionView::HeadAverage);
+    QCOMPARE(int(av->heatmaps(0).size()), maps.layers);
+    checkMaps(0);
+    av->setMode(AttentionView::Rollout);
+    QCOMPARE(int(av->heatmaps(0).size()), maps.layers);
+    checkMaps(0);
+    av->setMode(AttentionView::EachHead);
+
     ImportWizard* wiz = w.showImportWizard();
     QVERIFY(wiz);
     const QString demoLog =
@@ -766,7 +953,7 @@ void WorkbenchTest::screenshots() {
     }
     const QStringList files = w.saveScreenshots(outDir);
     for (const auto& f : files) qInfo("screenshot: %s", qPrintable(f));
-    QCOMPARE(files.size(), 7);
+    QCOMPARE(files.size(), 10);
 }
 
 void WorkbenchTest::trainingSettingsAreTheManifest() {
