@@ -47,10 +47,12 @@ void HeatmapWidget::setMap(std::vector<float> cells, int length, std::vector<int
     length_ = length;
     ids_ = std::move(ids);
     texts_ = std::move(texts);
-    maxWeight_ = 0.0f;
-    for (float v : cells_) maxWeight_ = std::max(maxWeight_, v);
-    if (maxWeight_ <= 0.0f) maxWeight_ = 1.0f;
-    title_ = tr("%1 · max %2").arg(title).arg(double(maxWeight_), 0, 'g', 3);
+    // The ramp's dark end: the map's largest weight, but at least 4x the uniform weight 1/L,
+    // so that near-uniform attention stays pale instead of looking like strong attention.
+    float largest = 0.0f;
+    for (float v : cells_) largest = std::max(largest, v);
+    maxWeight_ = std::max(largest, std::min(1.0f, 4.0f / float(std::max(length, 1))));
+    title_ = tr("%1 · max %2").arg(title).arg(double(largest), 0, 'g', 3);
     updateGeometry();
     update();
 }
@@ -120,21 +122,24 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
     const Layout l = layout();
     // Cells; a hairline grid when the cells are large enough to show it.
     for (int i = 0; i < length_; ++i)
-        for (int j = 0; j < length_; ++j) p.fillRect(cellRect(i, j), colorFor(weight(i, j), maxWeight_));
+        for (int j = 0; j < length_; ++j)
+            p.fillRect(cellRect(i, j), colorFor(weight(i, j), maxWeight_));
     p.setPen(QPen(QColor(0xd0, 0xd0, 0xd0), 0));
     p.drawRect(l.left, l.top, l.cell * length_, l.cell * length_);
     // Template ids on both axes, every k-th so that they do not overlap.
     const int step = std::max(1, (fm.height() + 1) / std::max(l.cell, 1) + 1);
     p.setPen(palette().color(QPalette::WindowText));
     for (int i = 0; i < length_; i += step) {
-        const QString id = i < int(ids_.size()) ? QStringLiteral("T%1").arg(ids_[size_t(i)])
-                                                : QString::number(i);
-        p.drawText(QRect(0, l.top + i * l.cell, l.left - 3, l.cell),
+        const QString id =
+            i < int(ids_.size()) ? QStringLiteral("T%1").arg(ids_[size_t(i)]) : QString::number(i);
+        const int mid = l.cell / 2;
+        p.drawText(QRect(0, l.top + i * l.cell + mid - fm.height() / 2, l.left - 3, fm.height()),
                    Qt::AlignRight | Qt::AlignVCenter, id);
         p.save();
-        p.translate(l.left + i * l.cell, l.top - 3);
+        p.translate(l.left + i * l.cell + mid, l.top - 3);
         p.rotate(-90);
-        p.drawText(QRect(0, 0, l.left - 3, l.cell), Qt::AlignLeft | Qt::AlignVCenter, id);
+        p.drawText(QRect(0, -fm.height() / 2, l.left - 3, fm.height()),
+                   Qt::AlignLeft | Qt::AlignVCenter, id);
         p.restore();
     }
 }
@@ -145,11 +150,10 @@ bool HeatmapWidget::event(QEvent* e) {
         const Layout l = layout();
         const int col = (he->pos().x() - l.left) / l.cell;
         const int row = (he->pos().y() - l.top) / l.cell;
-        if (he->pos().x() >= l.left && he->pos().y() >= l.top && row < length_ &&
-            col < length_) {
+        if (he->pos().x() >= l.left && he->pos().y() >= l.top && row < length_ && col < length_) {
             auto describe = [&](int k) {
                 const QString id = k < int(ids_.size()) ? QStringLiteral("T%1").arg(ids_[size_t(k)])
-                                                         : QStringLiteral("?");
+                                                        : QStringLiteral("?");
                 const QString text =
                     k < int(texts_.size()) ? shortText(texts_[size_t(k)]) : QString();
                 return tr("position %1, %2: %3").arg(k).arg(id, text.toHtmlEscaped());
@@ -158,10 +162,10 @@ bool HeatmapWidget::event(QEvent* e) {
             const QString value =
                 w == 0.0f ? tr("<b>exactly 0</b> (pruned by entmax: no attention at all)")
                           : tr("weight <b>%1</b>").arg(double(w), 0, 'g', 4);
-            QToolTip::showText(he->globalPos(),
-                               tr("<p>%1<br>attends to<br>%2<br>%3</p>")
-                                   .arg(describe(row), describe(col), value),
-                               this);
+            QToolTip::showText(
+                he->globalPos(),
+                tr("<p>%1<br>attends to<br>%2<br>%3</p>").arg(describe(row), describe(col), value),
+                this);
         } else {
             QToolTip::hideText();
         }
@@ -220,8 +224,9 @@ AttentionView::AttentionView(QWidget* parent) : QWidget(parent) {
     auto* legend = new QLabel(
         tr("Row = the position that attends, column = the position attended to; every row sums "
            "to 1. <b>White cells are exactly 0</b>: entmax pruned them (softmax never does); "
-           "pale yellow is the smallest non-zero weight, dark blue the map's largest (its value "
-           "is in the map's title). Hover a cell for the templates and the weight."),
+           "pale yellow is the smallest non-zero weight, dark blue the map's largest (in its "
+           "title; at least 4 / length, so near-uniform attention stays pale). Hover a cell "
+           "for the templates and the weight."),
         this);
     legend->setWordWrap(true);
 
@@ -297,11 +302,13 @@ void AttentionView::refresh() {
             if (names.contains(keepA)) runCombo_->setCurrentText(keepA);
             if (names.contains(keepB)) compareCombo_->setCurrentText(keepB);
             if (names.isEmpty())
-                status_->setText(tr("No finished runs yet: train MLAD in the Training tab, then "
-                                    "pick a sequence here."));
+                status_->setText(
+                    tr("No finished runs yet: train MLAD in the Training tab, then "
+                       "pick a sequence here."));
             else if (panels_.empty())
-                status_->setText(tr("Pick a run and a sequence, then Show (or select a "
-                                    "sequence in the Results tab)."));
+                status_->setText(
+                    tr("Pick a run and a sequence, then Show (or select a "
+                       "sequence in the Results tab)."));
         });
 }
 
@@ -333,7 +340,8 @@ void AttentionView::showSequence(int64_t sequenceId) {
 void AttentionView::load() {
     if (!worker_ || runCombo_->currentIndex() < 0) return;
     const QString runA = runCombo_->currentText();
-    const QString runB = compareCombo_->currentIndex() > 0 ? compareCombo_->currentText() : QString();
+    const QString runB =
+        compareCombo_->currentIndex() > 0 ? compareCombo_->currentText() : QString();
     const int64_t wanted = sequenceBox_->value();
     const quint64 gen = ++generation_;
     status_->setText(tr("Computing the attention of %1…").arg(runA));
@@ -424,15 +432,17 @@ void AttentionView::rebuildPanels() {
                 std::vector<float> map;
                 QString title;
                 if (mode_ == EachHead) {
-                    const auto* src = m.weights.data() + (size_t(l) * size_t(m.heads) + size_t(h)) * cells;
+                    const auto* src =
+                        m.weights.data() + (size_t(l) * size_t(m.heads) + size_t(h)) * cells;
                     map.assign(src, src + cells);
                     title = tr("layer %1 · head %2").arg(l + 1).arg(h + 1);
                 } else {
                     const auto& from = mode_ == Rollout ? rolled : averaged;
                     map.assign(from.begin() + long(size_t(l) * cells),
                                from.begin() + long(size_t(l + 1) * cells));
-                    title = mode_ == Rollout ? tr("rollout to layer %1").arg(l + 1)
-                                             : tr("layer %1 · mean of %2 heads").arg(l + 1).arg(m.heads);
+                    title = mode_ == Rollout
+                                ? tr("rollout to layer %1").arg(l + 1)
+                                : tr("layer %1 · mean of %2 heads").arg(l + 1).arg(m.heads);
                 }
                 auto* w = new HeatmapWidget(box);
                 w->setMap(std::move(map), m.length, m.templateIds, m.templates, title);

@@ -34,14 +34,16 @@ class HeatmapWidget : public QWidget {
     void setMap(std::vector<float> cells, int length, std::vector<int64_t> ids,
                 std::vector<std::string> texts, const QString& title);
     int length() const { return length_; }
-    float weight(int row, int col) const { return cells_[size_t(row) * size_t(length_) + size_t(col)]; }
+    float weight(int row, int col) const {
+        return cells_[size_t(row) * size_t(length_) + size_t(col)];
+    }
     /// Where cell (row, col) is drawn, in widget coordinates.
     QRect cellRect(int row, int col) const;
     /// The colour of a weight: white for an exact zero, else a light-yellow-to-dark-blue ramp
     /// over (0, top] that never reaches white (top: the map's largest weight, so that a map of
     /// a long sequence, whose weights are all small, still shows its structure).
     static QColor colorFor(float w, float top = 1.0f);
-    /// The largest weight of the map (the ramp's dark end).
+    /// The ramp's dark end: the map's largest weight, at least min(1, 4 / length).
     float maxWeight() const { return maxWeight_; }
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;

@@ -43,8 +43,8 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
 }
 
 QChartView* CurvesView::makeChart(const QString& title, const QString& xTitle,
-                                  const QString& yTitle, QLineSeries** curve,
-                                  QLineSeries** chance, QScatterSeries** marker) {
+                                  const QString& yTitle, QLineSeries** curve, QLineSeries** chance,
+                                  QScatterSeries** marker) {
     auto* chart = new QChart;
     chart->setTitle(title);
     chart->setMargins(QMargins(4, 4, 4, 4));
@@ -91,7 +91,7 @@ QString CurvesView::baseCaption() const {
 void CurvesView::clear(const QString& why) {
     hasCurves_ = false;
     for (QXYSeries* s : std::initializer_list<QXYSeries*>{rocCurve_, rocChance_, rocMarker_,
-                                                         prCurve_, prChance_, prMarker_})
+                                                          prCurve_, prChance_, prMarker_})
         s->clear();
     rocView_->chart()->setTitle(tr("ROC curve"));
     prView_->chart()->setTitle(tr("Precision-recall curve"));
@@ -102,8 +102,9 @@ void CurvesView::clear(const QString& why) {
 
 void CurvesView::setCurves(const Curves& curves) {
     if (curves.roc.size() < 2 || curves.pr.size() < 2 || std::isnan(curves.rocAuc)) {
-        clear(tr("No curves: they need labelled test sequences of both classes (normal and "
-                 "anomalous)."));
+        clear(
+            tr("No curves: they need labelled test sequences of both classes (normal and "
+               "anomalous)."));
         return;
     }
     QList<QPointF> roc, pr;

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "mlad/import/DemoProject.h"
+#include "mlad/store/Runs.h"
 
 #include <QAction>
 #include <QApplication>
@@ -25,12 +26,14 @@
 #include <QVBoxLayout>
 
 #include "AttentionView.h"
+#include "CompareView.h"
 #include "ErrorBanner.h"
 #include "ImportWizard.h"
 #include "ProjectWorker.h"
 #include "ProjectionView.h"
 #include "ResultsView.h"
 #include "SequenceBrowser.h"
+#include "ShortcutLesson.h"
 #include "TaskRunner.h"
 #include "TemplateExplorer.h"
 #include "TrainingPanel.h"
@@ -45,6 +48,7 @@ namespace {
 constexpr int kMaxRecent = 8;
 const char* kDemoHdfs = kDemoHdfsSystem;
 const char* kDemoRas = kDemoRasSystem;
+const char* kDemoSplit = "demo-hdfs";  // the block split setUpDemoProject makes
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -63,6 +67,7 @@ MainWindow::MainWindow(QWidget* parent)
     training_ = new TrainingPanel(tabs_);
     results_ = new ResultsView(tabs_);
     attention_ = new AttentionView(tabs_);
+    compare_ = new CompareView(tabs_);
     projection_ = new ProjectionView(tabs_);
     tabs_->addTab(templates_, tr("Templates"));
     tabs_->addTab(sequences_, tr("Sequences"));
@@ -70,6 +75,8 @@ MainWindow::MainWindow(QWidget* parent)
     tabs_->addTab(results_, tr("Results"));
     tabs_->addTab(attention_, tr("Attention"));
     tabs_->addTab(projection_, tr("Projection"));
+    tabs_->addTab(compare_, tr("Compare"));
+    lesson_ = new ShortcutLesson(training_, compare_, attention_, this);
     layout->addWidget(banner_);
     layout->addWidget(tabs_, 1);
     setCentralWidget(central);
@@ -113,6 +120,25 @@ MainWindow::MainWindow(QWidget* parent)
     connect(results_, &ResultsView::errorOccurred, this, &MainWindow::showError);
     connect(projection_, &ProjectionView::errorOccurred, this, &MainWindow::showError);
     connect(attention_, &AttentionView::errorOccurred, this, &MainWindow::showError);
+    connect(compare_, &CompareView::errorOccurred, this, &MainWindow::showError);
+    connect(lesson_, &ShortcutLesson::progress, this, [this](const QString& what) {
+        taskLabel_->setText(what);
+        taskLabel_->show();
+    });
+    connect(lesson_, &ShortcutLesson::finished, this, [this](bool ok, const QString& message) {
+        taskLabel_->setText(message);
+        if (!ok) showError(message);
+        if (firstRunLesson_) {
+            // The demo's first open: show MLAD's results, say where the comparison is.
+            firstRunLesson_ = false;
+            if (ok)
+                results_->selectRun(ShortcutLesson::mladRunName(QString::fromLatin1(kDemoSplit)));
+            Q_EMIT demoRunsReady(ok);
+        } else if (ok) {
+            tabs_->setCurrentWidget(compare_);
+        }
+    });
+    connect(this, &MainWindow::demoReady, this, [this] { ensureDemoRuns(); });
     // A run shown in Results is the attention view's run; a sequence selected in the ranked list
     // is shown there under it.
     connect(results_, &ResultsView::scoresLoaded, attention_, [this](const QString& run) {
@@ -132,6 +158,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(training_, &TrainingPanel::projectDataChanged, this, [this] {
         results_->refresh();
         attention_->refresh();
+        compare_->refresh();
     });
     connect(task_.get(), &TaskRunner::progressed, this, [this](const Progress& p) {
         const double f = p.fraction();
@@ -201,7 +228,8 @@ void MainWindow::createActions() {
     refreshAct->setShortcut(QKeySequence::Refresh);
     projectActions_ = {importAct, trainAct, refreshAct, closeAct};
 
-    const QStringList names = {tr("&Templates"), tr("&Sequences"), tr("T&raining"), tr("R&esults")};
+    const QStringList names = {tr("&Templates"), tr("&Sequences"),  tr("T&raining"), tr("R&esults"),
+                               tr("&Attention"), tr("&Projection"), tr("&Compare")};
     for (int i = 0; i < names.size(); ++i) {
         auto* act = viewMenu->addAction(names[i], this, [this, i] { tabs_->setCurrentIndex(i); });
         act->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
@@ -220,6 +248,54 @@ void MainWindow::createActions() {
     toolbar->addAction(importAct);
     toolbar->addAction(trainAct);
     toolbar->addAction(refreshAct);
+    toolbar->addSeparator();
+    auto* lessonAct = helpMenu->addAction(tr("Identical-shortcut &lesson"), this,
+                                          [this] { startShortcutLesson(); });
+    lessonAct->setToolTip(
+        tr("Train a reconstruction model that can copy its input and MLAD on the same split, "
+           "then compare them: where the shortcut hides anomalies and where MLAD's energy "
+           "separates them"));
+    toolbar->addAction(lessonAct);
+    projectActions_ << lessonAct;
+}
+
+bool MainWindow::startShortcutLesson() {
+    if (path_.isEmpty()) {
+        showError(tr("Open a project first (File ▸ Open demo project has one ready)."));
+        return false;
+    }
+    // The demo's block split when there is one, else the split chosen in the Training tab.
+    QComboBox* splits = training_->splitCombo();
+    const int demo = splits->findText(QString::fromLatin1(kDemoSplit));
+    const QString split = demo >= 0 ? splits->itemText(demo) : splits->currentText();
+    return lesson_->start(path_, split);
+}
+
+void MainWindow::ensureDemoRuns() {
+    if (!trainDemoRuns_ || !worker_) {
+        Q_EMIT demoRunsReady(true);
+        return;
+    }
+    const quint64 gen = generation_;
+    worker_->query(
+        this,
+        [](Project& p) {
+            for (const auto& r : listRuns(p))
+                if (r.status == "done") return true;
+            return false;
+        },
+        [this, gen](bool hasRuns) {
+            if (gen != generation_) return;
+            if (hasRuns) {
+                Q_EMIT demoRunsReady(true);
+                return;
+            }
+            // First open: train the demo's two runs (the shortcut lesson's pair) in the
+            // background, so a newcomer sees results, not an empty tab. The split list loads
+            // asynchronously; the lesson names the split itself.
+            firstRunLesson_ = true;
+            if (!lesson_->start(path_, QString::fromLatin1(kDemoSplit))) firstRunLesson_ = false;
+        });
 }
 
 QString MainWindow::defaultDemoPath() {
@@ -279,6 +355,7 @@ bool MainWindow::openProject(const QString& path) {
     results_->setProjectPath(path_);
     projection_->setProjectPath(path_);
     attention_->setProjectPath(path_);
+    compare_->setProjectPath(path_);
     if (wizard_) {
         wizard_->close();
         wizard_->deleteLater();
@@ -306,6 +383,7 @@ void MainWindow::closeProject() {
     results_->setProjectPath({});
     projection_->setProjectPath({});
     attention_->setProjectPath({});
+    compare_->setProjectPath({});
     countsLabel_->clear();
     updateTitle();
 }
@@ -489,7 +567,8 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
     const int current = tabs_->currentIndex();
     const QStringList names = {QStringLiteral("templates"), QStringLiteral("sequences"),
                                QStringLiteral("training"),  QStringLiteral("results"),
-                               QStringLiteral("attention"), QStringLiteral("projection")};
+                               QStringLiteral("attention"), QStringLiteral("projection"),
+                               QStringLiteral("compare")};
     for (int i = 0; i < tabs_->count() && i < names.size(); ++i) {
         tabs_->setCurrentIndex(i);
         const QString file = QDir(dir).filePath(QStringLiteral("workbench-%1.png").arg(names[i]));

@@ -24,6 +24,8 @@ class ResultsView;
 class ProjectionView;
 class SequenceBrowser;
 class AttentionView;
+class CompareView;
+class ShortcutLesson;
 class TaskRunner;
 class TemplateExplorer;
 class TrainingPanel;
@@ -31,7 +33,15 @@ class TrainingPanel;
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
-    enum Tab { TemplatesTab, SequencesTab, TrainingTab, ResultsTab, AttentionTab, ProjectionTab };
+    enum Tab {
+        TemplatesTab,
+        SequencesTab,
+        TrainingTab,
+        ResultsTab,
+        AttentionTab,
+        ProjectionTab,
+        CompareTab
+    };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -59,6 +69,12 @@ class MainWindow : public QMainWindow {
     ResultsView* resultsView() const { return results_; }
     ProjectionView* projectionView() const { return projection_; }
     AttentionView* attentionView() const { return attention_; }
+    CompareView* compareView() const { return compare_; }
+    ShortcutLesson* shortcutLesson() const { return lesson_; }
+    /// Starts the identical-shortcut lesson on the current (or the demo's) split.
+    bool startShortcutLesson();
+    /// Whether opening the demo trains its runs when it has none (default true).
+    void setTrainDemoRuns(bool on) { trainDemoRuns_ = on; }
     ErrorBanner* errorBanner() const { return banner_; }
     QListWidget* systemsList() const { return systems_; }
     TaskRunner* taskRunner() const { return task_.get(); }
@@ -72,6 +88,8 @@ class MainWindow : public QMainWindow {
     void projectOpened(const QString& path);
     void systemsLoaded(int count);
     void demoReady(const QString& path);
+    /// After demoReady: the demo's runs exist (trained now on first open, or found).
+    void demoRunsReady(bool ok);
 
   protected:
     void closeEvent(QCloseEvent* e) override;
@@ -86,6 +104,7 @@ class MainWindow : public QMainWindow {
     void loadSystems();
     void updateTitle();
     void startTask(const QString& title);
+    void ensureDemoRuns();
 
     QString path_;
     int64_t currentSystem_ = 0;
@@ -102,6 +121,10 @@ class MainWindow : public QMainWindow {
     ResultsView* results_;
     ProjectionView* projection_;
     AttentionView* attention_;
+    CompareView* compare_;
+    ShortcutLesson* lesson_;
+    bool trainDemoRuns_ = true;
+    bool firstRunLesson_ = false;
     ImportWizard* wizard_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QLabel* pathLabel_;

@@ -169,8 +169,8 @@ void ScatterPlot::paintEvent(QPaintEvent*) {
     }
     p.setRenderHint(QPainter::Antialiasing);
     // Normal points first, the rarer classes on top.
-    const Class order[] = {Normal, Unlabelled, FlaggedUnlabelled, FalsePositive, FalseNegative,
-                           Anomaly};
+    const Class order[] = {Normal,        Unlabelled,    FlaggedUnlabelled,
+                           FalsePositive, FalseNegative, Anomaly};
     std::array<QPolygonF, kClasses> byClass;
     for (int i = 0; i < pointCount(); ++i) byClass[size_t(classOf(i))] << screenPos(i);
     for (Class c : order) {
@@ -262,8 +262,9 @@ ProjectionView::ProjectionView(QWidget* parent)
     legend_->setWordWrap(true);
     selected_ = new QListWidget(this);
     selected_->setObjectName(QStringLiteral("projectionSelection"));
-    selected_->setToolTip(tr("Drag a rectangle on the plot to list sequences; double-click one "
-                             "to open its lines"));
+    selected_->setToolTip(
+        tr("Drag a rectangle on the plot to list sequences; double-click one "
+           "to open its lines"));
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Sequences:"), this));
@@ -299,18 +300,16 @@ ProjectionView::ProjectionView(QWidget* parent)
         Q_EMIT sequenceActivated(id);
     });
     connect(plot_, &ScatterPlot::selectionChanged, this, [this] { updateSelectionList(); });
-    connect(selected_, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
-        openSequence(item->data(Qt::UserRole).toLongLong());
-    });
+    connect(selected_, &QListWidget::itemDoubleClicked, this,
+            [this](QListWidgetItem* item) { openSequence(item->data(Qt::UserRole).toLongLong()); });
     connect(runner_.get(), &TaskRunner::progressed, this, [this](const Progress& p) {
         if (p.stage == "optimising" && p.total > 0) {
             progress_->setValue(int(1000 * p.done / p.total));
-            status_->setText(
-                tr("t-SNE of %1 sequences of run %2: iteration %3 / %4")
-                    .arg(plot_->pointCount())
-                    .arg(run_)
-                    .arg(p.done)
-                    .arg(p.total));
+            status_->setText(tr("t-SNE of %1 sequences of run %2: iteration %3 / %4")
+                                 .arg(plot_->pointCount())
+                                 .arg(run_)
+                                 .arg(p.done)
+                                 .arg(p.total));
         } else {
             status_->setText(tr("Run %1: %2…").arg(run_, QString::fromStdString(p.stage)));
         }
@@ -428,7 +427,9 @@ bool ProjectionView::compute() {
             x.data.insert(x.data.end(), rep.vectors[i].begin(), rep.vectors[i].end());
         }
         const int n = int(pts.size());
-        post([pts = std::move(pts)](ProjectionView* v) mutable { v->plot_->setPoints(std::move(pts)); });
+        post([pts = std::move(pts)](ProjectionView* v) mutable {
+            v->plot_->setPoints(std::move(pts));
+        });
         tsne::Options o;
         o.iterations = iters;
         o.exaggerationIters = std::min(250, iters);
@@ -455,8 +456,7 @@ bool ProjectionView::compute() {
     compute_->setEnabled(false);
     cancel_->setEnabled(true);
     return runner_->start(
-        tr("Projecting %1").arg(run_),
-        [job = std::move(job)](TaskContext& ctx) { job(ctx); },
+        tr("Projecting %1").arg(run_), [job = std::move(job)](TaskContext& ctx) { job(ctx); },
         [this, gen] {
             if (gen != generation_) return;
             progress_->setValue(1000);
@@ -470,8 +470,8 @@ void ProjectionView::updateLegend() {
     QString html = tr("<b>At threshold %1</b><br>").arg(threshold_, 0, 'g', 6);
     for (int c = 0; c < ScatterPlot::kClasses; ++c) {
         const auto cls = ScatterPlot::Class(c);
-        if (counts[size_t(c)] == 0 && (cls == ScatterPlot::Unlabelled ||
-                                       cls == ScatterPlot::FlaggedUnlabelled))
+        if (counts[size_t(c)] == 0 &&
+            (cls == ScatterPlot::Unlabelled || cls == ScatterPlot::FlaggedUnlabelled))
             continue;
         html += QStringLiteral("<span style=\"color:%1; font-size:14pt\">&#9679;</span> %2: %3<br>")
                     .arg(ScatterPlot::colourOf(cls).name(), ScatterPlot::nameOf(cls))
@@ -484,12 +484,11 @@ void ProjectionView::updateSelectionList() {
     selected_->clear();
     for (int i : plot_->selection()) {
         const auto& p = plot_->point(i);
-        auto* item = new QListWidgetItem(
-            tr("%1 · %2 · score %3")
-                .arg(p.id)
-                .arg(ScatterPlot::nameOf(plot_->classOf(i)))
-                .arg(p.score, 0, 'g', 5),
-            selected_);
+        auto* item = new QListWidgetItem(tr("%1 · %2 · score %3")
+                                             .arg(p.id)
+                                             .arg(ScatterPlot::nameOf(plot_->classOf(i)))
+                                             .arg(p.score, 0, 'g', 5),
+                                         selected_);
         item->setData(Qt::UserRole, QVariant::fromValue<qint64>(p.id));
         item->setForeground(ScatterPlot::colourOf(plot_->classOf(i)).darker(120));
     }

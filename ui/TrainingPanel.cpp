@@ -698,22 +698,24 @@ void TrainingPanel::rescaleChart() {
 }
 
 bool TrainingPanel::startTraining() {
+    return startRun(splitCombo_->currentText(), runName_->text().trimmed(), config(), true);
+}
+
+bool TrainingPanel::startRun(const QString& split, const QString& name, const TrainConfig& cfg,
+                             bool remember) {
     if (path_.isEmpty()) {
         Q_EMIT errorOccurred(tr("Open a project first."));
         return false;
     }
     if (runner_->isRunning()) return false;
-    const QString split = splitCombo_->currentText();
     if (split.isEmpty()) {
         Q_EMIT errorOccurred(tr("No split to train on: build one in the Sequences tab."));
         return false;
     }
-    const QString name = runName_->text().trimmed();
     if (name.isEmpty()) {
         Q_EMIT errorOccurred(tr("Enter a run name."));
         return false;
     }
-    const TrainConfig cfg = config();
     try {
         validateTrainConfig(cfg);
     } catch (const std::invalid_argument& e) {
@@ -721,7 +723,7 @@ bool TrainingPanel::startTraining() {
         return false;
     }
     const int plannedEpochs = cfg.has("epochs") ? int(cfg.integer("epochs")) : 1;
-    saveConfig(cfg);
+    if (remember) saveConfig(cfg);
     resetChart();
     epochsSeen_ = 0;
     epochsPlanned_ = plannedEpochs;

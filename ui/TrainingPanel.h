@@ -56,7 +56,13 @@ class TrainingPanel : public QWidget {
     QProgressBar* epochProgress() const { return epochBar_; }
     QProgressBar* batchProgress() const { return batchBar_; }
 
+    /// Trains the form's configuration on the form's split under the form's run name.
     bool startTraining();
+    /// Trains `cfg` on `split` as run `name` without touching the form (the demo runs and the
+    /// shortcut lesson); `remember` stores cfg as the form's next default. False (with
+    /// errorOccurred) when it cannot start.
+    bool startRun(const QString& split, const QString& name, const TrainConfig& cfg,
+                  bool remember = false);
     void cancelTraining();
     bool isTraining() const;
     /// Epochs reported by the running (or last) training, for tests.

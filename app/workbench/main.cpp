@@ -14,6 +14,7 @@
 #include "AttentionView.h"
 #include "MainWindow.h"
 #include "ProjectionView.h"
+#include "ShortcutLesson.h"
 #include "TemplateExplorer.h"
 #include "mlad/train/Trainer.h"
 
@@ -44,34 +45,46 @@ int main(int argc, char** argv) {
     window.show();
 
     const QString shotsDir = cli.value(shots);
-    auto takeShots = [&window, shotsDir] {
+    const bool isDemo = cli.isSet(demo);
+    auto takeShots = [&window, shotsDir, isDemo] {
         if (shotsDir.isEmpty()) return;
         // Give the views a moment to receive their first background results.
-        QTimer::singleShot(1500, &window, [&window, shotsDir] {
+        QTimer::singleShot(1500, &window, [&window, shotsDir, isDemo] {
             auto save = [&window, shotsDir] {
                 const QStringList files = window.saveScreenshots(shotsDir);
                 for (const auto& f : files) std::printf("%s\n", qPrintable(f));
                 QApplication::exit(files.isEmpty() ? 1 : 0);
             };
             // With a run shown, its projection is computed first (the view starts empty), then
-            // the attention of its most anomalous test sequence.
+            // the attention of its most anomalous test sequence (unless the lesson showed one).
             auto* pv = window.projectionView();
             auto* av = window.attentionView();
             auto attention = [av, save] {
                 QObject::connect(av, &mlad::ui::AttentionView::attentionShown, av, save);
                 QObject::connect(av, &mlad::ui::AttentionView::attentionUnavailable, av, save);
-                if (av->runCombo()->currentIndex() < 0)
+                if (av->panelCount() > 0 || av->runCombo()->currentIndex() < 0)
                     save();
                 else
                     av->showSequence(0);
             };
-            QObject::connect(pv, &mlad::ui::ProjectionView::projectionFinished, &window, attention);
-            QObject::connect(pv, &mlad::ui::ProjectionView::errorOccurred, &window, attention);
-            if (!pv->compute()) attention();
+            auto projection = [&window, pv, attention] {
+                QObject::connect(pv, &mlad::ui::ProjectionView::projectionFinished, &window,
+                                 attention);
+                QObject::connect(pv, &mlad::ui::ProjectionView::errorOccurred, &window, attention);
+                if (!pv->compute()) attention();
+            };
+            // On the demo the comparison shows the shortcut lesson (its runs exist by now).
+            if (isDemo && !window.shortcutLesson()->isRunning()) {
+                QObject::connect(window.shortcutLesson(), &mlad::ui::ShortcutLesson::finished,
+                                 &window, projection);
+                if (!window.startShortcutLesson()) projection();
+            } else {
+                projection();
+            }
         });
     };
-    if (cli.isSet(demo)) {
-        QObject::connect(&window, &mlad::ui::MainWindow::demoReady, &window, takeShots);
+    if (isDemo) {
+        QObject::connect(&window, &mlad::ui::MainWindow::demoRunsReady, &window, takeShots);
         window.openDemoProject(cli.value(demo));
     } else if (!cli.positionalArguments().isEmpty()) {
         if (window.openProject(cli.positionalArguments().first()))

@@ -33,6 +33,7 @@
 #include <random>
 
 #include "AttentionView.h"
+#include "CompareView.h"
 #include "CurvesView.h"
 #include "ErrorBanner.h"
 #include "ImportWizard.h"
@@ -42,6 +43,7 @@
 #include "ResultsView.h"
 #include "SequenceBrowser.h"
 #include "SequenceListModel.h"
+#include "ShortcutLesson.h"
 #include "TemplateExplorer.h"
 #include "TemplateModels.h"
 #include "TrainingPanel.h"
@@ -207,7 +209,8 @@ void WorkbenchTest::mainWindowEmptyProject() {
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
-    QCOMPARE(w.tabs()->count(), 6);
+    QCOMPARE(w.tabs()->count(), 7);
+    QCOMPARE(w.tabs()->tabText(MainWindow::CompareTab), QStringLiteral("Compare"));
     QCOMPARE(w.tabs()->tabText(MainWindow::AttentionTab), QStringLiteral("Attention"));
     QCOMPARE(w.tabs()->tabText(0), QStringLiteral("Templates"));
     QCOMPARE(w.tabs()->tabText(MainWindow::ProjectionTab), QStringLiteral("Projection"));
@@ -800,13 +803,48 @@ void WorkbenchTest::screenshots() {
     opt.hdfsBlocks = 1200;
     opt.rasLines = 12000;
     QSignalSpy ready(&w, &MainWindow::demoReady);
+    QSignalSpy runsReady(&w, &MainWindow::demoRunsReady);
     w.openDemoProject(path, opt);
     QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 300000);
     QVERIFY2(w.errorBanner()->isHidden(), qPrintable(w.errorBanner()->text()));
     QTRY_COMPARE(w.systemsList()->count(), 2);
-    // Opening it again finds it ready (no second generation).
+    // First open: the demo's runs (the shortcut lesson's pair) train in the background and
+    // Results then shows MLAD's; the comparison carries the lesson.
+    QTRY_COMPARE_WITH_TIMEOUT(runsReady.count(), 1, 600000);
+    QVERIFY2(runsReady.at(0).at(0).toBool(), qPrintable(w.errorBanner()->text()));
+    const QString mladRun = ShortcutLesson::mladRunName(QStringLiteral("demo-hdfs"));
+    const QString shortcutRun = ShortcutLesson::shortcutRunName(QStringLiteral("demo-hdfs"));
+    QTRY_VERIFY(w.resultsView()->hasScores() &&
+                w.resultsView()->runCombo()->currentData().toString() == mladRun);
+    CompareView* cv = w.compareView();
+    QCOMPARE(int(cv->shown().size()), 2);
+    QCOMPARE(cv->histogramCount(), 2);
+    QCOMPARE(cv->metricsTable()->rowCount(), 2);
+    QCOMPARE(cv->rocView()->chart()->series().size(), 2);
+    QVERIFY(!cv->explanationLabel()->isHidden());
+    QVERIFY(cv->explanationLabel()->text().contains(QStringLiteral("shortcut")));
+    for (const auto& r : cv->shown()) {
+        QVERIFY(r.name == mladRun || r.name == shortcutRun);
+        QVERIFY(r.sequences > 0 && r.anomalous > 0);
+        qInfo(
+            "lesson run %s: PR-AUC %.3f ROC-AUC %.3f overlap %.3f inside %.3f self-attention "
+            "%.3f",
+            qPrintable(r.name), r.prAuc, r.rocAuc, r.overlap, r.inside, r.selfAttention);
+        QVERIFY(!std::isnan(r.rocAuc) && !std::isnan(r.overlap) && !std::isnan(r.selfAttention));
+    }
+    // The lesson's attention: MLAD's top anomaly under both models.
+    QTRY_COMPARE(w.attentionView()->panelCount(), 2);
+    // Opening it again finds it ready (no second generation, no training).
     w.openDemoProject(path, opt);
     QCOMPARE(ready.count(), 2);
+    QTRY_COMPARE(runsReady.count(), 2);
+    // The lesson again reuses its runs and opens the comparison.
+    QSignalSpy lessonDone(w.shortcutLesson(), &ShortcutLesson::finished);
+    QVERIFY(w.startShortcutLesson());
+    QTRY_COMPARE_WITH_TIMEOUT(lessonDone.count(), 1, 120000);
+    QVERIFY(lessonDone.at(0).at(0).toBool());
+    QCOMPARE(w.tabs()->currentIndex(), int(MainWindow::CompareTab));
+    QCOMPARE(int(cv->shown().size()), 2);
 
     TemplateExplorer* te = w.templateExplorer();
     QTRY_VERIFY(te->templateModel()->rowCount() > 0);
@@ -953,7 +991,7 @@ void WorkbenchTest::screenshots() {
     }
     const QStringList files = w.saveScreenshots(outDir);
     for (const auto& f : files) qInfo("screenshot: %s", qPrintable(f));
-    QCOMPARE(files.size(), 10);
+    QCOMPARE(files.size(), 11);
 }
 
 void WorkbenchTest::trainingSettingsAreTheManifest() {
