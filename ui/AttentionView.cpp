@@ -19,6 +19,7 @@
 #include <cmath>
 #include <limits>
 
+#include "Export.h"
 #include "ProjectWorker.h"
 #include "UiUtil.h"
 #include "mlad/store/Runs.h"
@@ -255,6 +256,8 @@ AttentionView::AttentionView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(positions_);
 
     connect(showButton_, &QPushButton::clicked, this, &AttentionView::load);
+    addImageExportMenu(panelHost_, QStringLiteral("attention"));
+    addCsvExportMenu(positions_, QStringLiteral("attention-positions"));
     connect(modeCombo_, &QComboBox::currentIndexChanged, this, [this](int m) {
         mode_ = Mode(m);
         rebuildPanels();

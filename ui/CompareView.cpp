@@ -19,6 +19,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "Export.h"
 #include "ProjectWorker.h"
 #include "UiUtil.h"
 #include "mlad/eval/Separation.h"
@@ -98,8 +99,8 @@ CompareView::RunSummary summarise(Project& p, const std::string& name) {
         const uint64_t nn = sweep.negatives(), na = sweep.positives();
         for (size_t i = 0; i < scores.size(); ++i) {
             const double x = hi > lo ? (scores[i] - lo) / (hi - lo) : 0.5;
-            const int b = std::clamp(int(std::floor(x * CompareView::kBins)), 0,
-                                     CompareView::kBins - 1);
+            const int b =
+                std::clamp(int(std::floor(x * CompareView::kBins)), 0, CompareView::kBins - 1);
             if (labels[i] == 1 && na)
                 r.anomalousShare[size_t(b)] += 1.0 / double(na);
             else if (labels[i] == 0 && nn)
@@ -195,10 +196,10 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->verticalHeader()->hide();
     table_->setColumnCount(11);
-    table_->setHorizontalHeaderLabels(
-        {tr("Run"), tr("Model"), tr("Score"), tr("Precision"), tr("Recall"), tr("F1"),
-         tr("ROC-AUC"), tr("PR-AUC"), tr("Histogram overlap"), tr("Anomalies inside normal range"),
-         tr("Self-attention")});
+    table_->setHorizontalHeaderLabels({tr("Run"), tr("Model"), tr("Score"), tr("Precision"),
+                                       tr("Recall"), tr("F1"), tr("ROC-AUC"), tr("PR-AUC"),
+                                       tr("Histogram overlap"), tr("Anomalies inside normal range"),
+                                       tr("Self-attention")});
     table_->horizontalHeaderItem(3)->setToolTip(tr("At the run's default threshold"));
     table_->horizontalHeaderItem(8)->setToolTip(
         tr("Overlap coefficient of the normal and anomalous score histograms (1 = identical, "
@@ -230,6 +231,10 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
     layout->addLayout(right, 1);
 
     connect(runs_, &QListWidget::itemChanged, this, [this] { loadChecked(); });
+    addImageExportMenu(histHost_, QStringLiteral("compare-histograms"));
+    addImageExportMenu(rocView_, QStringLiteral("compare-roc"));
+    addImageExportMenu(prView_, QStringLiteral("compare-pr"));
+    addCsvExportMenu(table_, QStringLiteral("compare-metrics"));
     status_->setText(tr("Tick two or more finished runs on the left."));
 }
 
@@ -288,7 +293,7 @@ void CompareView::compare(const QStringList& runs) {
             }
         for (int i = 0; i < runs_->count(); ++i)
             runs_->item(i)->setCheckState(runs.contains(runs_->item(i)->text()) ? Qt::Checked
-                                                                               : Qt::Unchecked);
+                                                                                : Qt::Unchecked);
     }
     loadChecked();
 }
@@ -414,23 +419,21 @@ void CompareView::showSummaries() {
         }
 
         // Table row.
-        const QStringList cells = {r.name,
-                                   r.model,
-                                   r.scoreName,
-                                   fmt(r.precision),
-                                   fmt(r.recall),
-                                   fmt(r.f1),
-                                   fmt(r.rocAuc),
-                                   fmt(r.prAuc),
-                                   fmt(r.overlap),
-                                   std::isnan(r.inside) ? QStringLiteral("–")
-                                                        : QStringLiteral("%1 %").arg(
-                                                              r.inside * 100.0, 0, 'f', 0),
-                                   std::isnan(r.selfAttention)
-                                       ? tr("n/a")
-                                       : tr("%1 (%2 seq.)")
-                                             .arg(fmt(r.selfAttention))
-                                             .arg(r.attentionSamples)};
+        const QStringList cells = {
+            r.name,
+            r.model,
+            r.scoreName,
+            fmt(r.precision),
+            fmt(r.recall),
+            fmt(r.f1),
+            fmt(r.rocAuc),
+            fmt(r.prAuc),
+            fmt(r.overlap),
+            std::isnan(r.inside) ? QStringLiteral("–")
+                                 : QStringLiteral("%1 %").arg(r.inside * 100.0, 0, 'f', 0),
+            std::isnan(r.selfAttention)
+                ? tr("n/a")
+                : tr("%1 (%2 seq.)").arg(fmt(r.selfAttention)).arg(r.attentionSamples)};
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             if (c == 0) item->setForeground(colour.darker(110));

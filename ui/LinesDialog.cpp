@@ -5,11 +5,16 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <optional>
 
+#include "Export.h"
 #include "ProjectWorker.h"
 #include "UiUtil.h"
 #include "mlad/seq/Sequences.h"
+#include "mlad/train/Trainer.h"
 
 namespace mlad::ui {
 
@@ -20,36 +25,55 @@ struct LoadedLines {
     std::string key;
     int label = -1;
     int64_t length = 0;
+    std::optional<SequenceExplanation> explanation;
+    std::string explainError;
 };
 constexpr int kMaxLines = 10000;
+
+/// A pastel colour per template id (golden-ratio hue steps keep neighbours apart).
+QColor templateColour(int64_t id) {
+    const double hue = std::fmod(double(id) * 0.618033988749895, 1.0);
+    return QColor::fromHsvF(float(hue), 0.22f, 1.0f);
+}
 }  // namespace
 
 LinesDialog::LinesDialog(const QString& projectPath, int64_t sequenceId, const QString& title,
-                         QWidget* parent)
+                         QWidget* parent, const QString& runName)
     : QDialog(parent), worker_(std::make_unique<ProjectWorker>(projectPath)) {
     setWindowTitle(title);
     setAttribute(Qt::WA_DeleteOnClose);
-    resize(1100, 600);
+    resize(1200, 640);
     auto* layout = new QVBoxLayout(this);
     info_ = new QLabel(tr("Loading lines…"), this);
+    info_->setWordWrap(true);
+    components_ = new QLabel(this);
+    components_->setWordWrap(true);
+    components_->setTextFormat(Qt::RichText);
+    components_->hide();
     table_ = new QTableWidget(this);
     table_->setObjectName(QStringLiteral("sequenceLines"));
-    table_->setColumnCount(6);
-    table_->setHorizontalHeaderLabels(
-        {tr("Line id"), tr("File line"), tr("Time (UTC)"), tr("Label"), tr("Template"), tr("Raw")});
+    table_->setColumnCount(8);
+    table_->setHorizontalHeaderLabels({tr("Line id"), tr("File line"), tr("Time (UTC)"),
+                                       tr("Label"), tr("Template"), tr("In training"),
+                                       tr("Contribution"), tr("Raw")});
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->verticalHeader()->hide();
     table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setWordWrap(false);
+    table_->setColumnHidden(InTraining, runName.isEmpty());
+    table_->setColumnHidden(Contribution, true);
     layout->addWidget(info_);
+    layout->addWidget(components_);
     layout->addWidget(table_, 1);
+    addCsvExportMenu(table_, QStringLiteral("sequence-%1").arg(sequenceId));
 
     connect(worker_.get(), &ProjectWorker::error, this,
             [this](const QString& m) { info_->setText(tr("Error: %1").arg(m)); });
+    const std::string run = runName.toStdString();
     worker_->query(
         this,
-        [sequenceId](Project& p) {
+        [sequenceId, run](Project& p) {
             LoadedLines out;
             auto seq = sequenceById(p, sequenceId);
             if (!seq)
@@ -64,10 +88,28 @@ LinesDialog::LinesDialog(const QString& projectPath, int64_t sequenceId, const Q
                 out.templates[l.templateId] = t ? std::make_pair(t->ordinal, t->text)
                                                 : std::make_pair(int64_t(0), std::string());
             }
+            if (!run.empty()) {
+                try {
+                    out.explanation = explainSequence(p, run, sequenceId);
+                } catch (const std::exception& e) {
+                    out.explainError = e.what();
+                }
+            }
             return out;
         },
-        [this](const LoadedLines& r) {
+        [this, runName](const LoadedLines& r) {
+            const SequenceExplanation* ex = r.explanation ? &*r.explanation : nullptr;
+            // Positions map onto lines in order when the sequence's events are its lines.
+            const bool aligned = ex && ex->templateIds.size() >= r.lines.size();
+            float top = 0.0f;
+            if (aligned)
+                for (float c : ex->contributions) top = std::max(top, c);
+            const bool contributions = aligned && !ex->contributions.empty();
+            table_->setColumnHidden(Contribution, !contributions);
+            if (contributions)
+                table_->horizontalHeaderItem(Contribution)->setText(qs(ex->contributionName));
             table_->setRowCount(int(r.lines.size()));
+            int unseen = 0;
             for (int i = 0; i < int(r.lines.size()); ++i) {
                 const auto& l = r.lines[size_t(i)];
                 auto it = r.templates.find(l.templateId);
@@ -75,26 +117,98 @@ LinesDialog::LinesDialog(const QString& projectPath, int64_t sequenceId, const Q
                                    ? QStringLiteral("E%1").arg(it->second.first)
                                    : QString();
                 auto* titem = new QTableWidgetItem(tmpl);
+                titem->setBackground(templateColour(l.templateId));
                 if (it != r.templates.end()) titem->setToolTip(qs(it->second.second));
-                table_->setItem(i, 0, new QTableWidgetItem(QString::number(l.id)));
-                table_->setItem(i, 1, new QTableWidgetItem(QString::number(l.lineNo)));
-                table_->setItem(i, 2, new QTableWidgetItem(formatTs(l.ts)));
-                table_->setItem(i, 3, new QTableWidgetItem(labelText(l.label ? *l.label : -1)));
-                table_->setItem(i, 4, titem);
-                table_->setItem(i, 5, new QTableWidgetItem(qs(l.raw)));
+                table_->setItem(i, LineId, new QTableWidgetItem(QString::number(l.id)));
+                table_->setItem(i, FileLine, new QTableWidgetItem(QString::number(l.lineNo)));
+                table_->setItem(i, Time, new QTableWidgetItem(formatTs(l.ts)));
+                table_->setItem(i, Label, new QTableWidgetItem(labelText(l.label ? *l.label : -1)));
+                table_->setItem(i, Template, titem);
+                auto* raw = new QTableWidgetItem(qs(l.raw));
+                raw->setBackground(templateColour(l.templateId).lighter(104));
+                table_->setItem(i, Raw, raw);
+                if (aligned) {
+                    const bool isNew = ex->unseenInTraining[size_t(i)];
+                    auto* seen = new QTableWidgetItem(isNew ? tr("NEW") : tr("yes"));
+                    if (isNew) {
+                        ++unseen;
+                        seen->setForeground(QColor(0xb7, 0x1c, 0x1c));
+                        QFont f = seen->font();
+                        f.setBold(true);
+                        seen->setFont(f);
+                        seen->setToolTip(
+                            tr("This template never occurs in the run's training "
+                               "sequences"));
+                    }
+                    table_->setItem(i, InTraining, seen);
+                }
+                if (contributions && size_t(i) < ex->contributions.size()) {
+                    const float c = ex->contributions[size_t(i)];
+                    auto* item = new QTableWidgetItem(QString::number(double(c), 'g', 4));
+                    // A bar of orange behind the value, as strong as its share of the largest.
+                    const double f = top > 0 ? double(c / top) : 0.0;
+                    QColor bar(0xf5, 0x9e, 0x42);
+                    bar.setAlphaF(float(0.15 + 0.75 * f));
+                    item->setBackground(bar);
+                    item->setData(Qt::UserRole, double(c));
+                    table_->setItem(i, Contribution, item);
+                } else if (contributions) {
+                    table_->setItem(i, Contribution, new QTableWidgetItem(tr("(past max_len)")));
+                }
             }
             table_->resizeColumnsToContents();
             QString more = r.length > int64_t(r.lines.size())
                                ? tr(" (first %1 shown)").arg(r.lines.size())
                                : QString();
-            info_->setText(tr("Sequence %1 · %2 · %3 events%4")
-                               .arg(qs(r.key), labelText(r.label))
-                               .arg(r.length)
-                               .arg(more) +
-                           (r.lines.empty() && r.length > 0
-                                ? tr(" · pre-parsed session: no raw lines stored")
-                                : QString()));
+            QString info =
+                tr("Sequence %1 · %2 · %3 events%4")
+                    .arg(qs(r.key), labelText(r.label))
+                    .arg(r.length)
+                    .arg(more) +
+                (r.lines.empty() && r.length > 0 ? tr(" · pre-parsed session: no raw lines stored")
+                                                 : QString());
+            if (!runName.isEmpty()) {
+                if (ex)
+                    info += tr(" · under run %1: %2 of its templates never occur in training")
+                                .arg(runName)
+                                .arg(unseen);
+                else
+                    info +=
+                        tr(" · no explanation from run %1: %2").arg(runName, qs(r.explainError));
+            }
+            info_->setText(info);
+            if (ex && !ex->componentEnergies.empty()) {
+                // Energy per component: the sequence's energy is -log sum_k exp(-E_k), so the
+                // lowest E_k (the component that explains it best) dominates.
+                double m = INFINITY;
+                size_t best = 0;
+                for (size_t k = 0; k < ex->componentEnergies.size(); ++k)
+                    if (ex->componentEnergies[k] < m) {
+                        m = ex->componentEnergies[k];
+                        best = k;
+                    }
+                double sum = 0;
+                for (double e : ex->componentEnergies)
+                    if (std::isfinite(e)) sum += std::exp(-(e - m));
+                QStringList parts;
+                for (size_t k = 0; k < ex->componentEnergies.size(); ++k) {
+                    QString part = tr("component %1: %2 (weight %3)")
+                                       .arg(k + 1)
+                                       .arg(ex->componentEnergies[k], 0, 'g', 5)
+                                       .arg(ex->componentWeights[k], 0, 'f', 3);
+                    parts << (k == best ? QStringLiteral("<b>%1</b>").arg(part) : part);
+                }
+                components_->setText(
+                    tr("Energy per GMM component, −log(φ<sub>k</sub> N(z; μ<sub>k</sub>, "
+                       "Σ<sub>k</sub>)): %1. The sequence's energy −log Σ<sub>k</sub> "
+                       "exp(−E<sub>k</sub>) = <b>%2</b>; the lowest (bold) is the component "
+                       "that explains it best.")
+                        .arg(parts.join(QStringLiteral(" · ")))
+                        .arg(m - std::log(sum), 0, 'g', 6));
+                components_->show();
+            }
             loaded_ = true;
+            explained_ = ex != nullptr;
             Q_EMIT loaded(int(r.lines.size()));
         });
 }

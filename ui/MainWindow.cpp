@@ -5,6 +5,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QChartView>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
@@ -21,13 +22,17 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include "AttentionView.h"
 #include "CompareView.h"
+#include "CurvesView.h"
 #include "ErrorBanner.h"
+#include "Export.h"
 #include "ImportWizard.h"
 #include "ProjectWorker.h"
 #include "ProjectionView.h"
@@ -128,17 +133,29 @@ MainWindow::MainWindow(QWidget* parent)
     connect(lesson_, &ShortcutLesson::finished, this, [this](bool ok, const QString& message) {
         taskLabel_->setText(message);
         if (!ok) showError(message);
+        // Results shows the lesson's MLAD run.
+        if (ok) results_->selectRun(ShortcutLesson::mladRunName(lesson_->split()));
         if (firstRunLesson_) {
-            // The demo's first open: show MLAD's results, say where the comparison is.
             firstRunLesson_ = false;
-            if (ok)
-                results_->selectRun(ShortcutLesson::mladRunName(QString::fromLatin1(kDemoSplit)));
             Q_EMIT demoRunsReady(ok);
         } else if (ok) {
             tabs_->setCurrentWidget(compare_);
         }
     });
     connect(this, &MainWindow::demoReady, this, [this] { ensureDemoRuns(); });
+    // Every chart exports as PNG or SVG, every table as CSV (context menus).
+    addImageExportMenu(templates_->timeChartView(), QStringLiteral("template-over-time"));
+    addCsvExportMenu(templates_->templateView(), QStringLiteral("templates"));
+    addCsvExportMenu(templates_->linesView(), QStringLiteral("template-lines"));
+    addCsvExportMenu(templates_->parametersTable(), QStringLiteral("template-parameters"));
+    addCsvExportMenu(sequences_->view(), QStringLiteral("sequences"));
+    addImageExportMenu(training_->lossChartView(), QStringLiteral("training-loss"));
+    addCsvExportMenu(training_->runsTable(), QStringLiteral("runs"));
+    addImageExportMenu(results_->histogramView(), QStringLiteral("score-histogram"));
+    addImageExportMenu(results_->curvesView()->rocView(), QStringLiteral("roc-curve"));
+    addImageExportMenu(results_->curvesView()->prView(), QStringLiteral("pr-curve"));
+    addCsvExportMenu(results_->rankedTable(), QStringLiteral("most-anomalous"));
+    addImageExportMenu(projection_->plot(), QStringLiteral("projection"));
     // A run shown in Results is the attention view's run; a sequence selected in the ranked list
     // is shown there under it.
     connect(results_, &ResultsView::scoresLoaded, attention_, [this](const QString& run) {
@@ -210,6 +227,21 @@ void MainWindow::createActions() {
         tr("Generates a small labelled HDFS-like and BGL-like log set, imports "
            "it and builds sequences and splits (first time only)"));
     fileMenu->addSeparator();
+    auto* reportAct = fileMenu->addAction(tr("Export run &report (HTML)…"), this, [this] {
+        const QString html = results_->reportHtml();
+        if (html.isEmpty()) {
+            showError(tr("Show a run in the Results tab first: the report is of that run."));
+            return;
+        }
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export run report"),
+            QDir::home().filePath(results_->runCombo()->currentData().toString() +
+                                  QStringLiteral("-report.html")),
+            tr("HTML files (*.html)"));
+        if (path.isEmpty()) return;
+        QString error;
+        if (!writeFileAtomically(path, html.toUtf8(), &error)) showError(error);
+    });
     auto* closeAct = fileMenu->addAction(tr("&Close project"), this, &MainWindow::closeProject);
     fileMenu->addSeparator();
     auto* quitAct = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
@@ -226,7 +258,7 @@ void MainWindow::createActions() {
     trainAct->setToolTip(tr("Train with the settings of the Training tab"));
     auto* refreshAct = projectMenu->addAction(tr("&Refresh"), this, &MainWindow::refreshAll);
     refreshAct->setShortcut(QKeySequence::Refresh);
-    projectActions_ = {importAct, trainAct, refreshAct, closeAct};
+    projectActions_ = {importAct, trainAct, refreshAct, closeAct, reportAct};
 
     const QStringList names = {tr("&Templates"), tr("&Sequences"),  tr("T&raining"), tr("R&esults"),
                                tr("&Attention"), tr("&Projection"), tr("&Compare")};

@@ -496,7 +496,7 @@ void ProjectionView::updateSelectionList() {
 
 LinesDialog* ProjectionView::openSequence(qint64 id) {
     if (path_.isEmpty()) return nullptr;
-    auto* dialog = new LinesDialog(path_, id, tr("Sequence %1 — raw lines").arg(id), this);
+    auto* dialog = new LinesDialog(path_, id, tr("Sequence %1 — raw lines").arg(id), this, run_);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
     return dialog;

@@ -1,10 +1,12 @@
 #include "ResultsView.h"
 
 #include <QAreaSeries>
+#include <QBuffer>
 #include <QChart>
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -15,6 +17,7 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QPainter>
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
@@ -67,6 +70,7 @@ struct ResultsView::Loaded {
     bool histogramOk = false;
     CurvesView::Curves curves;
     double natural = NAN;  ///< natural anomaly rate of the run's data (NaN: unknown)
+    bool stored = false;   ///< a stored run (not showScores' ad-hoc scores)
     eval::ThresholdSweep::Best oracle{};
     double auc = NAN, ap = NAN;
     std::vector<Ranked> ranked;
@@ -369,6 +373,7 @@ void ResultsView::loadRun(int comboIndex) {
             auto run = findRun(p, name.toStdString());
             if (!run) throw std::runtime_error("run " + name.toStdString() + " not found");
             out->run = *run;
+            out->stored = true;
             out->scores = loadRunScores(p, runId);
             analyse(p, *out);
             return out;
@@ -789,15 +794,96 @@ void ResultsView::updateMetrics() {
     }
 }
 
+namespace {
+/// A widget rendered at 2x into a base64 PNG data URI (hidden tabs render at their last size).
+QString widgetPng(QWidget* w, QSize size) {
+    if (size.width() < 200 || size.height() < 150) size = QSize(900, 420);
+    const QSize old = w->size();
+    if (w->size() != size) w->resize(size);
+    QImage image(size * 2, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(2.0);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    w->render(&painter);
+    painter.end();
+    if (w->size() != old) w->resize(old);
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    return QStringLiteral("data:image/png;base64,") + QString::fromLatin1(bytes.toBase64());
+}
+}  // namespace
+
+QString ResultsView::reportHtml() {
+    if (!loaded_ || !sweep_) return {};
+    const eval::Confusion c = sweep_->at(threshold_);
+    auto esc = [](const QString& s) { return s.toHtmlEscaped(); };
+    QString h;
+    h += QStringLiteral(
+             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%1</title>"
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px "
+             "8px;text-align:left}th{background:#f3f3f3}img{max-width:100%}"
+             ".oracle{color:#8a1c1a;font-weight:bold}</style></head><body>\n")
+             .arg(esc(tr("MLAD run report: %1").arg(qs(loaded_->run.name))));
+    h += QStringLiteral("<h1>%1</h1>\n").arg(esc(tr("Run %1").arg(qs(loaded_->run.name))));
+    h += QStringLiteral("<p>%1</p>\n").arg(esc(runInfo_->text()));
+    h += QStringLiteral("<p>%1</p>\n")
+             .arg(esc(tr("Model %1 on split %2; written %3 by MLAD Workbench %4.")
+                          .arg(qs(loaded_->run.model), qs(loaded_->run.splitName),
+                               QDateTime::currentDateTimeUtc().toString(Qt::ISODate),
+                               QStringLiteral(MLAD_VERSION))));
+    h += QStringLiteral("<h2>%1</h2>\n").arg(esc(tr("At the threshold")));
+    h += QStringLiteral("<p%1>%2</p>\n")
+             .arg(oracleActive_ ? QStringLiteral(" class=\"oracle\"") : QString(),
+                  esc(thresholdNote_->text()));
+    h += QStringLiteral(
+             "<table><tr><th>%1</th><th>%2</th><th>%3</th><th>%4</th><th>TP</th>"
+             "<th>FP</th><th>TN</th><th>FN</th><th>%5</th></tr>")
+             .arg(tr("Precision"), tr("Recall"), tr("F1"), tr("Specificity"), tr("Threshold"));
+    h += QStringLiteral(
+             "<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td>"
+             "<td>%7</td><td>%8</td><td>%9</td></tr></table>\n")
+             .arg(formatMetric(c.precision()), formatMetric(c.recall()), formatMetric(c.f1()),
+                  formatMetric(c.specificity()))
+             .arg(c.tp)
+             .arg(c.fp)
+             .arg(c.tn)
+             .arg(c.fn)
+             .arg(threshold_, 0, 'g', 8);
+    h += QStringLiteral("<p>%1</p>\n").arg(esc(summary_->text()).replace("\n", "<br>"));
+    h += QStringLiteral("<h2>%1</h2>\n<img alt=\"histogram\" src=\"%2\">\n")
+             .arg(esc(tr("Score histogram")), widgetPng(chartView_, chartView_->size()));
+    h += QStringLiteral("<h2>%1</h2>\n<img alt=\"curves\" src=\"%2\">\n")
+             .arg(esc(tr("ROC and precision-recall curves")),
+                  widgetPng(curves_, chartView_->size()));
+    h += QStringLiteral("<h2>%1</h2>\n<table><tr>").arg(esc(tr("Most anomalous test sequences")));
+    for (int col = 0; col < ranked_->columnCount(); ++col)
+        h += QStringLiteral("<th>%1</th>").arg(esc(ranked_->horizontalHeaderItem(col)->text()));
+    h += QStringLiteral("</tr>\n");
+    for (int row = 0; row < ranked_->rowCount() && row < 100; ++row) {
+        h += QStringLiteral("<tr>");
+        for (int col = 0; col < ranked_->columnCount(); ++col)
+            h += QStringLiteral("<td>%1</td>")
+                     .arg(esc(ranked_->item(row, col) ? ranked_->item(row, col)->text()
+                                                      : QString()));
+        h += QStringLiteral("</tr>\n");
+    }
+    h += QStringLiteral("</table>\n</body></html>\n");
+    return h;
+}
+
 LinesDialog* ResultsView::openRankedRow(int row) {
     if (path_.isEmpty() || row < 0 || row >= ranked_->rowCount()) return nullptr;
     const int64_t id = ranked_->item(row, 0)->data(Qt::UserRole).toLongLong();
-    auto* dialog = new LinesDialog(path_, id,
-                                   tr("Test sequence %1 (rank %2, score %3) — raw lines")
-                                       .arg(id)
-                                       .arg(row + 1)
-                                       .arg(ranked_->item(row, 1)->text()),
-                                   this);
+    auto* dialog =
+        new LinesDialog(path_, id,
+                        tr("Test sequence %1 (rank %2, score %3) — raw lines")
+                            .arg(id)
+                            .arg(row + 1)
+                            .arg(ranked_->item(row, 1)->text()),
+                        this, loaded_ && loaded_->stored ? qs(loaded_->run.name) : QString());
     dialog->setWindowFlag(Qt::Window);
     dialog->show();
     return dialog;

@@ -74,6 +74,10 @@ class ResultsView : public QWidget {
     /// How metric values are printed (shared with the tests).
     static QString formatMetric(double v);
     LinesDialog* openRankedRow(int row);
+    /// A self-contained HTML report of the shown run: its facts, the metrics at the current
+    /// threshold (named as default, manual or ORACLE), the histogram and both curves as
+    /// embedded PNGs, and the ranked sequences. Empty when no scores are shown.
+    QString reportHtml();
 
   Q_SIGNALS:
     void runsLoaded(int count);

@@ -94,15 +94,15 @@ void ShortcutLesson::trainNext() {
                             .arg(name)
                             .arg(total_ - int(pending_.size()))
                             .arg(total_));
-        trainConn_ = connect(training_, &TrainingPanel::trainingFinished, this,
-                             [this](const QString& run, const QString& status) {
-                                 if (run != current_) return;
-                                 if (status == QStringLiteral("finished"))
-                                     trainNext();
-                                 else
-                                     fail(tr("training %1 %2: %3")
-                                              .arg(run, status, training_->lastError()));
-                             });
+        trainConn_ =
+            connect(training_, &TrainingPanel::trainingFinished, this,
+                    [this](const QString& run, const QString& status) {
+                        if (run != current_) return;
+                        if (status == QStringLiteral("finished"))
+                            trainNext();
+                        else
+                            fail(tr("training %1 %2: %3").arg(run, status, training_->lastError()));
+                    });
         if (!training_->startRun(split_, name, cfg)) fail(tr("cannot start training %1").arg(name));
         return;
     }
@@ -146,17 +146,16 @@ QString ShortcutLesson::explain(const CompareView::RunSummary& sc,
                       "uses sparse α-entmax attention and scores by the energy of a Gaussian "
                       "mixture over its representations. Both trained on the same split.<br>")
                        .arg(sc.name.toHtmlEscaped(), ml.name.toHtmlEscaped());
-    const bool shows = !std::isnan(sc.prAuc) && !std::isnan(ml.prAuc) &&
-                       sc.prAuc + 0.1 < ml.prAuc;
+    const bool shows = !std::isnan(sc.prAuc) && !std::isnan(ml.prAuc) && sc.prAuc + 0.1 < ml.prAuc;
     if (shows) {
-        html += tr("<b>Here the shortcut shows.</b> %1 of the anomalies score inside the normal "
-                   "range of the reconstruction model (its normal sequences' 1st–99th "
-                   "percentile), %2 for MLAD; the histograms overlap %3 against %4; PR-AUC %5 "
-                   "against %6 (chance %7). ")
-                    .arg(pct(sc.inside), pct(ml.inside), num(sc.overlap), num(ml.overlap),
-                         num(sc.prAuc, 3), num(ml.prAuc, 3))
-                    .arg(sc.sequences ? double(sc.anomalous) / double(sc.sequences) : NAN, 0, 'f',
-                         3);
+        html +=
+            tr("<b>Here the shortcut shows.</b> %1 of the anomalies score inside the normal "
+               "range of the reconstruction model (its normal sequences' 1st–99th "
+               "percentile), %2 for MLAD; the histograms overlap %3 against %4; PR-AUC %5 "
+               "against %6 (chance %7). ")
+                .arg(pct(sc.inside), pct(ml.inside), num(sc.overlap), num(ml.overlap),
+                     num(sc.prAuc, 3), num(ml.prAuc, 3))
+                .arg(sc.sequences ? double(sc.anomalous) / double(sc.sequences) : NAN, 0, 'f', 3);
     } else {
         html += tr("<b>On this data the shortcut does not show:</b> the reconstruction model "
                    "separates the anomalies about as well as MLAD (PR-AUC %1 against %2; "
@@ -174,8 +173,9 @@ QString ShortcutLesson::explain(const CompareView::RunSummary& sc,
                     .arg(sc.selfAttention > ml.selfAttention + 0.05
                              ? tr(": the reconstruction model leans on copying its input")
                              : QString());
-    html += tr("<br><small>These figures use the test labels to describe the runs; no threshold "
-               "or setting was chosen with them.</small>");
+    html +=
+        tr("<br><small>These figures use the test labels to describe the runs; no threshold "
+           "or setting was chosen with them.</small>");
     return html;
 }
 

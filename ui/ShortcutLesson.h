@@ -29,6 +29,8 @@ class ShortcutLesson : public QObject {
     /// when it cannot start.
     bool start(const QString& projectPath, const QString& split);
     bool isRunning() const { return running_; }
+    /// The split of the last start().
+    QString split() const { return split_; }
 
     static QString shortcutRunName(const QString& split);
     static QString mladRunName(const QString& split);

@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFileInfo>
 #include <QSettings>
 #include <QTimer>
@@ -12,8 +13,10 @@
 #include <cstdio>
 
 #include "AttentionView.h"
+#include "LinesDialog.h"
 #include "MainWindow.h"
 #include "ProjectionView.h"
+#include "ResultsView.h"
 #include "ShortcutLesson.h"
 #include "TemplateExplorer.h"
 #include "mlad/train/Trainer.h"
@@ -59,11 +62,27 @@ int main(int argc, char** argv) {
             // the attention of its most anomalous test sequence (unless the lesson showed one).
             auto* pv = window.projectionView();
             auto* av = window.attentionView();
-            auto attention = [av, save] {
-                QObject::connect(av, &mlad::ui::AttentionView::attentionShown, av, save);
-                QObject::connect(av, &mlad::ui::AttentionView::attentionUnavailable, av, save);
-                if (av->panelCount() > 0 || av->runCombo()->currentIndex() < 0)
+            // Last, the drill-down of the most anomalous test sequence.
+            auto drill = [&window, shotsDir, save] {
+                auto* d = window.resultsView()->openRankedRow(0);
+                if (!d) {
                     save();
+                    return;
+                }
+                d->resize(1300, 700);
+                QObject::connect(d, &mlad::ui::LinesDialog::loaded, &window, [d, shotsDir, save] {
+                    QDir().mkpath(shotsDir);
+                    d->grab().save(
+                        QDir(shotsDir).filePath(QStringLiteral("workbench-drilldown.png")));
+                    d->close();
+                    save();
+                });
+            };
+            auto attention = [av, drill] {
+                QObject::connect(av, &mlad::ui::AttentionView::attentionShown, av, drill);
+                QObject::connect(av, &mlad::ui::AttentionView::attentionUnavailable, av, drill);
+                if (av->panelCount() > 0 || av->runCombo()->currentIndex() < 0)
+                    drill();
                 else
                     av->showSequence(0);
             };

@@ -20,6 +20,7 @@
 #include <QSettings>
 #include <QSlider>
 #include <QSortFilterProxyModel>
+#include <QSvgRenderer>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
@@ -36,6 +37,7 @@
 #include "CompareView.h"
 #include "CurvesView.h"
 #include "ErrorBanner.h"
+#include "Export.h"
 #include "ImportWizard.h"
 #include "LinesDialog.h"
 #include "MainWindow.h"
@@ -927,6 +929,70 @@ void WorkbenchTest::screenshots() {
     lines->close();
     pv->plot()->selectRect(QRectF());
     QCOMPARE(pv->selectionList()->count(), 0);
+
+    // --- Export: charts as PNG and SVG, tables as CSV, the HTML run report.
+    {
+        QTemporaryDir exportDir;
+        QVERIFY(exportDir.isValid());
+        QString err;
+        w.tabs()->setCurrentIndex(MainWindow::ResultsTab);
+        QTRY_VERIFY(rv->histogramView()->isVisible());
+        const QSize shown = rv->histogramView()->size();
+        const QString png = exportDir.filePath(QStringLiteral("histogram.png"));
+        QVERIFY2(exportWidgetImage(rv->histogramView(), png, &err), qPrintable(err));
+        const QImage image(png);
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.size(), shown * 2);
+        for (QWidget* chart : std::initializer_list<QWidget*>{
+                 rv->curvesView()->rocView(), w.compareView()->rocView(), pv->plot()}) {
+            const QString svg = exportDir.filePath(QStringLiteral("chart.svg"));
+            QVERIFY2(exportWidgetImage(chart, svg, &err), qPrintable(err));
+            QSvgRenderer renderer(svg);
+            QVERIFY2(renderer.isValid(), "the SVG parses");
+        }
+        const QString csv = exportDir.filePath(QStringLiteral("ranked.csv"));
+        QVERIFY2(exportModelCsv(rv->rankedTable()->model(), csv, &err), qPrintable(err));
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> rows = file.readAll().trimmed().split('\n');
+        QCOMPARE(rows.size(), rv->rankedTable()->rowCount() + 1);
+        QVERIFY(rows[0].startsWith("Rank,Score,Label"));
+        const QString metrics = exportDir.filePath(QStringLiteral("compare.csv"));
+        QVERIFY(exportModelCsv(w.compareView()->metricsTable()->model(), metrics, &err));
+        const QString html = rv->reportHtml();
+        QVERIFY(html.contains(QStringLiteral("data:image/png;base64,")));
+        QVERIFY(html.contains(QStringLiteral("demo-tiny")));
+        QVERIFY(html.trimmed().endsWith(QStringLiteral("</html>")));
+        // A write that cannot happen fails cleanly and leaves nothing behind.
+        QVERIFY(!writeFileAtomically(QStringLiteral("/proc/no-such-dir/x.csv"), "x", &err));
+        QVERIFY(err.contains(QStringLiteral("/proc/no-such-dir/x.csv")));
+        QVERIFY(!QFileInfo::exists(QStringLiteral("/proc/no-such-dir/x.csv")));
+    }
+
+    // --- Drill-down from the ranked list: raw lines, templates unseen in training marked, each
+    // event's masked reconstruction error, the energy per GMM component.
+    LinesDialog* drill = rv->openRankedRow(0);
+    QVERIFY(drill);
+    QTRY_VERIFY_WITH_TIMEOUT(drill->isLoaded(), 60000);
+    QVERIFY(drill->isExplained());
+    QVERIFY(drill->table()->rowCount() > 0);
+    QVERIFY(!drill->table()->isColumnHidden(LinesDialog::Contribution));
+    QVERIFY(!drill->table()->isColumnHidden(LinesDialog::InTraining));
+    QCOMPARE(drill->table()->horizontalHeaderItem(LinesDialog::Contribution)->text(),
+             QStringLiteral("masked reconstruction error"));
+    for (int i = 0; i < drill->table()->rowCount(); ++i) {
+        const QString seen = drill->table()->item(i, LinesDialog::InTraining)->text();
+        QVERIFY(seen == QStringLiteral("yes") || seen == QStringLiteral("NEW"));
+        QVERIFY(drill->table()->item(i, LinesDialog::Contribution));
+    }
+    QVERIFY(drill->componentsLabel()->isVisible());
+    QVERIFY(drill->componentsLabel()->text().contains(QStringLiteral("component 1")));
+    if (!outDir.isEmpty()) {
+        QDir().mkpath(outDir);
+        QVERIFY(
+            drill->grab().save(QDir(outDir).filePath(QStringLiteral("workbench-drilldown.png"))));
+    }
+    drill->close();
 
     // --- Attention: selecting a ranked sequence in Results shows its maps, layers x heads,
     // beside the same sequence under a second run (here the same run: the mechanism).

@@ -114,6 +114,34 @@ TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
     for (int j = 0; j < att.length; ++j) row += att.weights[size_t(j)];
     EXPECT_NEAR(row, 1.0, 1e-5);
 
+    // Drill-down: per-position contributions, and component energies whose log-sum-exp is the
+    // stored energy of the sequence.
+    for (size_t k = 0; k < 5 && k < s.testIds.size(); ++k) {
+        const SequenceExplanation ex = explainSequence(*p, "tiny", s.testIds[k]);
+        ASSERT_FALSE(ex.templateIds.empty());
+        EXPECT_EQ(ex.unseenInTraining.size(), ex.templateIds.size());
+        EXPECT_EQ(ex.scoreName, "energy");
+        EXPECT_EQ(ex.contributionName, "masked reconstruction error");
+        EXPECT_EQ(ex.contributions.size(),
+                  std::min<size_t>(ex.templateIds.size(), size_t(tinyConfig().integer("max_len"))));
+        for (float c : ex.contributions) EXPECT_GE(c, 0.0f);
+        ASSERT_EQ(ex.componentEnergies.size(), size_t(tinyConfig().integer("components")));
+        ASSERT_EQ(ex.componentWeights.size(), ex.componentEnergies.size());
+        double m = INFINITY;
+        for (double e : ex.componentEnergies) m = std::min(m, e);
+        double sum = 0;
+        for (double e : ex.componentEnergies) sum += std::exp(-(e - m));
+        const double energy = m - std::log(sum);
+        EXPECT_NEAR(energy, s.testScores[k], 1e-4 * std::max(1.0, std::abs(s.testScores[k])));
+    }
+    // Templates never seen in training are marked: every position of a training sequence is
+    // seen.
+    {
+        const auto trainIds = splitPart(*p, findSplit(*p, "chrono")->id, "train");
+        const SequenceExplanation ex = explainSequence(*p, "tiny", trainIds.at(0));
+        for (bool u : ex.unseenInTraining) EXPECT_FALSE(u);
+    }
+
     // A finished run's name cannot be reused; unknown splits are refused.
     EXPECT_THROW(trainRun(*p, "chrono", "tiny", tinyConfig()), std::invalid_argument);
     EXPECT_THROW(trainRun(*p, "nope", "x", tinyConfig()), std::invalid_argument);

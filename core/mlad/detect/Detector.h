@@ -69,6 +69,14 @@ struct TrainData {
 struct Explanation {
     int layers = 0, heads = 0, length = 0;
     std::vector<float> attention;  ///< layers x heads x length x length, row-major
+    /// Contributions capability: one value per position (of the first `length` events), what
+    /// each event adds to the score in the detector's own terms (MLAD: the masked
+    /// reconstruction error of the position), named by contributionName.
+    std::vector<float> contributions;
+    std::string contributionName;
+    /// Component energies capability: -log(phi_k N(z; mu_k, Sigma_k)) per mixture component
+    /// (+inf for an empty one), with the weights phi_k; the energy is -log sum_k exp(-E_k).
+    std::vector<double> componentEnergies, componentWeights;
 };
 
 /// Observer of a fit: progress of non-iterative detectors (iterative ones report per epoch

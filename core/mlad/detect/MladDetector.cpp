@@ -300,6 +300,37 @@ class MladDetector final : public Detector, public TorchTrainable {
             const float* p = c.data_ptr<float>();
             e.attention.insert(e.attention.end(), p, p + c.numel());
         }
+        // Per position: the squared reconstruction error of the deterministic masked passes
+        // (each position reconstructed by the pass that masked it), mean over the input
+        // dimensions; in full-reconstruction mode, of the unmasked pass.
+        torch::NoGradGuard noGrad;
+        const bool wasTraining = net_->is_training();
+        net_->eval();
+        const model::MladOutput out = net_->forward(bt.x, bt.pad, false);
+        const torch::Tensor err = (bt.x.to(out.recon.dtype()) - out.recon)
+                                      .pow(2)
+                                      .mean(-1)
+                                      .masked_fill(out.maskedPositions.logical_not(), 0.0)
+                                      .to(torch::kCPU, torch::kFloat32)
+                                      .contiguous();
+        const float* ep = err.data_ptr<float>();
+        e.contributions.assign(ep, ep + err.size(1));
+        e.contributionName = net_->config().recon == model::MladConfig::Recon::Full
+                                 ? "reconstruction error"
+                                 : "masked reconstruction error";
+        if (net_->config().useGmm && net_->gmmFitted()) {
+            const model::GmmParams g = net_->gmm();
+            const torch::Tensor z = out.z.to(torch::kFloat64);
+            const double eps = params_.at("cov_eps").get<double>();
+            for (int64_t k = 0; k < g.phi.size(0); ++k) {
+                const model::GmmParams one{g.phi.slice(0, k, k + 1), g.mu.slice(0, k, k + 1),
+                                           g.sigma.slice(0, k, k + 1)};
+                e.componentEnergies.push_back(
+                    model::gmmEnergy(z, one, eps).to(torch::kCPU).item<double>());
+                e.componentWeights.push_back(g.phi[k].to(torch::kCPU).item<double>());
+            }
+        }
+        if (wasTraining) net_->train();
         return e;
     }
 
@@ -385,6 +416,8 @@ DetectorInfo mladInfo(const std::string& id, const std::string& name,
     info.iterative = true;
     info.caps.attention = true;
     info.caps.representation = true;
+    info.caps.contributions = true;
+    info.caps.componentEnergies = true;  // not for the w/o-gmm ablation (its list stays empty)
     info.params = mladParams(dropout);
     info.check = checkMlad;
     return info;

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "mlad/eval/Metrics.h"
 #include "mlad/seq/Adapters.h"
@@ -554,6 +555,38 @@ AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t 
         ids.push_back(int64_t(one.events[0][size_t(i)]));
     out.templates = project.templateTexts(ids, "?");
     out.templateIds = ids;
+    return out;
+}
+
+SequenceExplanation explainSequence(Project& project, const std::string& runName,
+                                    int64_t sequenceId) {
+    auto run = findRun(project, runName);
+    if (!run) throw std::invalid_argument("no run named '" + runName + "'");
+    const seq::EventSequences one = seq::loadEventSequences(project, {sequenceId});
+    if (one.empty())
+        throw std::invalid_argument("sequence " + std::to_string(sequenceId) + " is empty");
+    SequenceExplanation out;
+    out.scoreName = runScoreName(run->configJson);
+    // Templates of the run's training part.
+    std::unordered_set<int32_t> seen;
+    {
+        const seq::EventSequences train =
+            seq::loadEventSequences(project, splitPart(project, run->splitId, "train"));
+        for (const auto& ev : train.events) seen.insert(ev.begin(), ev.end());
+    }
+    for (int32_t t : one.events[0]) {
+        out.templateIds.push_back(int64_t(t));
+        out.unseenInTraining.push_back(!seen.count(t));
+    }
+    auto detector = loadRunDetector(project, *run);
+    const Capabilities& caps = detector->info().caps;
+    if (caps.contributions || caps.componentEnergies) {
+        Explanation e = detector->explain(project, one);
+        out.contributions = std::move(e.contributions);
+        out.contributionName = std::move(e.contributionName);
+        out.componentEnergies = std::move(e.componentEnergies);
+        out.componentWeights = std::move(e.componentWeights);
+    }
     return out;
 }
 

@@ -88,6 +88,21 @@ struct AttentionMaps {
 };
 AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t sequenceId);
 
+/// What a run's detector says about one sequence, for the drill-down: the template per
+/// position and whether the run's training part ever contained it, and, by capability, each
+/// position's contribution to the score and the energy per mixture component.
+struct SequenceExplanation {
+    std::vector<int64_t> templateIds;    ///< per position (event order)
+    std::vector<bool> unseenInTraining;  ///< per position
+    std::vector<float> contributions;    ///< per position (may be shorter: max_len) or empty
+    std::string contributionName;        ///< e.g. "masked reconstruction error"
+    std::vector<double> componentEnergies, componentWeights;  ///< empty without the capability
+    std::string scoreName;                                    ///< the run's score ("energy", ...)
+};
+/// Throws std::invalid_argument for an unknown run or an empty sequence.
+SequenceExplanation explainSequence(Project& project, const std::string& runName,
+                                    int64_t sequenceId);
+
 /// One vector per sequence (the detector's representation: MLAD's latent z) under a trained run
 /// whose detector has the representation capability (std::invalid_argument otherwise).
 struct Representations {
