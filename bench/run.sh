@@ -26,6 +26,10 @@ build/bench/mlad_bench_detectors 2 3
 echo "== t-SNE: ours beside scikit-learn's Barnes-Hut TSNE (10,000 x 100), then at scale (100,000 x 50)"
 build/bench/mlad_bench_tsne sklearn
 build/bench/mlad_bench_tsne scale
+if [ -x build/bench/mlad_bench_ui ]; then
+  echo "== workbench responsiveness (offscreen: slider over 1M scores, rebinning, recolouring, projection)"
+  QT_QPA_PLATFORM=offscreen build/bench/mlad_bench_ui
+fi
 if build/app/mlad --version >/dev/null && [ -e /dev/nvidia0 ]; then
   echo "== model (CUDA)"
   build/bench/mlad_bench_model cuda || true

@@ -337,6 +337,7 @@ void CompareView::loadChecked() {
         [this, gen](const QString& m) {
             if (gen != generation_) return;
             status_->setText(tr("Cannot compare: %1").arg(m));
+            Q_EMIT compareFailed(m);
         });
 }
 

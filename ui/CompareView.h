@@ -60,6 +60,7 @@ class CompareView : public QWidget {
 
   Q_SIGNALS:
     void compared(int runs);
+    void compareFailed(const QString& why);
     void errorOccurred(const QString& message);
 
   private:

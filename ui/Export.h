@@ -16,8 +16,7 @@ namespace mlad::ui {
 /// By suffix: .svg writes SVG, anything else PNG. False with *error set on failure.
 bool exportWidgetImage(QWidget* widget, const QString& path, QString* error = nullptr);
 /// Every row and column of the model as shown (display role), header first.
-bool exportModelCsv(const QAbstractItemModel* model, const QString& path,
-                    QString* error = nullptr);
+bool exportModelCsv(const QAbstractItemModel* model, const QString& path, QString* error = nullptr);
 /// Writes bytes through a temporary file and a rename. False with *error on failure.
 bool writeFileAtomically(const QString& path, const QByteArray& bytes, QString* error = nullptr);
 

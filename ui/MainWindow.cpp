@@ -603,7 +603,7 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
                                QStringLiteral("compare")};
     for (int i = 0; i < tabs_->count() && i < names.size(); ++i) {
         tabs_->setCurrentIndex(i);
-        const QString file = QDir(dir).filePath(QStringLiteral("workbench-%1.png").arg(names[i]));
+        const QString file = QDir(dir).filePath(QStringLiteral("%1.png").arg(names[i]));
         if (grab().save(file)) written << file;
         if (i == TemplatesTab) {
             // The template's occurrences over time and its parameter summary too.
@@ -614,7 +614,7 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
             for (int d = 1; d < details->count() && d < extra.size(); ++d) {
                 details->setCurrentIndex(d);
                 const QString f =
-                    QDir(dir).filePath(QStringLiteral("workbench-templates-%1.png").arg(extra[d]));
+                    QDir(dir).filePath(QStringLiteral("templates-%1.png").arg(extra[d]));
                 if (grab().save(f)) written << f;
             }
             details->setCurrentIndex(shown);
@@ -624,10 +624,17 @@ QStringList MainWindow::saveScreenshots(const QString& dir) {
             QTabWidget* plots = results_->plotTabs();
             const int shown = plots->currentIndex();
             plots->setCurrentIndex(1);
-            const QString f = QDir(dir).filePath(QStringLiteral("workbench-curves.png"));
+            const QString f = QDir(dir).filePath(QStringLiteral("curves.png"));
             if (grab().save(f)) written << f;
             plots->setCurrentIndex(shown);
         }
+    }
+    if (compare_->explanationLabel()->isVisible() ||
+        !compare_->explanationLabel()->text().isEmpty()) {
+        // The comparison carrying the identical-shortcut lesson.
+        tabs_->setCurrentWidget(compare_);
+        const QString f = QDir(dir).filePath(QStringLiteral("shortcut-lesson.png"));
+        if (grab().save(f)) written << f;
     }
     tabs_->setCurrentIndex(current);
     if (wizard_) {

@@ -153,6 +153,58 @@ void ScatterPlot::selectRect(const QRectF& r) {
     Q_EMIT selectionChanged();
 }
 
+ScatterPlot::Sprite ScatterPlot::discSprite(const QColor& colour, double radius) {
+    Sprite s;
+    s.size = int(std::ceil(2.0 * radius)) + 2;
+    s.pixels.assign(size_t(s.size) * size_t(s.size), 0u);
+    const double centre = s.size / 2.0;
+    for (int y = 0; y < s.size; ++y)
+        for (int x = 0; x < s.size; ++x) {
+            // Coverage of the pixel by the disc, 4 x 4 samples.
+            int inside = 0;
+            for (int sy = 0; sy < 4; ++sy)
+                for (int sx = 0; sx < 4; ++sx) {
+                    const double dx = x + (sx + 0.5) / 4.0 - centre;
+                    const double dy = y + (sy + 0.5) / 4.0 - centre;
+                    inside += dx * dx + dy * dy <= radius * radius;
+                }
+            const double a = inside / 16.0;
+            const auto ch = [a](int v) { return uint32_t(std::lround(v * a)); };
+            s.pixels[size_t(y) * size_t(s.size) + size_t(x)] =
+                (uint32_t(std::lround(255 * a)) << 24) | (ch(colour.red()) << 16) |
+                (ch(colour.green()) << 8) | ch(colour.blue());
+        }
+    return s;
+}
+
+void ScatterPlot::blendSprite(QImage& img, const Sprite& s, int left, int top) {
+    const int w = img.width(), h = img.height();
+    for (int y = 0; y < s.size; ++y) {
+        const int iy = top + y;
+        if (iy < 0 || iy >= h) continue;
+        auto* row = reinterpret_cast<uint32_t*>(img.scanLine(iy));
+        const uint32_t* src = s.pixels.data() + size_t(y) * size_t(s.size);
+        for (int x = 0; x < s.size; ++x) {
+            const int ix = left + x;
+            const uint32_t sp = src[x];
+            const uint32_t sa = sp >> 24;
+            if (ix < 0 || ix >= w || sa == 0) continue;
+            if (sa == 255) {
+                row[ix] = sp;  // the disc's opaque interior
+                continue;
+            }
+            // Premultiplied "source over", d = s + d * (1 - sa), two channels per multiply
+            // (Qt's BYTE_MUL): red/blue and alpha/green.
+            const uint32_t d = row[ix], inv = 255 - sa;
+            uint32_t rb = (d & 0x00ff00ffu) * inv + 0x00800080u;
+            rb = ((rb + ((rb >> 8) & 0x00ff00ffu)) >> 8) & 0x00ff00ffu;
+            uint32_t ag = ((d >> 8) & 0x00ff00ffu) * inv + 0x00800080u;
+            ag = (ag + ((ag >> 8) & 0x00ff00ffu)) & 0xff00ff00u;
+            row[ix] = sp + (rb | ag);
+        }
+    }
+}
+
 void ScatterPlot::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.fillRect(rect(), Qt::white);
@@ -167,18 +219,28 @@ void ScatterPlot::paintEvent(QPaintEvent*) {
                        : tr("Computing the layout of %1 sequences…").arg(points_.size()));
         return;
     }
-    p.setRenderHint(QPainter::Antialiasing);
-    // Normal points first, the rarer classes on top.
+    // Points are blended as pre-rendered antialiased discs straight into an image: QPainter's
+    // wide antialiased points cost ~3 us each (100,000 points: ~330 ms a repaint), the blend
+    // ~0.1 us. Normal points first, the rarer classes on top.
+    const qreal dpr = devicePixelRatioF();
+    QImage layer((QSizeF(size()) * dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
+    layer.fill(Qt::transparent);
     const Class order[] = {Normal,        Unlabelled,    FlaggedUnlabelled,
                            FalsePositive, FalseNegative, Anomaly};
-    std::array<QPolygonF, kClasses> byClass;
-    for (int i = 0; i < pointCount(); ++i) byClass[size_t(classOf(i))] << screenPos(i);
+    std::array<std::vector<int>, kClasses> byClass;
+    for (int i = 0; i < pointCount(); ++i) byClass[size_t(classOf(i))].push_back(i);
     for (Class c : order) {
         const bool rare = c != Normal && c != Unlabelled;
-        QPen pen(colourOf(c), rare ? 6.0 : 4.5, Qt::SolidLine, Qt::RoundCap);
-        p.setPen(pen);
-        p.drawPoints(byClass[size_t(c)]);
+        const Sprite sprite = discSprite(colourOf(c), (rare ? 3.0 : 2.25) * dpr);
+        for (int i : byClass[size_t(c)]) {
+            const QPointF pos = screenPos(i) * dpr;
+            blendSprite(layer, sprite, int(std::lround(pos.x() - sprite.size / 2.0)),
+                        int(std::lround(pos.y() - sprite.size / 2.0)));
+        }
     }
+    layer.setDevicePixelRatio(dpr);
+    p.drawImage(QPointF(0, 0), layer);
+    p.setRenderHint(QPainter::Antialiasing);
     if (!selection_.empty()) {
         p.setPen(QPen(Qt::black, 1.2));
         p.setBrush(Qt::NoBrush);
@@ -323,6 +385,12 @@ ProjectionView::ProjectionView(QWidget* parent)
     connect(runner_.get(), &TaskRunner::finished, this, [this] {
         compute_->setEnabled(!run_.isEmpty());
         cancel_->setEnabled(false);
+        if (restartPending_) {
+            // The run changed while a projection was computing: it starts over for the new
+            // run once the old job has ended.
+            restartPending_ = false;
+            compute();
+        }
     });
     compute_->setEnabled(false);
     updateLegend();
@@ -343,6 +411,9 @@ void ProjectionView::setRun(const QString& runName, double threshold) {
         setThreshold(threshold);
         return;
     }
+    // A projection under way was asked for: it starts over for the new run (when the runner
+    // reports the old job finished).
+    restartPending_ = runner_->isRunning() && !runName.isEmpty();
     runner_->cancelAndWait();
     ++generation_;
     run_ = runName;

@@ -4,6 +4,7 @@
 // anomaly / false positive / false negative at the Results view's threshold and recoloured live
 // when it moves. Hover shows a sequence, a click opens its raw lines, dragging a rectangle lists
 // the sequences inside it.
+#include <QImage>
 #include <QWidget>
 
 #include <array>
@@ -69,6 +70,13 @@ class ScatterPlot : public QWidget {
     void mouseReleaseEvent(QMouseEvent* e) override;
 
   private:
+    /// A premultiplied ARGB disc, size x size pixels, antialiased by 4 x 4 supersampling.
+    struct Sprite {
+        int size = 0;
+        std::vector<uint32_t> pixels;
+    };
+    static Sprite discSprite(const QColor& colour, double radius);
+    static void blendSprite(QImage& img, const Sprite& s, int left, int top);
     QRectF plotRect() const;
     std::vector<Point> points_;
     std::vector<double> xy_;
@@ -118,6 +126,7 @@ class ProjectionView : public QWidget {
     double threshold_ = 0;
     std::unique_ptr<TaskRunner> runner_;
     quint64 generation_ = 0;
+    bool restartPending_ = false;
     ScatterPlot* plot_;
     QSpinBox* sample_;
     QSpinBox* iterations_;

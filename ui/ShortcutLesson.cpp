@@ -110,8 +110,12 @@ void ShortcutLesson::trainNext() {
     const QString a = shortcutRunName(split_), b = mladRunName(split_);
     Q_EMIT progress(tr("Comparing %1 with %2…").arg(a, b));
     QObject::disconnect(compareConn_);
+    QObject::disconnect(compareFailConn_);
+    compareFailConn_ = connect(compare_, &CompareView::compareFailed, this,
+                               [this](const QString& why) { fail(why); });
     compareConn_ = connect(compare_, &CompareView::compared, this, [this, a, b](int n) {
         QObject::disconnect(compareConn_);
+        QObject::disconnect(compareFailConn_);
         const auto& shown = compare_->shown();
         if (n != 2 || shown.size() != 2) {
             fail(tr("the comparison did not load"));
@@ -134,6 +138,7 @@ void ShortcutLesson::trainNext() {
 void ShortcutLesson::fail(const QString& why) {
     QObject::disconnect(trainConn_);
     QObject::disconnect(compareConn_);
+    QObject::disconnect(compareFailConn_);
     running_ = false;
     Q_EMIT finished(false, tr("The shortcut lesson stopped: %1").arg(why));
 }

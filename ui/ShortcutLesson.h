@@ -57,7 +57,7 @@ class ShortcutLesson : public QObject {
     QList<QPair<QString, TrainConfig>> pending_;
     int total_ = 0;
     bool running_ = false;
-    QMetaObject::Connection trainConn_, compareConn_;
+    QMetaObject::Connection trainConn_, compareConn_, compareFailConn_;
 };
 
 }  // namespace mlad::ui

@@ -7,6 +7,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QLabel>
 #include <QSettings>
 #include <QTimer>
 
@@ -19,6 +20,7 @@
 #include "ResultsView.h"
 #include "ShortcutLesson.h"
 #include "TemplateExplorer.h"
+#include "TrainingPanel.h"
 #include "mlad/train/Trainer.h"
 
 int main(int argc, char** argv) {
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
             auto* av = window.attentionView();
             // Last, the drill-down of the most anomalous test sequence.
             auto drill = [&window, shotsDir, save] {
+                std::fprintf(stderr, "screenshots: drill-down\n");
                 auto* d = window.resultsView()->openRankedRow(0);
                 if (!d) {
                     save();
@@ -72,13 +75,13 @@ int main(int argc, char** argv) {
                 d->resize(1300, 700);
                 QObject::connect(d, &mlad::ui::LinesDialog::loaded, &window, [d, shotsDir, save] {
                     QDir().mkpath(shotsDir);
-                    d->grab().save(
-                        QDir(shotsDir).filePath(QStringLiteral("workbench-drilldown.png")));
+                    d->grab().save(QDir(shotsDir).filePath(QStringLiteral("drilldown.png")));
                     d->close();
                     save();
                 });
             };
             auto attention = [av, drill] {
+                std::fprintf(stderr, "screenshots: attention\n");
                 QObject::connect(av, &mlad::ui::AttentionView::attentionShown, av, drill);
                 QObject::connect(av, &mlad::ui::AttentionView::attentionUnavailable, av, drill);
                 if (av->panelCount() > 0 || av->runCombo()->currentIndex() < 0)
@@ -87,16 +90,29 @@ int main(int argc, char** argv) {
                     av->showSequence(0);
             };
             auto projection = [&window, pv, attention] {
+                std::fprintf(stderr, "screenshots: projection\n");
                 QObject::connect(pv, &mlad::ui::ProjectionView::projectionFinished, &window,
                                  attention);
                 QObject::connect(pv, &mlad::ui::ProjectionView::errorOccurred, &window, attention);
                 if (!pv->compute()) attention();
             };
             // On the demo the comparison shows the shortcut lesson (its runs exist by now).
-            if (isDemo && !window.shortcutLesson()->isRunning()) {
+            // Elsewhere it shows when the lesson's two runs were trained (it never trains here).
+            const QString split = window.trainingPanel()->splitCombo()->currentText();
+            auto* runs = window.resultsView()->runCombo();
+            const bool lessonRuns =
+                runs->findData(mlad::ui::ShortcutLesson::shortcutRunName(split)) >= 0 &&
+                runs->findData(mlad::ui::ShortcutLesson::mladRunName(split)) >= 0;
+            if ((isDemo || lessonRuns) && !window.shortcutLesson()->isRunning()) {
+                std::fprintf(stderr, "screenshots: shortcut lesson\n");
                 QObject::connect(window.shortcutLesson(), &mlad::ui::ShortcutLesson::finished,
-                                 &window, projection);
-                if (!window.startShortcutLesson()) projection();
+                                 &window, [projection](bool ok, const QString& message) {
+                                     if (!ok)
+                                         std::fprintf(stderr, "screenshots: %s\n",
+                                                      qPrintable(message));
+                                     projection();
+                                 });
+                window.startShortcutLesson();  // reports a failure to start through finished
             } else {
                 projection();
             }

@@ -989,8 +989,7 @@ void WorkbenchTest::screenshots() {
     QVERIFY(drill->componentsLabel()->text().contains(QStringLiteral("component 1")));
     if (!outDir.isEmpty()) {
         QDir().mkpath(outDir);
-        QVERIFY(
-            drill->grab().save(QDir(outDir).filePath(QStringLiteral("workbench-drilldown.png"))));
+        QVERIFY(drill->grab().save(QDir(outDir).filePath(QStringLiteral("drilldown.png"))));
     }
     drill->close();
 
@@ -1057,7 +1056,10 @@ void WorkbenchTest::screenshots() {
     }
     const QStringList files = w.saveScreenshots(outDir);
     for (const auto& f : files) qInfo("screenshot: %s", qPrintable(f));
-    QCOMPARE(files.size(), 11);
+    QCOMPARE(files.size(), 12);
+    for (const char* name : {"results.png", "curves.png", "attention.png", "projection.png",
+                             "compare.png", "shortcut-lesson.png", "drilldown.png"})
+        QVERIFY2(QFileInfo::exists(QDir(outDir).filePath(QString::fromLatin1(name))), name);
 }
 
 void WorkbenchTest::trainingSettingsAreTheManifest() {
