@@ -87,8 +87,8 @@ Stats stats(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen"
-                                                                     : qgetenv("QT_QPA_PLATFORM"));
+    qputenv("QT_QPA_PLATFORM",
+            qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
     QApplication app(argc, argv);
     const size_t nScores = argc > 1 ? size_t(std::atoll(argv[1])) : 1000000;
     const int nPoints = argc > 2 ? std::atoi(argv[2]) : 100000;
@@ -115,8 +115,8 @@ int main(int argc, char** argv) {
     rs.defaultThreshold = eval::quantile(rs.valScores, 0.99);
     const eval::ThresholdSweep reference(rs.testScores, rs.testLabels);
 
-    std::printf("workbench responsiveness (offscreen Qt, %zu scores, %d scatter points)\n",
-                nScores, nPoints);
+    std::printf("workbench responsiveness (offscreen Qt, %zu scores, %d scatter points)\n", nScores,
+                nPoints);
     {
         GapMeter gap;
         QSignalSpy loaded(&rv, &ResultsView::scoresLoaded);
@@ -124,9 +124,10 @@ int main(int argc, char** argv) {
         t.start();
         rv.showScores(QStringLiteral("synthetic"), rs);
         waitUntil([&] { return loaded.count() > 0; }, 600000);
-        std::printf("  prepare %zu scores on the worker (sweep, 4 histograms, curves, ranking): "
-                    "%.0f ms; largest GUI event-loop gap meanwhile %.1f ms\n",
-                    nScores, double(t.nsecsElapsed()) / 1e6, gap.worstMs());
+        std::printf(
+            "  prepare %zu scores on the worker (sweep, 4 histograms, curves, ranking): "
+            "%.0f ms; largest GUI event-loop gap meanwhile %.1f ms\n",
+            nScores, double(t.nsecsElapsed()) / 1e6, gap.worstMs());
     }
 
     for (int rep = 0; rep < repeats; ++rep) {
@@ -146,14 +147,15 @@ int main(int argc, char** argv) {
             core.push_back(double(t.nsecsElapsed()) / 1e6);
         }
         const Stats s = stats(ui), c = stats(core);
-        std::printf("  [%d] slider move (metrics, line, region, markers, 3 repaints): median "
-                    "%.2f ms, worst %.2f ms (frame budget 16 ms); core's confusion matrix alone "
-                    "%.4f ms\n",
-                    rep + 1, s.median, s.worst, c.median);
+        std::printf(
+            "  [%d] slider move (metrics, line, region, markers, 3 repaints): median "
+            "%.2f ms, worst %.2f ms (frame budget 16 ms); core's confusion matrix alone "
+            "%.4f ms\n",
+            rep + 1, s.median, s.worst, c.median);
 
         std::vector<double> rebin;
-        for (QCheckBox* box : {rv.fullRangeBox(), rv.logCountsBox(), rv.fullRangeBox(),
-                               rv.logCountsBox()}) {
+        for (QCheckBox* box :
+             {rv.fullRangeBox(), rv.logCountsBox(), rv.fullRangeBox(), rv.logCountsBox()}) {
             QElapsedTimer t;
             t.start();
             box->toggle();
@@ -161,9 +163,10 @@ int main(int argc, char** argv) {
             rebin.push_back(double(t.nsecsElapsed()) / 1e6);
         }
         const Stats r = stats(rebin);
-        std::printf("  [%d] histogram rebinning (range / count axis switch + repaint): median "
-                    "%.2f ms, worst %.2f ms\n",
-                    rep + 1, r.median, r.worst);
+        std::printf(
+            "  [%d] histogram rebinning (range / count axis switch + repaint): median "
+            "%.2f ms, worst %.2f ms\n",
+            rep + 1, r.median, r.worst);
     }
 
     // Projection recolouring.
@@ -195,9 +198,10 @@ int main(int argc, char** argv) {
             bare.push_back(double(t.nsecsElapsed()) / 1e6);
         }
         const Stats m = stats(move), b = stats(bare);
-        std::printf("  [%d] projection recolour of %d points + repaint: median %.2f ms, worst "
-                    "%.2f ms; repaint alone %.2f ms (ratio %.2f)\n",
-                    rep + 1, nPoints, m.median, m.worst, b.median, m.median / b.median);
+        std::printf(
+            "  [%d] projection recolour of %d points + repaint: median %.2f ms, worst "
+            "%.2f ms; repaint alone %.2f ms (ratio %.2f)\n",
+            rep + 1, nPoints, m.median, m.worst, b.median, m.median / b.median);
     }
 
     // Projection at the default sample, layouts posted to a plot as the view does.
@@ -222,8 +226,8 @@ int main(int argc, char** argv) {
         o.seed = 1;
         o.layoutEvery = 10;
         o.onLayout = [&view](int, const std::vector<double>& y) {
-            QMetaObject::invokeMethod(&view, [&view, y] { view.setLayoutXY(y); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                &view, [&view, y] { view.setLayoutXY(y); }, Qt::QueuedConnection);
         };
         std::atomic<bool> done{false};
         GapMeter gap;
@@ -244,10 +248,11 @@ int main(int argc, char** argv) {
         t.restart();
         tsne::run(x, bare, nullptr);
         const double alone = double(t.nsecsElapsed()) / 1e9;
-        std::printf("  [%d] projection of the default sample (10,000 x 18, 1,000 iterations): "
-                    "animated in a view %.1f s, t-SNE alone %.1f s (ratio %.2f); largest GUI "
-                    "event-loop gap %.1f ms\n",
-                    rep + 1, animated, alone, animated / alone, worstGap);
+        std::printf(
+            "  [%d] projection of the default sample (10,000 x 18, 1,000 iterations): "
+            "animated in a view %.1f s, t-SNE alone %.1f s (ratio %.2f); largest GUI "
+            "event-loop gap %.1f ms\n",
+            rep + 1, animated, alone, animated / alone, worstGap);
     }
     return 0;
 }

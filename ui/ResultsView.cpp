@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "CurvesView.h"
@@ -71,6 +72,13 @@ struct ResultsView::Loaded {
     CurvesView::Curves curves;
     double natural = NAN;  ///< natural anomaly rate of the run's data (NaN: unknown)
     bool stored = false;   ///< a stored run (not showScores' ad-hoc scores)
+    /// Per system, when the test sequences come from two or more (multi-system runs).
+    struct SystemPart {
+        QString name;
+        std::shared_ptr<const eval::ThresholdSweep> sweep;
+        double auc = NAN, ap = NAN;
+    };
+    std::vector<SystemPart> systems;
     eval::ThresholdSweep::Best oracle{};
     double auc = NAN, ap = NAN;
     std::vector<Ranked> ranked;
@@ -229,6 +237,18 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     leftLayout->addLayout(thresholdRow);
     leftLayout->addWidget(thresholdNote_);
     leftLayout->addWidget(metricsBox);
+    perSystem_ = new QTableWidget(this);
+    perSystem_->setObjectName(QStringLiteral("perSystem"));
+    perSystem_->setColumnCount(9);
+    perSystem_->setHorizontalHeaderLabels({tr("System"), tr("Test sequences"), tr("Anomalous"),
+                                           tr("Flagged"), tr("Precision"), tr("Recall"), tr("F1"),
+                                           tr("ROC-AUC"), tr("PR-AUC")});
+    perSystem_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    perSystem_->verticalHeader()->hide();
+    perSystem_->setToolTip(tr("The same threshold applied to each system's test sequences"));
+    perSystem_->setMaximumHeight(130);
+    perSystem_->hide();
+    leftLayout->addWidget(perSystem_);
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(leftPane);
     splitter->addWidget(rankedBox);
@@ -437,6 +457,31 @@ void ResultsView::analyse(Project& p, Loaded& loaded) {
         }
         scores.push_back(v);
         labels.push_back(l);
+    }
+    // Per-system sweeps when the test sequences span systems.
+    {
+        const std::vector<int64_t> systemOf = systemsOfSequences(p, s.testIds);
+        std::map<int64_t, std::pair<std::vector<double>, std::vector<uint8_t>>> parts;
+        for (size_t i = 0; i < s.testScores.size() && i < systemOf.size(); ++i) {
+            const uint8_t l = i < s.testLabels.size() ? s.testLabels[i] : 2;
+            if (std::isnan(s.testScores[i]) || l > 1 || systemOf[i] == 0) continue;
+            parts[systemOf[i]].first.push_back(s.testScores[i]);
+            parts[systemOf[i]].second.push_back(l);
+        }
+        if (parts.size() >= 2) {
+            std::map<int64_t, std::string> names;
+            for (const auto& sys : p.systems()) names[sys.id] = sys.name;
+            for (auto& [id, part] : parts) {
+                Loaded::SystemPart sp;
+                sp.name = qs(names.count(id) ? names[id] : "#" + std::to_string(id));
+                auto sw = std::make_shared<eval::ThresholdSweep>(std::move(part.first),
+                                                                 std::move(part.second));
+                sp.auc = sw->rocAuc();
+                sp.ap = sw->averagePrecision();
+                sp.sweep = sw;
+                out->systems.push_back(std::move(sp));
+            }
+        }
     }
     auto sweep = std::make_shared<eval::ThresholdSweep>(std::move(scores), std::move(labels));
     out->oracle = sweep->oracleBestF1();
@@ -755,6 +800,7 @@ void ResultsView::updateMetrics() {
     if (!sweep_) {
         for (auto* l : metricLabels_) l->setText(QStringLiteral("–"));
         summary_->clear();
+        perSystem_->hide();
         return;
     }
     const eval::Confusion c = sweep_->at(threshold_);
@@ -774,6 +820,7 @@ void ResultsView::updateMetrics() {
             .arg(c.total() ? 100.0 * double(flagged) / double(c.total()) : 0.0, 0, 'f', 2)
             .arg(threshold_, 0, 'g', 8)
             .arg(formatMetric(c.accuracy()), formatMetric(c.fpr())));
+    updatePerSystem();
     const double pi = loaded_ ? loaded_->natural : NAN;
     const double prevalence =
         sweep_->size() ? double(sweep_->positives()) / double(sweep_->size()) : 0.0;
@@ -872,6 +919,34 @@ QString ResultsView::reportHtml() {
     }
     h += QStringLiteral("</table>\n</body></html>\n");
     return h;
+}
+
+void ResultsView::updatePerSystem() {
+    if (!loaded_ || loaded_->systems.size() < 2) {
+        perSystem_->hide();
+        return;
+    }
+    perSystem_->setRowCount(int(loaded_->systems.size()));
+    for (int r = 0; r < int(loaded_->systems.size()); ++r) {
+        const auto& sp = loaded_->systems[size_t(r)];
+        const eval::Confusion c = sp.sweep->at(threshold_);
+        const QStringList cells = {sp.name,
+                                   formatCount(sp.sweep->size()),
+                                   formatCount(sp.sweep->positives()),
+                                   formatCount(c.tp + c.fp),
+                                   formatMetric(c.precision()),
+                                   formatMetric(c.recall()),
+                                   formatMetric(c.f1()),
+                                   formatMetric(sp.auc),
+                                   formatMetric(sp.ap)};
+        for (int col = 0; col < cells.size(); ++col) {
+            if (auto* item = perSystem_->item(r, col))
+                item->setText(cells[col]);
+            else
+                perSystem_->setItem(r, col, new QTableWidgetItem(cells[col]));
+        }
+    }
+    perSystem_->show();
 }
 
 LinesDialog* ResultsView::openRankedRow(int row) {

@@ -55,6 +55,8 @@ class ResultsView : public QWidget {
     QDoubleSpinBox* thresholdBox() const { return spin_; }
     QChartView* histogramView() const { return chartView_; }
     QTableWidget* rankedTable() const { return ranked_; }
+    /// One row per system for multi-system runs (hidden otherwise).
+    QTableWidget* perSystemTable() const { return perSystem_; }
     QCheckBox* logCountsBox() const { return logCounts_; }
     QCheckBox* fullRangeBox() const { return fullRange_; }
     QTabWidget* plotTabs() const { return plotTabs_; }
@@ -95,6 +97,7 @@ class ResultsView : public QWidget {
     void applyLoaded(std::shared_ptr<Loaded> loaded);
     void rebuildHistogram();
     void updateMetrics();
+    void updatePerSystem();
     void updateThresholdLine();
     void onSliderMoved(int pos);
     void onSpinChanged(double v);
@@ -125,6 +128,7 @@ class ResultsView : public QWidget {
     QLabel* summary_;
     QHash<QString, QLabel*> metricLabels_;
     QTableWidget* ranked_;
+    QTableWidget* perSystem_;
     QLineSeries* thresholdLine_ = nullptr;
     QAreaSeries* flaggedArea_ = nullptr;
     double xLo_ = 0, xHi_ = 1;

@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "AttentionView.h"
@@ -51,6 +52,7 @@
 #include "TrainingPanel.h"
 #include "mlad/detect/Registry.h"
 #include "mlad/eval/Metrics.h"
+#include "mlad/import/DemoProject.h"
 #include "mlad/import/Importer.h"
 #include "mlad/io/LogFormat.h"
 #include "mlad/seq/Sequences.h"
@@ -149,6 +151,7 @@ class WorkbenchTest : public QObject {
     void sliderAtOneMillionScores();
     void histogramRobustRange();
     void heatmapDrawsExactZerosApart();
+    void perSystemBreakdown();
     void trainingSettingsAreTheManifest();
     void trainingFormFollowsTheModel();
     void screenshots();
@@ -1060,6 +1063,67 @@ void WorkbenchTest::screenshots() {
     for (const char* name : {"results.png", "curves.png", "attention.png", "projection.png",
                              "compare.png", "shortcut-lesson.png", "drilldown.png"})
         QVERIFY2(QFileInfo::exists(QDir(outDir).filePath(QString::fromLatin1(name))), name);
+}
+
+void WorkbenchTest::perSystemBreakdown() {
+    // Scores of test sequences from two systems: Results adds one row per system whose metrics
+    // are core's on that system's sequences at the same threshold.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("two.mlad"));
+    {
+        auto p = Project::open(path.toStdString());
+        demo::DemoOptions opt;
+        opt.hdfsBlocks = 300;
+        opt.rasLines = 3000;
+        const auto files =
+            demo::generateDemo(dir.filePath(QStringLiteral("data")).toStdString(), opt);
+        setUpDemoProject(*p, files, nullptr);
+    }
+    RunScores rs;
+    std::map<std::string, std::pair<std::vector<double>, std::vector<uint8_t>>> expected;
+    {
+        auto p = Project::openReadOnly(path.toStdString());
+        std::map<int64_t, std::string> names;
+        for (const auto& s : p->systems()) names[s.id] = s.name;
+        std::mt19937 rng(5);
+        std::normal_distribution<double> noise(0.0, 1.0);
+        for (const auto& set : sequenceSets(*p))
+            for (const auto& q : sequencesOfSet(*p, set.id))
+                if (q.label == 0 || q.label == 1) {
+                    rs.testIds.push_back(q.id);
+                    rs.testLabels.push_back(uint8_t(q.label));
+                    rs.testScores.push_back(2.0 * q.label + noise(rng));
+                    expected[names[q.systemId]].first.push_back(rs.testScores.back());
+                    expected[names[q.systemId]].second.push_back(uint8_t(q.label));
+                }
+    }
+    QCOMPARE(int(expected.size()), 2);
+    rs.valScores = {0.0, 1.0};
+    rs.defaultThreshold = 1.0;
+    ResultsView rv;
+    rv.resize(1300, 900);
+    rv.setProjectPath(path);
+    rv.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&rv));
+    QSignalSpy loaded(&rv, &ResultsView::scoresLoaded);
+    rv.showScores(QStringLiteral("two systems"), rs);
+    QTRY_VERIFY(loaded.count() == 1 && rv.hasScores());
+    QTableWidget* table = rv.perSystemTable();
+    QVERIFY(table->isVisible());
+    QCOMPARE(table->rowCount(), 2);
+    for (double t : {1.0, 0.0, 2.5}) {
+        rv.setThreshold(t);
+        for (int r = 0; r < 2; ++r) {
+            const auto& [scores, labels] = expected.at(table->item(r, 0)->text().toStdString());
+            const eval::ThresholdSweep sweep(scores, labels);
+            const eval::Confusion c = sweep.at(t);
+            QCOMPARE(table->item(r, 1)->text(), QLocale().toString(qulonglong(sweep.size())));
+            QCOMPARE(table->item(r, 3)->text(), QLocale().toString(qulonglong(c.tp + c.fp)));
+            QCOMPARE(table->item(r, 6)->text(), ResultsView::formatMetric(c.f1()));
+            QCOMPARE(table->item(r, 7)->text(), ResultsView::formatMetric(sweep.rocAuc()));
+        }
+    }
 }
 
 void WorkbenchTest::trainingSettingsAreTheManifest() {

@@ -477,6 +477,18 @@ std::optional<SequenceRow> sequenceById(Project& project, int64_t id) {
     return readSequence(st);
 }
 
+std::vector<int64_t> systemsOfSequences(Project& project, const std::vector<int64_t>& ids) {
+    auto st = project.db().prepare("SELECT system_id FROM sequences WHERE id = ?");
+    std::vector<int64_t> out;
+    out.reserve(ids.size());
+    for (int64_t id : ids) {
+        st.bind(1, id);
+        out.push_back(st.step() ? st.getInt(0) : 0);
+        st.reset();
+    }
+    return out;
+}
+
 std::vector<int64_t> sequenceLineIds(Project& project, int64_t sequenceId) {
     auto st = project.db().prepare(
         "SELECT members, first_line, last_line, system_id FROM sequences WHERE id = ?");

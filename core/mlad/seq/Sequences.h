@@ -81,6 +81,9 @@ std::optional<SequenceSetInfo> findSequenceSet(Project& project, const std::stri
 std::vector<SequenceRow> sequencesOfSet(Project& project, int64_t setId, int64_t afterOrdinal = 0,
                                         int limit = -1);
 std::optional<SequenceRow> sequenceById(Project& project, int64_t id);
+/// The system id of each sequence of `ids`, in that order (0 for an unknown id): one indexed
+/// lookup each, without reading the events.
+std::vector<int64_t> systemsOfSequences(Project& project, const std::vector<int64_t>& ids);
 /// The line ids of a sequence's members in order (empty for pre-parsed sessions).
 std::vector<int64_t> sequenceLineIds(Project& project, int64_t sequenceId);
 /// The member lines themselves (raw text etc.), at most `limit`.
