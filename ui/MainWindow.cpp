@@ -164,6 +164,10 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(results_, &ResultsView::sequenceSelected, attention_,
             [this](qint64 id) { attention_->showSequence(int64_t(id)); });
+    // The drill-down from the Sequences tab explains under the run shown in Results.
+    connect(results_, &ResultsView::scoresLoaded, sequences_, [this](const QString& run) {
+        sequences_->setExplainRun(results_->showsStoredRun() ? run : QString());
+    });
     // The projection follows the run shown in Results and its threshold.
     connect(results_, &ResultsView::scoresLoaded, this,
             [this](const QString& run) { projection_->setRun(run, results_->threshold()); });

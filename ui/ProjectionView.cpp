@@ -483,7 +483,21 @@ bool ProjectionView::compute() {
             ids.push_back(sc.testIds[k]);
             at[sc.testIds[k]] = k;
         }
-        const Representations rep = representationsOf(*project, run, ids);
+        Representations rep;
+        try {
+            rep = representationsOf(*project, run, ids);
+        } catch (const std::invalid_argument& e) {
+            // The run's detector has no representation (DeepLog, the classic baselines): the
+            // view says so instead of failing.
+            const QString why = QString::fromStdString(e.what());
+            post([why](ProjectionView* v) {
+                v->status_->setText(
+                    tr("No projection for this run: %1. Projections need a detector with a "
+                       "sequence representation, such as MLAD.")
+                        .arg(why));
+            });
+            return;
+        }
         ctx.checkCancelled();
         if (rep.ids.size() < 4)
             throw std::runtime_error("the run has fewer than 4 test sequences to project");

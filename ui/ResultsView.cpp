@@ -783,6 +783,10 @@ void ResultsView::onSpinChanged(double v) {
     thresholdNote_->setStyleSheet(QString());
 }
 
+bool ResultsView::showsStoredRun() const {
+    return loaded_ && loaded_->stored;
+}
+
 eval::Confusion ResultsView::currentConfusion() const {
     return sweep_ ? sweep_->at(threshold_) : eval::Confusion{};
 }

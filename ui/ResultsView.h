@@ -69,6 +69,8 @@ class ResultsView : public QWidget {
     double threshold() const { return threshold_; }
     void setThreshold(double t);
     bool hasScores() const { return sweep_ != nullptr; }
+    /// A stored run is shown (not scores given to showScores).
+    bool showsStoredRun() const;
     const eval::ThresholdSweep* sweep() const { return sweep_.get(); }
     eval::Confusion currentConfusion() const;
     /// Text of a metric label: "precision" | "recall" | "f1" | "specificity" | "tp" ...

@@ -229,8 +229,9 @@ void SequenceBrowser::loadPart() {
 LinesDialog* SequenceBrowser::openRow(int row) {
     if (path_.isEmpty() || row < 0 || row >= model_->rowCount()) return nullptr;
     const auto& r = model_->rowAt(row);
-    auto* dialog = new LinesDialog(
-        path_, r.id, tr("Sequence %1 (%2) — raw lines").arg(r.id).arg(qs(r.key)), this);
+    auto* dialog =
+        new LinesDialog(path_, r.id, tr("Sequence %1 (%2) — raw lines").arg(r.id).arg(qs(r.key)),
+                        this, explainRun_);
     dialog->setWindowFlag(Qt::Window);
     dialog->show();
     return dialog;

@@ -40,6 +40,8 @@ class SequenceBrowser : public QWidget {
     SequenceListModel* model() const { return model_; }
     /// Opens the raw lines of the sequence in model row `row`.
     LinesDialog* openRow(int row);
+    /// The run whose explanation the drill-down shows (the run shown in Results); "" = none.
+    void setExplainRun(const QString& run) { explainRun_ = run; }
     /// Builds a sequence set + split with core (same as the dialog's OK); runs in background.
     void buildSplit(const QString& system, int kind, int size, int step, const QString& protocol,
                     const QString& splitName);
@@ -53,6 +55,7 @@ class SequenceBrowser : public QWidget {
     void errorOccurred(const QString& message);
 
   private:
+    QString explainRun_;
     void loadPart();
     void showBuildDialog();
     void showSplitInfo();

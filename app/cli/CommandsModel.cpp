@@ -331,12 +331,17 @@ void addEvaluate(Cli& cli) {
         return 0;
     });
     s->footer(
-        "Default threshold: the (1 - nu) quantile of the validation scores. oracle picks the\n"
-        "best F1 on the test labels and is always labelled ORACLE.");
+        "Default threshold: the (1 - nu) quantile of the validation scores. pot:RISK fits a\n"
+        "generalized Pareto tail to the validation scores (peaks over threshold, SPOT) and\n"
+        "extrapolates to the risk. target-quantile:Q and target-pot:RISK recalibrate on the\n"
+        "scored sequences' own scores without labels (for a new period or system) and are\n"
+        "labelled TARGET-SIDE. oracle picks the best F1 on the test labels and is always\n"
+        "labelled ORACLE.");
     addProjectOption(s, o->project);
     s->add_option("--run", o->run, "the run")->required();
     s->add_option("--threshold", o->threshold,
-                  "quantile:Q | value:X | oracle (default: the run's)");
+                  "quantile:Q | pot:RISK | target-quantile:Q | target-pot:RISK | value:X | "
+                  "oracle (default: the run's)");
     s->add_flag("--json", o->json, "machine-readable output");
 }
 

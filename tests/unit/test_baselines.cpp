@@ -168,6 +168,19 @@ TEST(Baselines, DeepLogLearnsTheNextKeyAndCountsMisses) {
     const auto scored = scoreSequences(*p, "deeplog", s.testIds, std::nullopt);
     ASSERT_EQ(scored.size(), s.testIds.size());
     for (size_t i = 0; i < scored.size(); ++i) EXPECT_EQ(scored[i].score, s.testScores[i]) << i;
+    // Drill-down: the next-key rank per position; the ranks above top g are the misses.
+    for (size_t i = 0; i < 10 && i < s.testIds.size(); ++i) {
+        const SequenceExplanation ex = explainSequence(*p, "deeplog", s.testIds[i]);
+        ASSERT_EQ(ex.contributions.size(), ex.templateIds.size());
+        EXPECT_EQ(ex.contributions[0], 0.0f);  // the first event is not predicted
+        double misses = 0;
+        for (size_t k = 1; k < ex.contributions.size(); ++k) {
+            EXPECT_GE(ex.contributions[k], 1.0f);
+            misses += ex.contributions[k] > 9.0f;
+        }
+        EXPECT_EQ(misses, s.testScores[i]) << i;
+        EXPECT_TRUE(ex.componentEnergies.empty());
+    }
 
     // Cancelled after epoch 2 and resumed: the same losses as straight through.
     TaskContext ctx;

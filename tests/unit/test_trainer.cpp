@@ -16,6 +16,7 @@
 #include "TrainFixture.h"
 #include "mlad/detect/Registry.h"
 #include "mlad/eval/Metrics.h"
+#include "mlad/eval/Pot.h"
 #include "mlad/import/Importer.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
@@ -113,6 +114,34 @@ TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
     double row = 0;
     for (int j = 0; j < att.length; ++j) row += att.weights[size_t(j)];
     EXPECT_NEAR(row, 1.0, 1e-5);
+
+    // Threshold rules beyond the quantile: POT on the validation scores, and the target-side
+    // recalibrations on the test scores' own values, each named in the report.
+    {
+        // This fixture's validation part is tiny: POT refuses it, naming the reason.
+        if (s.valScores.size() >= 20) {
+            const auto pot = evaluateRun(*p, "tiny", ThresholdChoice::parse("pot:0.01", 0.99));
+            EXPECT_DOUBLE_EQ(pot.threshold, eval::fitPot(s.valScores).threshold(0.01));
+            EXPECT_EQ(pot.thresholdKind, "validation POT, risk 0.01");
+        } else {
+            try {
+                evaluateRun(*p, "tiny", ThresholdChoice::parse("pot:0.01", 0.99));
+                ADD_FAILURE() << "POT on " << s.valScores.size() << " scores";
+            } catch (const std::invalid_argument& e) {
+                EXPECT_NE(std::string(e.what()).find("at least 20 scores"), std::string::npos);
+            }
+        }
+        const auto tq =
+            evaluateRun(*p, "tiny", ThresholdChoice::parse("target-quantile:0.9", 0.99));
+        EXPECT_DOUBLE_EQ(tq.threshold, eval::quantile(s.testScores, 0.9));
+        EXPECT_NE(tq.thresholdKind.find("TARGET-SIDE"), std::string::npos);
+        ASSERT_GE(s.testScores.size(), 20u);
+        const auto tp = evaluateRun(*p, "tiny", ThresholdChoice::parse("target-pot:0.05", 0.99));
+        EXPECT_DOUBLE_EQ(tp.threshold, eval::fitPot(s.testScores).threshold(0.05));
+        for (const char* bad : {"pot:0", "pot:1", "pot:x", "target-quantile:2"})
+            EXPECT_THROW(ThresholdChoice::parse(bad, 0.99), std::invalid_argument) << bad;
+        EXPECT_DOUBLE_EQ(ThresholdChoice::parse("pot", 0.99).value, 1.0 - 0.99);
+    }
 
     // Drill-down: per-position contributions, and component energies whose log-sum-exp is the
     // stored energy of the sequence.

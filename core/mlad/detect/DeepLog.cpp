@@ -183,6 +183,37 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
         return misses;
     }
 
+    /// Per position: the rank of the actual key among the model's candidates (1 = its first
+    /// guess; a template never seen in training ranks past every key); 0 for the positions the
+    /// windows do not predict (the first, or the first `history` with reference windows). A
+    /// rank above top_g is a miss.
+    Explanation explain(Project& project, const seq::EventSequences& one) override {
+        if (one.size() != 1) throw std::invalid_argument("explain: one sequence at a time");
+        const Windows w = makeWindows(keys_.encode(project, one), history_, reference_, false);
+        Explanation e;
+        const size_t len = one.events[0].size();
+        e.length = int(len);
+        e.contributions.assign(len, 0.0f);
+        e.contributionName = "next-key rank (above " + std::to_string(topG_) + ": a miss)";
+        if (w.size() == 0) return e;
+        torch::NoGradGuard ng;
+        net_->eval();
+        const auto logits =
+            net_->forward(w.inputs.to(device_)).to(torch::kCPU, torch::kFloat32).contiguous();
+        const int64_t cols = logits.size(1);
+        const size_t first = reference_ ? size_t(history_) : 1;
+        for (int64_t i = 0; i < w.size(); ++i) {
+            const int64_t t = w.targets[i].item<int64_t>();
+            float rank = float(std::max(cols, topG_) + 1);  // unpredictable: always a miss
+            if (t != seq::TemplateKeys::kUnknown && t >= 0 && t < cols) {
+                const auto row = logits[i];
+                rank = 1.0f + float(row.gt(row[t]).sum().item<int64_t>());
+            }
+            if (first + size_t(i) < len) e.contributions[first + size_t(i)] = rank;
+        }
+        return e;
+    }
+
     std::optional<OwnThreshold> ownThreshold() const override {
         return OwnThreshold{0.5, "any next key outside the top " + std::to_string(topG_)};
     }
@@ -222,6 +253,8 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> deepLogDetectors() {
         "candidates. Score: the number of such misses.";
     info.scoreName = "misses";
     info.iterative = true;
+    info.caps.nextEvent = true;
+    info.caps.contributions = true;
     info.params = joinParams(
         {{
              P::integer("history", 10, 1, 1000, "model", "events of history per prediction"),

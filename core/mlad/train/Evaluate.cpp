@@ -1,9 +1,12 @@
 #include "mlad/train/Evaluate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
+
+#include "mlad/eval/Pot.h"
 
 namespace mlad {
 
@@ -24,6 +27,14 @@ ThresholdChoice ThresholdChoice::parse(const std::string& spec, double defaultQu
             t.kind = Kind::Quantile;
             if (!arg.empty()) t.value = std::stod(arg);
             if (!(t.value > 0 && t.value < 1)) throw std::invalid_argument("");  // NaN too
+        } else if (kind == "pot" || kind == "target-pot") {
+            t.kind = kind == "pot" ? Kind::Pot : Kind::TargetPot;
+            t.value = arg.empty() ? 1.0 - defaultQuantile : std::stod(arg);
+            if (!(t.value > 0 && t.value < 1)) throw std::invalid_argument("");
+        } else if (kind == "target-quantile") {
+            t.kind = Kind::TargetQuantile;
+            if (!arg.empty()) t.value = std::stod(arg);
+            if (!(t.value > 0 && t.value < 1)) throw std::invalid_argument("");
         } else if (kind == "value") {
             t.kind = Kind::Value;
             t.value = std::stod(arg);
@@ -33,7 +44,8 @@ ThresholdChoice ThresholdChoice::parse(const std::string& spec, double defaultQu
         }
     } catch (const std::exception&) {
         throw std::invalid_argument("threshold '" + spec +
-                                    "' must be quantile:Q (0<Q<1), value:X or oracle");
+                                    "' must be quantile:Q (0<Q<1), pot:RISK (0<RISK<1), "
+                                    "target-quantile:Q, target-pot:RISK, value:X or oracle");
     }
     return t;
 }
@@ -49,6 +61,21 @@ std::string ThresholdChoice::describe() const {
             return "user value";
         case Kind::Oracle:
             return "ORACLE best F1 on test labels";
+        case Kind::Pot: {
+            std::ostringstream o;
+            o << "validation POT, risk " << value;
+            return o.str();
+        }
+        case Kind::TargetQuantile: {
+            std::ostringstream o;
+            o << "TARGET-SIDE quantile " << value << " of the scored sequences (no labels)";
+            return o.str();
+        }
+        case Kind::TargetPot: {
+            std::ostringstream o;
+            o << "TARGET-SIDE POT, risk " << value << ", on the scored sequences (no labels)";
+            return o.str();
+        }
     }
     return "";
 }
@@ -161,6 +188,23 @@ EvalReport evaluateRun(Project& project, const std::string& runName, const Thres
             r.threshold = r.oracleBest.threshold;
             r.oracle = true;
             break;
+        case ThresholdChoice::Kind::Pot:
+            r.threshold = s.valScores.empty() ? s.defaultThreshold
+                                              : eval::fitPot(s.valScores).threshold(t.value);
+            break;
+        case ThresholdChoice::Kind::TargetQuantile:
+        case ThresholdChoice::Kind::TargetPot: {
+            // Every scored test sequence, labelled or not; the labels are not read.
+            std::vector<double> target;
+            for (double v : s.testScores)
+                if (std::isfinite(v)) target.push_back(v);
+            if (target.empty())
+                throw std::invalid_argument("no finite test scores to recalibrate on");
+            r.threshold = t.kind == ThresholdChoice::Kind::TargetQuantile
+                              ? eval::quantile(target, t.value)
+                              : eval::fitPot(target).threshold(t.value);
+            break;
+        }
     }
     r.thresholdKind = t.describe();
     if (t.runDefault && s.detectorRule) {

@@ -35,11 +35,23 @@ struct RunScores {
 RunScores loadRunScores(Project& project, int64_t runId);
 
 struct ThresholdChoice {
-    enum class Kind { Quantile, Value, Oracle } kind = Kind::Quantile;
-    double value = 0.99;  ///< quantile level (1 - nu) or the threshold itself
+    /// Quantile: of the validation scores. Pot: peaks over threshold fitted on the validation
+    /// scores (eval/Pot.h), value = the risk. TargetQuantile / TargetPot: target-side
+    /// recalibration on the scored sequences' own scores (no labels), value = the quantile /
+    /// the risk; reported apart from the validation rules.
+    enum class Kind {
+        Quantile,
+        Value,
+        Oracle,
+        Pot,
+        TargetQuantile,
+        TargetPot
+    } kind = Kind::Quantile;
+    double value = 0.99;  ///< quantile level (1 - nu), the threshold itself, or a POT risk
     /// No choice given: the run's own default (its detector's rule, else the quantile).
     bool runDefault = false;
-    /// "quantile:0.99" | "value:X" | "oracle" | "" (default quantile of the run).
+    /// "quantile:0.99" | "value:X" | "oracle" | "pot:0.01" | "target-quantile:0.99" |
+    /// "target-pot:0.01" | "" (the run's default).
     static ThresholdChoice parse(const std::string& spec, double defaultQuantile);
     std::string describe() const;
 };
