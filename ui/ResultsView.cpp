@@ -35,6 +35,7 @@
 #include "LinesDialog.h"
 #include "ProjectWorker.h"
 #include "UiUtil.h"
+#include "mlad/eval/Pot.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/Trainer.h"
@@ -144,6 +145,12 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     oracleButton_->setToolTip(
         tr("ORACLE: the threshold that maximises F1 on the test labels. An "
            "upper bound for comparison, never a deployable setting."));
+    potButton_ = new QPushButton(tr("POT (validation tail)"), this);
+    potButton_->setObjectName(QStringLiteral("potButton"));
+    potButton_->setToolTip(
+        tr("Peaks over threshold: a generalized Pareto tail fitted to the validation scores, "
+           "the level they exceed with probability ν. Uses no test labels; tends to carry "
+           "better than the empirical quantile of a few hundred scores"));
     thresholdNote_ = new QLabel(this);
     thresholdNote_->setWordWrap(true);
     auto* thresholdRow = new QHBoxLayout;
@@ -151,6 +158,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     thresholdRow->addWidget(slider_, 1);
     thresholdRow->addWidget(spin_);
     thresholdRow->addWidget(defaultButton_);
+    thresholdRow->addWidget(potButton_);
     thresholdRow->addWidget(oracleButton_);
 
     // Metrics.
@@ -275,6 +283,20 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
                 .arg(loaded_->scores.nu));
         thresholdNote_->setStyleSheet(QString());
     });
+    connect(potButton_, &QPushButton::clicked, this, [this] {
+        if (!loaded_) return;
+        const RunScores& s = loaded_->scores;
+        try {
+            setThreshold(eval::fitPot(s.valScores).threshold(s.nu));
+            thresholdNote_->setText(
+                tr("POT threshold: generalized Pareto tail of the validation scores at risk "
+                   "ν = %1 (no test labels used).")
+                    .arg(s.nu));
+        } catch (const std::invalid_argument& e) {
+            thresholdNote_->setText(tr("No POT threshold for this run: %1.").arg(qs(e.what())));
+        }
+        thresholdNote_->setStyleSheet(QString());
+    });
     connect(oracleButton_, &QPushButton::clicked, this, [this] {
         if (!loaded_) return;
         setThreshold(loaded_->oracle.threshold);
@@ -299,8 +321,9 @@ ResultsView::~ResultsView() {
 }
 
 void ResultsView::setEnabledControls(bool on) {
-    for (QWidget* w : std::initializer_list<QWidget*>{slider_, spin_, defaultButton_, oracleButton_,
-                                                      logCounts_, logBins_, fullRange_})
+    for (QWidget* w :
+         std::initializer_list<QWidget*>{slider_, spin_, defaultButton_, potButton_, oracleButton_,
+                                         logCounts_, logBins_, fullRange_})
         w->setEnabled(on);
 }
 
@@ -781,6 +804,10 @@ void ResultsView::onSpinChanged(double v) {
     setThreshold(v);
     thresholdNote_->setText(tr("Manual threshold."));
     thresholdNote_->setStyleSheet(QString());
+}
+
+QString ResultsView::thresholdNoteText() const {
+    return thresholdNote_->text();
 }
 
 bool ResultsView::showsStoredRun() const {

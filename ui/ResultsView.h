@@ -65,6 +65,9 @@ class ResultsView : public QWidget {
     std::pair<double, double> histogramRange() const { return {xLo_, xHi_}; }
     QPushButton* defaultButton() const { return defaultButton_; }
     QPushButton* oracleButton() const { return oracleButton_; }
+    QPushButton* potButton() const { return potButton_; }
+    /// The sentence naming the threshold rule in force.
+    QString thresholdNoteText() const;
     /// The exact threshold in use (the number box shows it rounded).
     double threshold() const { return threshold_; }
     void setThreshold(double t);
@@ -126,6 +129,7 @@ class ResultsView : public QWidget {
     QDoubleSpinBox* spin_;
     QPushButton* defaultButton_;
     QPushButton* oracleButton_;
+    QPushButton* potButton_;
     QLabel* thresholdNote_;
     QLabel* summary_;
     QHash<QString, QLabel*> metricLabels_;

@@ -387,7 +387,14 @@ void addScore(Cli& cli) {
             throw UsageError("give --system NAME [--set S] or --sequences-of-split S:part");
         }
         std::optional<double> threshold;
-        if (o->oThreshold->count()) threshold = o->threshold;
+        std::string rule = "the value given";
+        if (o->oThreshold->count()) {
+            threshold = o->threshold;
+        } else if (auto run = findRun(*project, o->run)) {
+            const RunScores rs = loadRunScores(*project, run->id);
+            threshold = rs.defaultThreshold;
+            rule = "the run's default, " + rs.thresholdRule;
+        }
         TaskContext ctx(terminalProgress());
         auto scored = scoreSequences(*project, o->run, ids, threshold, &ctx);
         endProgressLine();
@@ -411,7 +418,8 @@ void addScore(Cli& cli) {
         }
         fs::rename(tmp, o->out);
         std::cout << "scored " << scored.size() << " sequences, " << flagged
-                  << " above the threshold; wrote " << o->out << "\n";
+                  << " at or above the threshold " << (threshold ? fmtNumber(*threshold) : "")
+                  << " (" << rule << "); wrote " << o->out << "\n";
         return 0;
     });
     s->footer("Columns: sequence_id, system, first_line, last_line, label, score, predicted.");

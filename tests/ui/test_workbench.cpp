@@ -52,6 +52,7 @@
 #include "TrainingPanel.h"
 #include "mlad/detect/Registry.h"
 #include "mlad/eval/Metrics.h"
+#include "mlad/eval/Pot.h"
 #include "mlad/import/DemoProject.h"
 #include "mlad/import/Importer.h"
 #include "mlad/io/LogFormat.h"
@@ -725,6 +726,10 @@ void WorkbenchTest::sliderAtOneMillionScores() {
         "threshold slider over %zu scores: %.2f ms per move on average, %.2f ms at worst "
         "(metrics + repaint)",
         n, total / moves, worst);
+    // The POT rule: core's fit on the validation scores at risk nu, named in the note.
+    rv.potButton()->click();
+    QCOMPARE(rv.threshold(), eval::fitPot(rs.valScores).threshold(rs.nu));
+    QVERIFY(rv.thresholdNoteText().startsWith(QStringLiteral("POT threshold")));
 }
 
 void WorkbenchTest::heatmapDrawsExactZerosApart() {
@@ -791,6 +796,11 @@ void WorkbenchTest::histogramRobustRange() {
     QVERIFY(rv.curvesView()->rocPointCount() >= 2);
     rv.plotTabs()->setCurrentIndex(1);
     QVERIFY(rv.curvesView()->isVisible());
+    // Three validation scores are too few for POT: the note says so, the threshold stays.
+    const double before = rv.threshold();
+    rv.potButton()->click();
+    QCOMPARE(rv.threshold(), before);
+    QVERIFY(rv.thresholdNoteText().contains(QStringLiteral("No POT threshold")));
 }
 
 void WorkbenchTest::screenshots() {

@@ -84,9 +84,10 @@ PotFit fitPot(const std::vector<double>& scores, double initialQuantile) {
         if (s > fit.initialThreshold) y.push_back(s - fit.initialThreshold);
     fit.peaks = y.size();
     if (y.size() < 5)
-        throw std::invalid_argument("POT needs at least 5 scores above its initial threshold, "
-                                    "got " + std::to_string(y.size()) +
-                                    " (too few scores or too many ties)");
+        throw std::invalid_argument(
+            "POT needs at least 5 scores above its initial threshold, "
+            "got " +
+            std::to_string(y.size()) + " (too few scores or too many ties)");
     const double yMax = *std::max_element(y.begin(), y.end());
     const double yMin = *std::min_element(y.begin(), y.end());
     double yMean = 0;
