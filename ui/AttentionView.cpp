@@ -287,13 +287,7 @@ void AttentionView::refresh() {
     if (!worker_) return;
     const quint64 gen = ++generation_;
     worker_->query(
-        this,
-        [](Project& p) {
-            QStringList names;
-            for (const auto& r : listRuns(p))
-                if (r.status == "done") names << qs(r.name);
-            return names;
-        },
+        this, [](Project& p) { return finishedRunNames(p); },
         [this, gen](const QStringList& names) {
             if (gen != generation_) return;
             const QString keepA = runCombo_->currentText(), keepB = compareCombo_->currentText();

@@ -262,13 +262,7 @@ void CompareView::setProjectPath(const QString& path) {
 void CompareView::refresh() {
     if (!worker_) return;
     worker_->query(
-        this,
-        [](Project& p) {
-            QStringList names;
-            for (const auto& r : listRuns(p))
-                if (r.status == "done") names << qs(r.name);
-            return names;
-        },
+        this, [](Project& p) { return finishedRunNames(p); },
         [this](const QStringList& names) {
             QStringList checked;
             for (int i = 0; i < runs_->count(); ++i)

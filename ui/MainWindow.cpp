@@ -314,12 +314,7 @@ void MainWindow::ensureDemoRuns() {
     }
     const quint64 gen = generation_;
     worker_->query(
-        this,
-        [](Project& p) {
-            for (const auto& r : listRuns(p))
-                if (r.status == "done") return true;
-            return false;
-        },
+        this, [](Project& p) { return !finishedRunNames(p).isEmpty(); },
         [this, gen](bool hasRuns) {
             if (gen != generation_) return;
             if (hasRuns) {

@@ -67,13 +67,7 @@ bool ShortcutLesson::start(const QString& projectPath, const QString& split) {
     const QString a = shortcutRunName(split), b = mladRunName(split);
     Q_EMIT progress(tr("Looking for earlier lesson runs…"));
     worker_->query(
-        this,
-        [](Project& p) {
-            QStringList done;
-            for (const auto& r : listRuns(p))
-                if (r.status == "done") done << qs(r.name);
-            return done;
-        },
+        this, [](Project& p) { return finishedRunNames(p); },
         [this, a, b](const QStringList& done) {
             pending_.clear();
             if (!done.contains(a)) pending_.append({a, shortcutConfig()});

@@ -3,10 +3,13 @@
 #include <QDateTime>
 #include <QLocale>
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "mlad/store/Runs.h"
 
 namespace mlad::ui {
 
@@ -28,6 +31,15 @@ inline QString humanSpan(int64_t ms) {
     if (ms < 3600000) return QStringLiteral("%1 min").arg(double(ms) / 60000.0, 0, 'g', 3);
     if (ms < 86400000) return QStringLiteral("%1 h").arg(double(ms) / 3600000.0, 0, 'g', 3);
     return QStringLiteral("%1 d").arg(double(ms) / 86400000.0, 0, 'g', 3);
+}
+
+/// Names of the runs that finished (only they have test scores), in listRuns order. Call on a
+/// worker thread (ProjectWorker::query).
+inline QStringList finishedRunNames(Project& project) {
+    QStringList names;
+    for (const auto& r : listRuns(project))
+        if (r.status == "done") names << QString::fromStdString(r.name);
+    return names;
 }
 
 inline QString formatCount(uint64_t n) {

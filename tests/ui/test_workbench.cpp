@@ -101,6 +101,16 @@ TrainConfig tinyConfig(int epochs) {
     return c;
 }
 
+/// Opens `rv` on a new empty project at `path` (scores then come through showScores), sized,
+/// shown and exposed.
+bool showOnEmptyProject(ResultsView& rv, const QString& path) {
+    { Project::open(path.toStdString()); }
+    rv.resize(1200, 800);
+    rv.setProjectPath(path);
+    rv.show();
+    return QTest::qWaitForWindowExposed(&rv);
+}
+
 /// Records the longest interval between two ticks of a 5 ms timer: how long the event loop
 /// was kept from running.
 class GapMeter : public QObject {
@@ -685,13 +695,8 @@ void WorkbenchTest::sliderAtOneMillionScores() {
     // sorted-score sweep (no rescan) and redraws the threshold line. Prints the time per move.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("scores.mlad"));
-    { Project::open(path.toStdString()); }
     ResultsView rv;
-    rv.resize(1200, 800);
-    rv.setProjectPath(path);
-    rv.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&rv));
+    QVERIFY(showOnEmptyProject(rv, dir.filePath(QStringLiteral("scores.mlad"))));
     RunScores rs;
     std::mt19937_64 rng(7);
     std::normal_distribution<double> normal(0.0, 1.0);
@@ -759,13 +764,8 @@ void WorkbenchTest::histogramRobustRange() {
     // percentiles and the outlier is an overflow bar; "Full range" bins min..max.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("outlier.mlad"));
-    { Project::open(path.toStdString()); }
     ResultsView rv;
-    rv.resize(1200, 800);
-    rv.setProjectPath(path);
-    rv.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&rv));
+    QVERIFY(showOnEmptyProject(rv, dir.filePath(QStringLiteral("outlier.mlad"))));
     RunScores rs;
     for (int i = 0; i < 2000; ++i) {
         rs.testScores.push_back(i % 20 == 0 ? 5.0 + i * 0.001 : i * 0.002);
