@@ -326,6 +326,33 @@ TEST(Importer, ExportWritesLoghubLayout) {
     EXPECT_EQ(total, 2000u);
 }
 
+TEST(Importer, ExportKeepsHostileSystemNamesInsideTheFolder) {
+    // Issue 16, finding 6: a system named like a path wrote outside --out.
+    MLAD_REQUIRE_SHARED(log, "loghub-2k/HDFS/HDFS_2k.log");
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions o;
+    o.preset = *findPreset("HDFS");
+    for (const std::string name : {"../../escape", "/abs/path", "..", "a/b"}) {
+        o.system = name;
+        importFiles(*p, {log}, o);
+        const std::string out = dir.file("out");
+        const auto e = exportLoghub(*p, name, out);
+        for (const auto& f : {e.structuredCsv, e.templatesCsv}) {
+            const auto parent = std::filesystem::path(f).parent_path();
+            EXPECT_EQ(std::filesystem::weakly_canonical(parent),
+                      std::filesystem::weakly_canonical(out))
+                << name << " -> " << f;
+            EXPECT_TRUE(std::filesystem::exists(f)) << f;
+        }
+    }
+    EXPECT_EQ(safeFileStem("../../escape"), "___.._escape");
+    EXPECT_EQ(safeFileStem("/abs/path"), "_abs_path");
+    EXPECT_EQ(safeFileStem(".."), "__");
+    EXPECT_EQ(safeFileStem(""), "system");
+    EXPECT_EQ(safeFileStem("sys \"q\" Zürich-λ"), "sys \"q\" Zürich-λ");
+}
+
 TEST(Project, RefusesForeignFilesAndNewerSchemas) {
     TempDir dir;
     writeFile(dir.file("text.mlad"), "hello, not a database at all, just text\n");

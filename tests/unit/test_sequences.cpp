@@ -126,6 +126,39 @@ TEST(Sequences, HdfsSessionsByBlockId) {
             EXPECT_NE(l.raw.find(r.key), std::string::npos) << r.key;
 }
 
+TEST(Sequences, SessionRegexMatchingTheEmptyStringIsRefused) {
+    // Issue 16, finding 4: 'x*' or '.*' made the session loop spin forever at 100 % CPU.
+    MLAD_REQUIRE_SHARED(log, "loghub-2k/HDFS/HDFS_2k.log");
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions o;
+    o.preset = *findPreset("HDFS");
+    importFiles(*p, {log}, o);
+    for (const char* re : {"x*", ".*", "(blk)?", "a|"}) {
+        SequenceSpec s;
+        s.kind = SequenceSpec::Kind::SessionRegex;
+        s.regex = re;
+        try {
+            buildSequences(*p, "HDFS", s);
+            ADD_FAILURE() << re << " was accepted";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("matches the empty string"), std::string::npos)
+                << e.what();
+        }
+    }
+    // The same regex as a group regex for labels is refused at import, before any line.
+    ImportOptions g;
+    g.preset = *findPreset("HDFS");
+    g.preset.groupRegex = "x*";
+    g.system = "HDFS2";
+    g.labelsCsv = dir.file("labels.csv");
+    {
+        std::ofstream l(g.labelsCsv);
+        l << "BlockId,Label\nblk_1,Anomaly\n";
+    }
+    EXPECT_THROW(importFiles(*p, {log}, g), std::invalid_argument);
+}
+
 TEST(Sequences, HadoopSessionsByFolderWithLabels) {
     MLAD_REQUIRE_SHARED(labels, "hadoop-loghub/app_labels.csv");
     TempDir dir;

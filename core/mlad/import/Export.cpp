@@ -34,14 +34,28 @@ static void writeRow(std::ofstream& out, uint64_t lineId, std::string_view line,
     out << ',' << eventId << ',' << csvField(templ) << '\n';
 }
 
+std::string safeFileStem(const std::string& name) {
+    std::string out;
+    for (unsigned char c : name) out += c == '/' || c < 0x20 || c == 0x7f ? '_' : char(c);
+    for (char& c : out) {
+        if (c != '.') break;
+        c = '_';
+    }
+    return out.empty() ? std::string("system") : out;
+}
+
 ExportResult exportLoghub(Project& project, const std::string& system, const std::string& outDir,
                           TaskContext* ctx) {
     auto sys = project.system(system);
     if (!sys) throw std::invalid_argument("no system named '" + system + "' in " + project.path());
     fs::create_directories(outDir);
     ExportResult r;
-    r.structuredCsv = (fs::path(outDir) / (system + "_structured.csv")).string();
-    r.templatesCsv = (fs::path(outDir) / (system + "_templates.csv")).string();
+    // The system name is data (a shared project may hold any): it becomes a file name only
+    // after '/' and control characters are replaced and leading dots are made '_', so "/x/y"
+    // or "../../escape" cannot write outside outDir (issue 16, finding 6).
+    const std::string base = safeFileStem(system);
+    r.structuredCsv = (fs::path(outDir) / (base + "_structured.csv")).string();
+    r.templatesCsv = (fs::path(outDir) / (base + "_templates.csv")).string();
     LogFormat format(sys->preset.format);
     auto templates = project.templates(sys->id);
     std::unordered_map<int64_t, const TemplateInfo*> byId;

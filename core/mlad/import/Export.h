@@ -17,6 +17,11 @@ struct ExportResult {
 };
 
 /// Exports one system of a project. Throws std::invalid_argument for an unknown system.
+/// A name (a system's, from a project that may come from anyone) as one file-name component:
+/// '/' and control characters become '_', so do leading dots; "" becomes "system". Other
+/// characters (spaces, quotes, non-ASCII) stay, so names read as the user wrote them.
+std::string safeFileStem(const std::string& name);
+
 ExportResult exportLoghub(Project& project, const std::string& system, const std::string& outDir,
                           TaskContext* ctx = nullptr);
 

@@ -251,6 +251,10 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
     if (!opt.labelsCsv.empty()) project.storeGroupLabels(systemId, readGroupLabels(opt.labelsCsv));
     if (!opt.preset.groupRegex.empty() && project.groupLabelCount(systemId) > 0) {
         groupRe = std::make_unique<RE2>("(" + opt.preset.groupRegex + ")");
+        if (groupRe->ok() && RE2::PartialMatch("", *groupRe))
+            throw std::invalid_argument("group regex '" + opt.preset.groupRegex +
+                                        "' matches the empty string; give one that matches the "
+                                        "group id itself, e.g. blk_-?\\d+");
         if (!groupRe->ok())
             throw std::invalid_argument("group regex '" + opt.preset.groupRegex +
                                         "' does not compile: " + groupRe->error());
@@ -439,6 +443,7 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
                             std::string key;
                             int found = -1;
                             while (RE2::FindAndConsume(&in, *groupRe, &key)) {
+                                if (key.empty()) break;  // never spin on an empty match
                                 auto it = groupLabels.find(key);
                                 if (it != groupLabels.end()) found = std::max(found, it->second);
                             }

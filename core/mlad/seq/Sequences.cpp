@@ -330,6 +330,13 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
             if (!re.ok())
                 throw std::invalid_argument("session regex '" + spec.regex +
                                             "' does not compile: " + re.error());
+            // A regex that matches the empty string finds a "session id" everywhere and never
+            // advances through a line (issue 16, finding 4: it looped forever).
+            if (RE2::PartialMatch("", re))
+                throw std::invalid_argument(
+                    "session regex '" + spec.regex +
+                    "' matches the empty string; give one that matches the session id itself, "
+                    "e.g. blk_-?\\d+");
             auto st = db.prepare(
                 "SELECT id, coalesce(template_id,0), label, ts, raw FROM lines "
                 "WHERE system_id = ? ORDER BY id");
@@ -342,8 +349,10 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
                 std::string_view raw = st.getTextView(4);
                 re2::StringPiece in(raw.data(), raw.size());
                 keys.clear();
-                while (RE2::FindAndConsume(&in, re, &key))
+                while (RE2::FindAndConsume(&in, re, &key)) {
+                    if (key.empty()) break;  // cannot happen after the check; never spin
                     if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+                }
                 for (const auto& k : keys) sessionFor(k).members.push_back(m);
                 if ((++seen & 0xFFFF) == 0) reportProgress(ctx, stage, seen, total);
             }
