@@ -86,6 +86,147 @@ Stats stats(std::vector<double> v) {
 
 }  // namespace
 
+/// Slider moves and histogram rebinning on a ResultsView showing the scores; `reference` is
+/// core's sweep of the same scores.
+void benchSlider(ResultsView& rv, const eval::ThresholdSweep& reference, int repeats) {
+    for (int rep = 0; rep < repeats; ++rep) {
+        // Slider: both plot pages repainted per move (the hidden one would not be, in use).
+        std::vector<double> ui, core;
+        for (int k = 1; k <= 100; ++k) {
+            QElapsedTimer t;
+            t.start();
+            rv.slider()->setValue(k * ResultsView::kSliderSteps / 101);
+            rv.histogramView()->viewport()->repaint();
+            rv.curvesView()->rocView()->viewport()->repaint();
+            rv.curvesView()->prView()->viewport()->repaint();
+            ui.push_back(double(t.nsecsElapsed()) / 1e6);
+            t.restart();
+            volatile uint64_t tp = reference.at(rv.threshold()).tp;
+            (void)tp;
+            core.push_back(double(t.nsecsElapsed()) / 1e6);
+        }
+        const Stats s = stats(ui), c = stats(core);
+        std::printf(
+            "  [%d] slider move (metrics, line, region, markers, 3 repaints): median "
+            "%.2f ms, worst %.2f ms (frame budget 16 ms); core's confusion matrix alone "
+            "%.4f ms\n",
+            rep + 1, s.median, s.worst, c.median);
+
+        std::vector<double> rebin;
+        for (QCheckBox* box :
+             {rv.fullRangeBox(), rv.logCountsBox(), rv.fullRangeBox(), rv.logCountsBox()}) {
+            QElapsedTimer t;
+            t.start();
+            box->toggle();
+            rv.histogramView()->viewport()->repaint();
+            rebin.push_back(double(t.nsecsElapsed()) / 1e6);
+        }
+        const Stats r = stats(rebin);
+        std::printf(
+            "  [%d] histogram rebinning (range / count axis switch + repaint): median "
+            "%.2f ms, worst %.2f ms\n",
+            rep + 1, r.median, r.worst);
+    }
+}
+
+/// Recolouring a scatter plot of nPoints points at new thresholds.
+void benchRecolour(const std::vector<double>& scores, int nPoints, int repeats) {
+    std::mt19937_64 rng(11);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    // Projection recolouring.
+    ScatterPlot plot;
+    plot.resize(1000, 760);
+    plot.show();
+    if (!QTest::qWaitForWindowExposed(&plot))
+        std::fprintf(stderr, "the plot window is not exposed: its repaint times mean nothing\n");
+    {
+        std::vector<ScatterPlot::Point> pts(static_cast<size_t>(nPoints));
+        std::vector<double> xy(size_t(nPoints) * 2);
+        for (int i = 0; i < nPoints; ++i) {
+            pts[size_t(i)] = {int64_t(i + 1), i % 100 == 0 ? 1 : 0, scores[size_t(i)]};
+            xy[size_t(2 * i)] = normal(rng);
+            xy[size_t(2 * i + 1)] = normal(rng);
+        }
+        plot.setPoints(std::move(pts));
+        plot.setLayoutXY(xy);
+    }
+    for (int rep = 0; rep < repeats; ++rep) {
+        std::vector<double> move, bare;
+        for (int k = 0; k < 30; ++k) {
+            QElapsedTimer t;
+            t.start();
+            plot.setThreshold(-2.0 + 0.15 * k);
+            plot.repaint();
+            move.push_back(double(t.nsecsElapsed()) / 1e6);
+            t.restart();
+            plot.repaint();  // reference: the same repaint without a threshold change
+            bare.push_back(double(t.nsecsElapsed()) / 1e6);
+        }
+        const Stats m = stats(move), b = stats(bare);
+        std::printf(
+            "  [%d] projection recolour of %d points + repaint: median %.2f ms, worst "
+            "%.2f ms; repaint alone %.2f ms (ratio %.2f)\n",
+            rep + 1, nPoints, m.median, m.worst, b.median, m.median / b.median);
+    }
+}
+
+/// t-SNE of the default sample with the layout posted to a plot, beside t-SNE alone.
+void benchProjection(int repeats) {
+    std::normal_distribution<double> normal(0.0, 1.0);
+    // Projection at the default sample, layouts posted to a plot as the view does.
+    for (int rep = 0; rep < repeats; ++rep) {
+        const int n = 10000, d = 18;
+        tsne::Matrix x;
+        x.n = n;
+        x.d = d;
+        x.data.resize(size_t(n) * d);
+        std::mt19937_64 g(uint64_t(rep + 1));
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < d; ++j)
+                x.data[size_t(i) * d + size_t(j)] = normal(g) + 6.0 * double((i % 10) == j);
+        ScatterPlot view;
+        view.resize(1000, 760);
+        view.show();
+        if (!QTest::qWaitForWindowExposed(&view))
+            std::fprintf(stderr,
+                         "the plot window is not exposed: its repaint times mean nothing\n");
+        std::vector<ScatterPlot::Point> pts(static_cast<size_t>(n));
+        for (int i = 0; i < n; ++i) pts[size_t(i)] = {int64_t(i + 1), i % 50 == 0, double(i % 7)};
+        view.setPoints(std::move(pts));
+        tsne::Options o;
+        o.seed = 1;
+        o.layoutEvery = 10;
+        o.onLayout = [&view](int, const std::vector<double>& y) {
+            QMetaObject::invokeMethod(
+                &view, [&view, y] { view.setLayoutXY(y); }, Qt::QueuedConnection);
+        };
+        std::atomic<bool> done{false};
+        GapMeter gap;
+        QElapsedTimer t;
+        t.start();
+        std::thread worker([&] {
+            tsne::run(x, o, nullptr);
+            done = true;
+        });
+        waitUntil([&] { return done.load(); }, 900000);
+        worker.join();
+        QApplication::processEvents();
+        const double animated = double(t.nsecsElapsed()) / 1e9;
+        const double worstGap = gap.worstMs();
+        // Reference: the same t-SNE without a view.
+        tsne::Options bare = o;
+        bare.onLayout = nullptr;
+        t.restart();
+        tsne::run(x, bare, nullptr);
+        const double alone = double(t.nsecsElapsed()) / 1e9;
+        std::printf(
+            "  [%d] projection of the default sample (10,000 x 18, 1,000 iterations): "
+            "animated in a view %.1f s, t-SNE alone %.1f s (ratio %.2f); largest GUI "
+            "event-loop gap %.1f ms\n",
+            rep + 1, animated, alone, animated / alone, worstGap);
+    }
+}
+
 int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM",
             qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
@@ -130,129 +271,8 @@ int main(int argc, char** argv) {
             nScores, double(t.nsecsElapsed()) / 1e6, gap.worstMs());
     }
 
-    for (int rep = 0; rep < repeats; ++rep) {
-        // Slider: both plot pages repainted per move (the hidden one would not be, in use).
-        std::vector<double> ui, core;
-        for (int k = 1; k <= 100; ++k) {
-            QElapsedTimer t;
-            t.start();
-            rv.slider()->setValue(k * ResultsView::kSliderSteps / 101);
-            rv.histogramView()->viewport()->repaint();
-            rv.curvesView()->rocView()->viewport()->repaint();
-            rv.curvesView()->prView()->viewport()->repaint();
-            ui.push_back(double(t.nsecsElapsed()) / 1e6);
-            t.restart();
-            volatile uint64_t tp = reference.at(rv.threshold()).tp;
-            (void)tp;
-            core.push_back(double(t.nsecsElapsed()) / 1e6);
-        }
-        const Stats s = stats(ui), c = stats(core);
-        std::printf(
-            "  [%d] slider move (metrics, line, region, markers, 3 repaints): median "
-            "%.2f ms, worst %.2f ms (frame budget 16 ms); core's confusion matrix alone "
-            "%.4f ms\n",
-            rep + 1, s.median, s.worst, c.median);
-
-        std::vector<double> rebin;
-        for (QCheckBox* box :
-             {rv.fullRangeBox(), rv.logCountsBox(), rv.fullRangeBox(), rv.logCountsBox()}) {
-            QElapsedTimer t;
-            t.start();
-            box->toggle();
-            rv.histogramView()->viewport()->repaint();
-            rebin.push_back(double(t.nsecsElapsed()) / 1e6);
-        }
-        const Stats r = stats(rebin);
-        std::printf(
-            "  [%d] histogram rebinning (range / count axis switch + repaint): median "
-            "%.2f ms, worst %.2f ms\n",
-            rep + 1, r.median, r.worst);
-    }
-
-    // Projection recolouring.
-    ScatterPlot plot;
-    plot.resize(1000, 760);
-    plot.show();
-    QTest::qWaitForWindowExposed(&plot);
-    {
-        std::vector<ScatterPlot::Point> pts(static_cast<size_t>(nPoints));
-        std::vector<double> xy(size_t(nPoints) * 2);
-        for (int i = 0; i < nPoints; ++i) {
-            pts[size_t(i)] = {int64_t(i + 1), i % 100 == 0 ? 1 : 0, rs.testScores[size_t(i)]};
-            xy[size_t(2 * i)] = normal(rng);
-            xy[size_t(2 * i + 1)] = normal(rng);
-        }
-        plot.setPoints(std::move(pts));
-        plot.setLayoutXY(xy);
-    }
-    for (int rep = 0; rep < repeats; ++rep) {
-        std::vector<double> move, bare;
-        for (int k = 0; k < 30; ++k) {
-            QElapsedTimer t;
-            t.start();
-            plot.setThreshold(-2.0 + 0.15 * k);
-            plot.repaint();
-            move.push_back(double(t.nsecsElapsed()) / 1e6);
-            t.restart();
-            plot.repaint();  // reference: the same repaint without a threshold change
-            bare.push_back(double(t.nsecsElapsed()) / 1e6);
-        }
-        const Stats m = stats(move), b = stats(bare);
-        std::printf(
-            "  [%d] projection recolour of %d points + repaint: median %.2f ms, worst "
-            "%.2f ms; repaint alone %.2f ms (ratio %.2f)\n",
-            rep + 1, nPoints, m.median, m.worst, b.median, m.median / b.median);
-    }
-
-    // Projection at the default sample, layouts posted to a plot as the view does.
-    for (int rep = 0; rep < repeats; ++rep) {
-        const int n = 10000, d = 18;
-        tsne::Matrix x;
-        x.n = n;
-        x.d = d;
-        x.data.resize(size_t(n) * d);
-        std::mt19937_64 g(uint64_t(rep + 1));
-        for (int i = 0; i < n; ++i)
-            for (int j = 0; j < d; ++j)
-                x.data[size_t(i) * d + size_t(j)] = normal(g) + 6.0 * double((i % 10) == j);
-        ScatterPlot view;
-        view.resize(1000, 760);
-        view.show();
-        QTest::qWaitForWindowExposed(&view);
-        std::vector<ScatterPlot::Point> pts(static_cast<size_t>(n));
-        for (int i = 0; i < n; ++i) pts[size_t(i)] = {int64_t(i + 1), i % 50 == 0, double(i % 7)};
-        view.setPoints(std::move(pts));
-        tsne::Options o;
-        o.seed = 1;
-        o.layoutEvery = 10;
-        o.onLayout = [&view](int, const std::vector<double>& y) {
-            QMetaObject::invokeMethod(
-                &view, [&view, y] { view.setLayoutXY(y); }, Qt::QueuedConnection);
-        };
-        std::atomic<bool> done{false};
-        GapMeter gap;
-        QElapsedTimer t;
-        t.start();
-        std::thread worker([&] {
-            tsne::run(x, o, nullptr);
-            done = true;
-        });
-        waitUntil([&] { return done.load(); }, 900000);
-        worker.join();
-        QApplication::processEvents();
-        const double animated = double(t.nsecsElapsed()) / 1e9;
-        const double worstGap = gap.worstMs();
-        // Reference: the same t-SNE without a view.
-        tsne::Options bare = o;
-        bare.onLayout = nullptr;
-        t.restart();
-        tsne::run(x, bare, nullptr);
-        const double alone = double(t.nsecsElapsed()) / 1e9;
-        std::printf(
-            "  [%d] projection of the default sample (10,000 x 18, 1,000 iterations): "
-            "animated in a view %.1f s, t-SNE alone %.1f s (ratio %.2f); largest GUI "
-            "event-loop gap %.1f ms\n",
-            rep + 1, animated, alone, animated / alone, worstGap);
-    }
+    benchSlider(rv, reference, repeats);
+    benchRecolour(rs.testScores, nPoints, repeats);
+    benchProjection(repeats);
     return 0;
 }

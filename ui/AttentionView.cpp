@@ -399,12 +399,8 @@ void AttentionView::load() {
 }
 
 void AttentionView::rebuildPanels() {
-    for (auto& p : panels_) {
-        delete p.box;
-        p.box = nullptr;
-        p.widgets.clear();
-    }
-    // Left-over boxes of panels that were replaced.
+    // Every panel box goes (the heatmaps with them), also those of panels already replaced.
+    for (auto& p : panels_) p.widgets.clear();
     for (auto* child : panelHost_->findChildren<QGroupBox*>(QString(), Qt::FindDirectChildrenOnly))
         delete child;
     positions_->setRowCount(0);
@@ -448,7 +444,6 @@ void AttentionView::rebuildPanels() {
             }
         }
         hostLayout->addWidget(box);
-        panel.box = box;
     }
     if (!panels_.empty()) {
         const AttentionMaps& m = panels_.front().maps;

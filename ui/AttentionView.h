@@ -106,7 +106,6 @@ class AttentionView : public QWidget {
     struct Panel {
         QString run;
         AttentionMaps maps;
-        QWidget* box = nullptr;
         std::vector<HeatmapWidget*> widgets;
     };
     struct Loaded;

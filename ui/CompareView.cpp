@@ -54,14 +54,13 @@ CompareView::RunSummary summarise(Project& p, const std::string& name) {
     r.scoreName = qs(runScoreName(run->configJson));
     const RunScores s = loadRunScores(p, run->id);
     r.thresholdRule = qs(s.thresholdRule);
-    std::vector<double> scores, all;
+    std::vector<double> scores;
     std::vector<uint8_t> labels;
     std::vector<int64_t> anomalousIds;
     double top = -INFINITY;
     for (size_t i = 0; i < s.testScores.size(); ++i) {
         const double v = s.testScores[i];
         if (std::isnan(v)) continue;
-        if (std::isfinite(v)) all.push_back(v);
         const uint8_t l = i < s.testLabels.size() ? s.testLabels[i] : 2;
         if (l > 1) continue;
         scores.push_back(v);
@@ -88,40 +87,24 @@ CompareView::RunSummary summarise(Project& p, const std::string& name) {
     r.overlap = eval::histogramOverlap(scores, labels, CompareView::kBins);
     r.inside = eval::anomaliesInsideNormalRange(scores, labels);
     // Shares per bin over the run's own 0.5-99.5 percentile range mapped to [0, 1].
-    r.normalShare.assign(CompareView::kBins, 0.0);
-    r.anomalousShare.assign(CompareView::kBins, 0.0);
-    if (!all.empty()) {
-        double lo = eval::quantile(all, 0.005), hi = eval::quantile(all, 0.995);
-        if (!(lo < hi)) {
-            lo = *std::min_element(all.begin(), all.end());
-            hi = *std::max_element(all.begin(), all.end());
-        }
-        const uint64_t nn = sweep.negatives(), na = sweep.positives();
-        for (size_t i = 0; i < scores.size(); ++i) {
-            const double x = hi > lo ? (scores[i] - lo) / (hi - lo) : 0.5;
-            const int b =
-                std::clamp(int(std::floor(x * CompareView::kBins)), 0, CompareView::kBins - 1);
-            if (labels[i] == 1 && na)
-                r.anomalousShare[size_t(b)] += 1.0 / double(na);
-            else if (labels[i] == 0 && nn)
-                r.normalShare[size_t(b)] += 1.0 / double(nn);
-        }
-    }
+    eval::ClassShares shares = eval::robustClassShares(scores, labels, CompareView::kBins);
+    r.normalShare = std::move(shares.normal);
+    r.anomalousShare = std::move(shares.anomalous);
     // How much a position attends to itself, over up to 10 anomalous test sequences in test
     // order (not picked by score).
     // (run->model names the ablation, e.g. "w/o-gmm": attentionOf asks the run's detector.)
-    double sum = 0;
+    anomalousIds.resize(std::min<size_t>(anomalousIds.size(), 10));
     try {
-        for (size_t k = 0; k < anomalousIds.size() && r.attentionSamples < 10; ++k) {
-            const AttentionMaps m = attentionOf(p, name, anomalousIds[k]);
+        double sum = 0;
+        for (const AttentionMaps& m : attentionOf(p, name, anomalousIds)) {
             if (m.length < 1) continue;
             sum += eval::attentionSelfShare(m.weights, m.layers, m.heads, m.length);
             ++r.attentionSamples;
         }
+        if (r.attentionSamples) r.selfAttention = sum / r.attentionSamples;
     } catch (const std::invalid_argument&) {
         // The detector has no attention (DeepLog, the classic baselines): shown as n/a.
     }
-    if (r.attentionSamples) r.selfAttention = sum / r.attentionSamples;
     return r;
 }
 

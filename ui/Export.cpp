@@ -44,6 +44,16 @@ bool writeFileAtomically(const QString& path, const QByteArray& bytes, QString* 
     return true;
 }
 
+QImage renderWidget(QWidget* widget, qreal scale) {
+    QImage image(widget->size() * scale, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(scale);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    widget->render(&painter);
+    painter.end();
+    return image;
+}
+
 bool exportWidgetImage(QWidget* widget, const QString& path, QString* error) {
     if (!widget) {
         setError(error, QObject::tr("nothing to export"));
@@ -69,13 +79,7 @@ bool exportWidgetImage(QWidget* widget, const QString& path, QString* error) {
         painter.end();
     } else {
         // Twice the screen resolution, so the image stays sharp in documents.
-        QImage image(widget->size() * 2, QImage::Format_ARGB32_Premultiplied);
-        image.setDevicePixelRatio(2.0);
-        image.fill(Qt::white);
-        QPainter painter(&image);
-        widget->render(&painter);
-        painter.end();
-        if (!image.save(&buffer, "PNG")) {
+        if (!renderWidget(widget).save(&buffer, "PNG")) {
             setError(error, QObject::tr("cannot encode %1 as PNG").arg(path));
             return false;
         }

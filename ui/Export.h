@@ -4,6 +4,7 @@
 // context menus that offer them. Files are written to a temporary file beside the target and
 // renamed over it, so a failed export never leaves half a file; the file dialogs ask before
 // replacing an existing file.
+#include <QImage>
 #include <QString>
 
 class QAbstractItemModel;
@@ -13,6 +14,8 @@ class QWidget;
 
 namespace mlad::ui {
 
+/// The widget drawn at `scale` times its size on white (what a PNG export holds).
+QImage renderWidget(QWidget* widget, qreal scale = 2.0);
 /// By suffix: .svg writes SVG, anything else PNG. False with *error set on failure.
 bool exportWidgetImage(QWidget* widget, const QString& path, QString* error = nullptr);
 /// Every row and column of the model as shown (display role), header first.

@@ -18,8 +18,7 @@
 
 namespace mlad::ui {
 
-namespace {
-struct LoadedLines {
+struct LinesDialog::Loaded {
     std::vector<LineRecord> lines;
     std::map<int64_t, std::pair<int64_t, std::string>> templates;  // id -> (ordinal, text)
     std::string key;
@@ -28,6 +27,8 @@ struct LoadedLines {
     std::optional<SequenceExplanation> explanation;
     std::string explainError;
 };
+
+namespace {
 constexpr int kMaxLines = 10000;
 
 /// A pastel colour per template id (golden-ratio hue steps keep neighbours apart).
@@ -74,7 +75,7 @@ LinesDialog::LinesDialog(const QString& projectPath, int64_t sequenceId, const Q
     worker_->query(
         this,
         [sequenceId, run](Project& p) {
-            LoadedLines out;
+            Loaded out;
             auto seq = sequenceById(p, sequenceId);
             if (!seq)
                 throw std::runtime_error("sequence " + std::to_string(sequenceId) + " not found");
@@ -97,120 +98,121 @@ LinesDialog::LinesDialog(const QString& projectPath, int64_t sequenceId, const Q
             }
             return out;
         },
-        [this, runName](const LoadedLines& r) {
-            const SequenceExplanation* ex = r.explanation ? &*r.explanation : nullptr;
-            // Positions map onto lines in order when the sequence's events are its lines.
-            const bool aligned = ex && ex->templateIds.size() >= r.lines.size();
-            float top = 0.0f;
-            if (aligned)
-                for (float c : ex->contributions) top = std::max(top, c);
-            const bool contributions = aligned && !ex->contributions.empty();
-            table_->setColumnHidden(Contribution, !contributions);
-            if (contributions)
-                table_->horizontalHeaderItem(Contribution)->setText(qs(ex->contributionName));
-            table_->setRowCount(int(r.lines.size()));
-            int unseen = 0;
-            for (int i = 0; i < int(r.lines.size()); ++i) {
-                const auto& l = r.lines[size_t(i)];
-                auto it = r.templates.find(l.templateId);
-                QString tmpl = it != r.templates.end() && it->second.first > 0
-                                   ? QStringLiteral("E%1").arg(it->second.first)
-                                   : QString();
-                auto* titem = new QTableWidgetItem(tmpl);
-                titem->setBackground(templateColour(l.templateId));
-                if (it != r.templates.end()) titem->setToolTip(qs(it->second.second));
-                table_->setItem(i, LineId, new QTableWidgetItem(QString::number(l.id)));
-                table_->setItem(i, FileLine, new QTableWidgetItem(QString::number(l.lineNo)));
-                table_->setItem(i, Time, new QTableWidgetItem(formatTs(l.ts)));
-                table_->setItem(i, Label, new QTableWidgetItem(labelText(l.label ? *l.label : -1)));
-                table_->setItem(i, Template, titem);
-                auto* raw = new QTableWidgetItem(qs(l.raw));
-                raw->setBackground(templateColour(l.templateId).lighter(104));
-                table_->setItem(i, Raw, raw);
-                if (aligned) {
-                    const bool isNew = ex->unseenInTraining[size_t(i)];
-                    auto* seen = new QTableWidgetItem(isNew ? tr("NEW") : tr("yes"));
-                    if (isNew) {
-                        ++unseen;
-                        seen->setForeground(QColor(0xb7, 0x1c, 0x1c));
-                        QFont f = seen->font();
-                        f.setBold(true);
-                        seen->setFont(f);
-                        seen->setToolTip(
-                            tr("This template never occurs in the run's training "
-                               "sequences"));
-                    }
-                    table_->setItem(i, InTraining, seen);
-                }
-                if (contributions && size_t(i) < ex->contributions.size()) {
-                    const float c = ex->contributions[size_t(i)];
-                    auto* item = new QTableWidgetItem(QString::number(double(c), 'g', 4));
-                    // A bar of orange behind the value, as strong as its share of the largest.
-                    const double f = top > 0 ? double(c / top) : 0.0;
-                    QColor bar(0xf5, 0x9e, 0x42);
-                    bar.setAlphaF(float(0.15 + 0.75 * f));
-                    item->setBackground(bar);
-                    item->setData(Qt::UserRole, double(c));
-                    table_->setItem(i, Contribution, item);
-                } else if (contributions) {
-                    table_->setItem(i, Contribution, new QTableWidgetItem(tr("(past max_len)")));
-                }
-            }
-            table_->resizeColumnsToContents();
-            QString more = r.length > int64_t(r.lines.size())
-                               ? tr(" (first %1 shown)").arg(r.lines.size())
-                               : QString();
-            QString info =
-                tr("Sequence %1 · %2 · %3 events%4")
-                    .arg(qs(r.key), labelText(r.label))
-                    .arg(r.length)
-                    .arg(more) +
-                (r.lines.empty() && r.length > 0 ? tr(" · pre-parsed session: no raw lines stored")
-                                                 : QString());
-            if (!runName.isEmpty()) {
-                if (ex)
-                    info += tr(" · under run %1: %2 of its templates never occur in training")
-                                .arg(runName)
-                                .arg(unseen);
-                else
-                    info +=
-                        tr(" · no explanation from run %1: %2").arg(runName, qs(r.explainError));
-            }
-            info_->setText(info);
-            if (ex && !ex->componentEnergies.empty()) {
-                // Energy per component: the sequence's energy is -log sum_k exp(-E_k), so the
-                // lowest E_k (the component that explains it best) dominates.
-                double m = INFINITY;
-                size_t best = 0;
-                for (size_t k = 0; k < ex->componentEnergies.size(); ++k)
-                    if (ex->componentEnergies[k] < m) {
-                        m = ex->componentEnergies[k];
-                        best = k;
-                    }
-                double sum = 0;
-                for (double e : ex->componentEnergies)
-                    if (std::isfinite(e)) sum += std::exp(-(e - m));
-                QStringList parts;
-                for (size_t k = 0; k < ex->componentEnergies.size(); ++k) {
-                    QString part = tr("component %1: %2 (weight %3)")
-                                       .arg(k + 1)
-                                       .arg(ex->componentEnergies[k], 0, 'g', 5)
-                                       .arg(ex->componentWeights[k], 0, 'f', 3);
-                    parts << (k == best ? QStringLiteral("<b>%1</b>").arg(part) : part);
-                }
-                components_->setText(
-                    tr("Energy per GMM component, −log(φ<sub>k</sub> N(z; μ<sub>k</sub>, "
-                       "Σ<sub>k</sub>)): %1. The sequence's energy −log Σ<sub>k</sub> "
-                       "exp(−E<sub>k</sub>) = <b>%2</b>; the lowest (bold) is the component "
-                       "that explains it best.")
-                        .arg(parts.join(QStringLiteral(" · ")))
-                        .arg(m - std::log(sum), 0, 'g', 6));
-                components_->show();
-            }
-            loaded_ = true;
-            explained_ = ex != nullptr;
-            Q_EMIT loaded(int(r.lines.size()));
-        });
+        [this, runName](const Loaded& r) { showLoaded(r, runName); });
+}
+
+void LinesDialog::showLoaded(const Loaded& r, const QString& runName) {
+    const SequenceExplanation* ex = r.explanation ? &*r.explanation : nullptr;
+    // Positions map onto lines in order when the sequence's events are its lines.
+    const bool aligned = ex && ex->templateIds.size() >= r.lines.size();
+    float top = 0.0f;
+    if (aligned)
+        for (float c : ex->contributions) top = std::max(top, c);
+    const bool contributions = aligned && !ex->contributions.empty();
+    table_->setColumnHidden(Contribution, !contributions);
+    if (contributions)
+        table_->horizontalHeaderItem(Contribution)->setText(qs(ex->contributionName));
+    table_->setRowCount(int(r.lines.size()));
+    int unseen = 0;
+    for (int i = 0; i < int(r.lines.size()); ++i) {
+        fillLine(i, r);
+        if (aligned) unseen += markSeen(i, ex->unseenInTraining[size_t(i)]);
+        if (contributions && size_t(i) < ex->contributions.size()) {
+            const float c = ex->contributions[size_t(i)];
+            auto* item = new QTableWidgetItem(QString::number(double(c), 'g', 4));
+            // A bar of orange behind the value, as strong as its share of the largest.
+            QColor bar(0xf5, 0x9e, 0x42);
+            bar.setAlphaF(float(0.15 + 0.75 * (top > 0 ? double(c / top) : 0.0)));
+            item->setBackground(bar);
+            item->setData(Qt::UserRole, double(c));
+            table_->setItem(i, Contribution, item);
+        } else if (contributions) {
+            table_->setItem(i, Contribution, new QTableWidgetItem(tr("(past max_len)")));
+        }
+    }
+    table_->resizeColumnsToContents();
+    const QString more = r.length > int64_t(r.lines.size())
+                             ? tr(" (first %1 shown)").arg(r.lines.size())
+                             : QString();
+    QString info =
+        tr("Sequence %1 · %2 · %3 events%4")
+            .arg(qs(r.key), labelText(r.label))
+            .arg(r.length)
+            .arg(more) +
+        (r.lines.empty() && r.length > 0 ? tr(" · pre-parsed session: no raw lines stored")
+                                         : QString());
+    if (!runName.isEmpty()) {
+        if (ex)
+            info += tr(" · under run %1: %2 of its templates never occur in training")
+                        .arg(runName)
+                        .arg(unseen);
+        else
+            info += tr(" · no explanation from run %1: %2").arg(runName, qs(r.explainError));
+    }
+    info_->setText(info);
+    if (ex && !ex->componentEnergies.empty()) {
+        components_->setText(componentEnergiesHtml(*ex));
+        components_->show();
+    }
+    loaded_ = true;
+    explained_ = ex != nullptr;
+    Q_EMIT loaded(int(r.lines.size()));
+}
+
+void LinesDialog::fillLine(int i, const Loaded& r) {
+    const auto& l = r.lines[size_t(i)];
+    auto it = r.templates.find(l.templateId);
+    const QString tmpl = it != r.templates.end() && it->second.first > 0
+                             ? QStringLiteral("E%1").arg(it->second.first)
+                             : QString();
+    auto* titem = new QTableWidgetItem(tmpl);
+    titem->setBackground(templateColour(l.templateId));
+    if (it != r.templates.end()) titem->setToolTip(qs(it->second.second));
+    table_->setItem(i, LineId, new QTableWidgetItem(QString::number(l.id)));
+    table_->setItem(i, FileLine, new QTableWidgetItem(QString::number(l.lineNo)));
+    table_->setItem(i, Time, new QTableWidgetItem(formatTs(l.ts)));
+    table_->setItem(i, Label, new QTableWidgetItem(labelText(l.label ? *l.label : -1)));
+    table_->setItem(i, Template, titem);
+    auto* raw = new QTableWidgetItem(qs(l.raw));
+    raw->setBackground(templateColour(l.templateId).lighter(104));
+    table_->setItem(i, Raw, raw);
+}
+
+bool LinesDialog::markSeen(int i, bool isNew) {
+    auto* seen = new QTableWidgetItem(isNew ? tr("NEW") : tr("yes"));
+    if (isNew) {
+        seen->setForeground(QColor(0xb7, 0x1c, 0x1c));
+        QFont f = seen->font();
+        f.setBold(true);
+        seen->setFont(f);
+        seen->setToolTip(tr("This template never occurs in the run's training sequences"));
+    }
+    table_->setItem(i, InTraining, seen);
+    return isNew;
+}
+
+QString LinesDialog::componentEnergiesHtml(const SequenceExplanation& ex) {
+    // The sequence's energy is -log sum_k exp(-E_k), so the lowest E_k (the component that
+    // explains it best) dominates.
+    const auto& e = ex.componentEnergies;
+    const size_t best = size_t(std::min_element(e.begin(), e.end()) - e.begin());
+    const double m = e[best];
+    double sum = 0;
+    for (double v : e)
+        if (std::isfinite(v)) sum += std::exp(-(v - m));
+    QStringList parts;
+    for (size_t k = 0; k < e.size(); ++k) {
+        const QString part = tr("component %1: %2 (weight %3)")
+                                 .arg(k + 1)
+                                 .arg(e[k], 0, 'g', 5)
+                                 .arg(ex.componentWeights[k], 0, 'f', 3);
+        parts << (k == best ? QStringLiteral("<b>%1</b>").arg(part) : part);
+    }
+    return tr("Energy per GMM component, −log(φ<sub>k</sub> N(z; μ<sub>k</sub>, Σ<sub>k</sub>)): "
+              "%1. The sequence's energy −log Σ<sub>k</sub> exp(−E<sub>k</sub>) = <b>%2</b>; the "
+              "lowest (bold) is the component that explains it best.")
+        .arg(parts.join(QStringLiteral(" · ")))
+        .arg(m - std::log(sum), 0, 'g', 6);
 }
 
 LinesDialog::~LinesDialog() = default;

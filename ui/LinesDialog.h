@@ -11,6 +11,10 @@
 class QLabel;
 class QTableWidget;
 
+namespace mlad {
+struct SequenceExplanation;
+}
+
 namespace mlad::ui {
 
 class ProjectWorker;
@@ -33,6 +37,13 @@ class LinesDialog : public QDialog {
     void loaded(int rows);
 
   private:
+    struct Loaded;
+    void showLoaded(const Loaded& r, const QString& runName);
+    void fillLine(int row, const Loaded& r);
+    /// Marks the row's template as seen in training or NEW; returns isNew.
+    bool markSeen(int row, bool isNew);
+    static QString componentEnergiesHtml(const SequenceExplanation& ex);
+
     std::unique_ptr<ProjectWorker> worker_;
     QLabel* info_;
     QLabel* components_;

@@ -32,6 +32,7 @@
 #include <numeric>
 
 #include "CurvesView.h"
+#include "Export.h"
 #include "LinesDialog.h"
 #include "ProjectWorker.h"
 #include "UiUtil.h"
@@ -878,12 +879,7 @@ QString widgetPng(QWidget* w, QSize size) {
     if (size.width() < 200 || size.height() < 150) size = QSize(900, 420);
     const QSize old = w->size();
     if (w->size() != size) w->resize(size);
-    QImage image(size * 2, QImage::Format_ARGB32_Premultiplied);
-    image.setDevicePixelRatio(2.0);
-    image.fill(Qt::white);
-    QPainter painter(&image);
-    w->render(&painter);
-    painter.end();
+    const QImage image = renderWidget(w);
     if (w->size() != old) w->resize(old);
     QByteArray bytes;
     QBuffer buffer(&bytes);

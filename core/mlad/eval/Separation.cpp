@@ -19,36 +19,43 @@ void checkScores(const std::vector<double>& scores, const std::vector<uint8_t>& 
 }
 }  // namespace
 
+ClassShares robustClassShares(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
+                              size_t bins) {
+    checkScores(scores, labels);
+    if (bins == 0) throw std::invalid_argument("robustClassShares: bins must be >= 1");
+    ClassShares out;
+    out.normal.assign(bins, 0.0);
+    out.anomalous.assign(bins, 0.0);
+    std::vector<double> finite;
+    for (size_t i = 0; i < scores.size(); ++i) {
+        if (labels[i] > 1) continue;
+        (labels[i] ? out.anomalousCount : out.normalCount)++;
+        if (std::isfinite(scores[i])) finite.push_back(scores[i]);
+    }
+    if (finite.empty()) return out;
+    double lo = quantile(finite, 0.005), hi = quantile(finite, 0.995);
+    if (!(lo < hi)) {
+        lo = *std::min_element(finite.begin(), finite.end());
+        hi = *std::max_element(finite.begin(), finite.end());
+    }
+    for (size_t i = 0; i < scores.size(); ++i) {
+        if (labels[i] > 1) continue;
+        const double x = hi > lo ? (scores[i] - lo) / (hi - lo) : 0.5;
+        const size_t b = x <= 0 ? 0 : std::min(size_t(x * double(bins)), bins - 1);
+        if (labels[i] == 1)
+            out.anomalous[b] += 1.0 / double(out.anomalousCount);
+        else
+            out.normal[b] += 1.0 / double(out.normalCount);
+    }
+    return out;
+}
+
 double histogramOverlap(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
                         size_t bins) {
-    checkScores(scores, labels);
-    if (bins == 0) throw std::invalid_argument("histogramOverlap: bins must be >= 1");
-    std::vector<double> all;
-    size_t nNormal = 0, nAnomalous = 0;
-    for (size_t i = 0; i < scores.size(); ++i) {
-        if (labels[i] > 1 || !std::isfinite(scores[i])) continue;
-        all.push_back(scores[i]);
-        (labels[i] ? nAnomalous : nNormal)++;
-    }
-    if (nNormal == 0 || nAnomalous == 0) return NAN;
-    double lo = quantile(all, 0.005), hi = quantile(all, 0.995);
-    if (!(lo < hi)) {
-        lo = *std::min_element(all.begin(), all.end());
-        hi = *std::max_element(all.begin(), all.end());
-    }
-    std::vector<double> pn(bins, 0.0), pa(bins, 0.0);
-    for (size_t i = 0; i < scores.size(); ++i) {
-        if (labels[i] > 1 || !std::isfinite(scores[i])) continue;
-        size_t b = 0;
-        if (hi > lo) {
-            const double pos = (scores[i] - lo) / (hi - lo) * double(bins);
-            b = pos <= 0 ? 0 : std::min(size_t(pos), bins - 1);
-        }
-        (labels[i] ? pa : pn)[b] += 1.0;
-    }
+    const ClassShares s = robustClassShares(scores, labels, bins);
+    if (s.normalCount == 0 || s.anomalousCount == 0) return NAN;
     double overlap = 0;
-    for (size_t b = 0; b < bins; ++b)
-        overlap += std::min(pn[b] / double(nNormal), pa[b] / double(nAnomalous));
+    for (size_t b = 0; b < bins; ++b) overlap += std::min(s.normal[b], s.anomalous[b]);
     return overlap;
 }
 

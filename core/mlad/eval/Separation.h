@@ -8,11 +8,21 @@
 
 namespace mlad::eval {
 
-/// Overlap coefficient of the normal and the anomalous score distributions: sum over `bins`
-/// equal bins (over the 0.5-99.5 percentile range of all scores, the rest clipped into the end
-/// bins) of min(p_normal(b), p_anomalous(b)), p the share of each class in bin b. 1 = the two
-/// histograms coincide, 0 = disjoint. NaN when a class is empty. Labels: 1 anomalous, 0
-/// normal, others ignored. Throws std::invalid_argument on a size mismatch, NaN or bins == 0.
+/// Each class's share of its labelled scores per bin: `bins` equal bins over the 0.5-99.5
+/// percentile range of the finite labelled scores (their min-max when those coincide), scores
+/// outside (infinities too) clipped into the end bins. normal and anomalous each sum to 1, or
+/// are all 0 when the class is empty. Labels: 1 anomalous, 0 normal, others ignored. Throws
+/// std::invalid_argument on a size mismatch, a NaN score or bins == 0.
+struct ClassShares {
+    std::vector<double> normal, anomalous;
+    uint64_t normalCount = 0, anomalousCount = 0;
+};
+ClassShares robustClassShares(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
+                              size_t bins);
+
+/// Overlap coefficient of the normal and the anomalous score distributions: the sum over the
+/// bins of robustClassShares of min(normal share, anomalous share). 1 = the two histograms
+/// coincide, 0 = disjoint. NaN when a class is empty. Throws as robustClassShares.
 double histogramOverlap(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
                         size_t bins = 30);
 

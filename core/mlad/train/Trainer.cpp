@@ -535,27 +535,34 @@ std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& 
     return out;
 }
 
-AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t sequenceId) {
+std::vector<AttentionMaps> attentionOf(Project& project, const std::string& runName,
+                                       const std::vector<int64_t>& sequenceIds) {
     auto run = findRun(project, runName);
     if (!run) throw std::invalid_argument("no run named '" + runName + "'");
-    auto detector = loadRunDetector(project, *run);
+    auto detector = loadRunDetector(project, *run);  // once for every sequence
     if (!detector->info().caps.attention)
         throw std::invalid_argument(detector->info().displayName + " has no attention maps");
-    const seq::EventSequences one = seq::loadEventSequences(project, {sequenceId});
-    if (one.empty())
-        throw std::invalid_argument("sequence " + std::to_string(sequenceId) + " is empty");
-    const Explanation e = detector->explain(project, one);
-    AttentionMaps out;
-    out.layers = e.layers;
-    out.heads = e.heads;
-    out.length = e.length;
-    out.weights = e.attention;
-    std::vector<int64_t> ids;
-    for (int i = 0; i < out.length && i < int(one.events[0].size()); ++i)
-        ids.push_back(int64_t(one.events[0][size_t(i)]));
-    out.templates = project.templateTexts(ids, "?");
-    out.templateIds = ids;
+    std::vector<AttentionMaps> out;
+    for (int64_t sequenceId : sequenceIds) {
+        const seq::EventSequences one = seq::loadEventSequences(project, {sequenceId});
+        if (one.empty())
+            throw std::invalid_argument("sequence " + std::to_string(sequenceId) + " is empty");
+        const Explanation e = detector->explain(project, one);
+        AttentionMaps m;
+        m.layers = e.layers;
+        m.heads = e.heads;
+        m.length = e.length;
+        m.weights = e.attention;
+        for (int i = 0; i < m.length && i < int(one.events[0].size()); ++i)
+            m.templateIds.push_back(int64_t(one.events[0][size_t(i)]));
+        m.templates = project.templateTexts(m.templateIds, "?");
+        out.push_back(std::move(m));
+    }
     return out;
+}
+
+AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t sequenceId) {
+    return std::move(attentionOf(project, runName, std::vector<int64_t>{sequenceId}).front());
 }
 
 SequenceExplanation explainSequence(Project& project, const std::string& runName,

@@ -87,6 +87,9 @@ struct AttentionMaps {
     std::vector<int64_t> templateIds;    ///< template id per position
 };
 AttentionMaps attentionOf(Project& project, const std::string& runName, int64_t sequenceId);
+/// The same for several sequences, loading the run's model once.
+std::vector<AttentionMaps> attentionOf(Project& project, const std::string& runName,
+                                       const std::vector<int64_t>& sequenceIds);
 
 /// What a run's detector says about one sequence, for the drill-down: the template per
 /// position and whether the run's training part ever contained it, and, by capability, each

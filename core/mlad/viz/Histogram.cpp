@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "mlad/eval/Metrics.h"
+
 namespace mlad::viz {
 
 namespace {
@@ -106,14 +108,6 @@ ScoreHistogram binOver(const std::vector<double>& scores, const std::vector<uint
     return h;
 }
 
-// numpy's "linear" quantile of an already sorted vector.
-double sortedQuantile(const std::vector<double>& sorted, double q) {
-    const double pos = q * double(sorted.size() - 1);
-    const size_t k = size_t(std::floor(pos));
-    if (k + 1 >= sorted.size()) return sorted.back();
-    return sorted[k] + (pos - double(k)) * (sorted[k + 1] - sorted[k]);
-}
-
 }  // namespace
 
 ScoreHistogram binScores(const std::vector<double>& scores, const std::vector<uint8_t>& labels,
@@ -131,13 +125,11 @@ ScoreHistogram binScoresRobust(const std::vector<double>& scores,
         throw std::invalid_argument("binScoresRobust: need 0 <= lowQuantile < highQuantile <= 1");
     checkInput(scores, labels, bins);
     if (scores.empty()) return binOver(scores, labels, bins, logScale, 0.0, 1.0);
-    std::vector<double> sorted = scores;
-    std::sort(sorted.begin(), sorted.end());
-    double lo = sortedQuantile(sorted, lowQuantile);
-    double hi = sortedQuantile(sorted, highQuantile);
+    double lo = eval::quantile(scores, lowQuantile), hi = eval::quantile(scores, highQuantile);
     if (!(lo < hi)) {
-        lo = sorted.front();
-        hi = sorted.back();
+        const auto [mn, mx] = std::minmax_element(scores.begin(), scores.end());
+        lo = *mn;
+        hi = *mx;
     }
     return binOver(scores, labels, bins, logScale, lo, hi);
 }
