@@ -14,6 +14,7 @@
 #include "mlad/import/Importer.h"
 #include "mlad/import/Sessions.h"
 #include "mlad/io/Preset.h"
+#include "mlad/io/TimeParse.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
@@ -542,15 +543,25 @@ void addImportSessions(Cli& cli) {
 void addSplit(Cli& cli) {
     struct O {
         SplitSpec spec;
-        std::string project, systems;
+        std::string project, systems, trainUntil;
         int64_t seed = 42;
         bool json = false;
+        CLI::Option* oFraction = nullptr;
     };
     auto o = std::make_shared<O>();
     o->spec.protocol = "chronological";
     CLI::App* s = cli.add("split", [o]() {
         SplitSpec spec = o->spec;
         spec.seed = uint64_t(o->seed);
+        if (!o->trainUntil.empty()) {
+            spec.trainUntil = parseUtcTime(o->trainUntil);
+            if (!spec.trainUntil)
+                throw UsageError("--train-until '" + o->trainUntil +
+                                 "': not a time (give UTC as 2005-09-01, 2005-09-01T00:00 or "
+                                 "2005-09-01 00:00:00, or @SECONDS)");
+            if (o->oFraction->count())
+                throw UsageError("give --train-until or --train-fraction, not both");
+        }
         for (const auto& n : splitChar(o->systems, ','))
             if (!n.empty()) spec.systems.push_back(n);
         auto project = Project::open(o->project);
@@ -586,8 +597,10 @@ void addSplit(Cli& cli) {
         "paper: test = all anomalous + as many random normal sequences, train = the other\n"
         "normal ones. chronological (honest numbers): the first train-fraction of sequences is\n"
         "the training window (normal ones only, its latest val-fraction held out for\n"
-        "validation), the rest is test. Prints identical train/test sequences and test\n"
-        "templates never seen in training.");
+        "validation), the rest is test; --train-until 2005-09-01T00:00 cuts at a time (UTC,\n"
+        "each sequence's first line) instead. transfer: train on --train-system's normal\n"
+        "sequences, test on all of --test-system's (each may name its --train-set / --test-set).\n"
+        "Prints identical train/test sequences and test templates never seen in training.");
     addProjectOption(s, o->project);
     s->add_option("--name", o->spec.name, "split name")->required();
     s->add_option("--protocol", o->spec.protocol, "how to split")
@@ -595,11 +608,17 @@ void addSplit(Cli& cli) {
     s->add_option("--system", o->systems, "systems, comma-separated (default: all)")
         ->type_name("A[,B...]");
     s->add_option("--train-system", o->spec.trainSystem, "transfer: the training system");
+    s->add_option("--train-set", o->spec.trainSet, "transfer: its sequence set (default: --set)");
     s->add_option("--test-system", o->spec.testSystem, "transfer: the test system");
+    s->add_option("--test-set", o->spec.testSet, "transfer: its sequence set (default: --set)");
     s->add_option("--set", o->spec.sequenceSet, "sequence set (default: the latest)");
     s->add_option("--seed", o->seed, "random seed")->check(intRange(0, kInt64Max));
-    s->add_option("--train-fraction", o->spec.trainFraction, "chronological training share")
-        ->check(realRange(0.001, 0.999));
+    o->oFraction =
+        s->add_option("--train-fraction", o->spec.trainFraction, "chronological training share")
+            ->check(realRange(0.001, 0.999));
+    s->add_option("--train-until", o->trainUntil,
+                  "chronological: sequences starting before this UTC time train, the rest test")
+        ->type_name("TIME");
     s->add_option("--val-fraction", o->spec.valFraction, "validation share of training")
         ->check(realRange(0.0, 0.99));
     s->add_option("--base", o->spec.base, "multi-system / transfer: per-system protocol")

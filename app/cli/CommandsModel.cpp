@@ -16,6 +16,7 @@
 #include "Output.h"
 #include "mlad/detect/Registry.h"
 #include "mlad/embed/TemplateVectors.h"
+#include "mlad/io/TimeParse.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
@@ -347,10 +348,8 @@ void addEvaluate(Cli& cli) {
 
 void addScore(Cli& cli) {
     struct O {
-        std::string project, run, system, set, ofSplit, out;
-        double threshold = 0;
+        std::string project, run, system, set, ofSplit, out, threshold, since;
         bool force = false;
-        CLI::Option* oThreshold = nullptr;
     };
     auto o = std::make_shared<O>();
     CLI::App* s = cli.add("score", [o]() {
@@ -378,26 +377,54 @@ void addScore(Cli& cli) {
             if (!split) throw UsageError("no split named '" + name + "'");
             ids = splitPart(*project, split->id,
                             colon == std::string::npos ? "test" : o->ofSplit.substr(colon + 1));
+            if (!o->since.empty())
+                throw UsageError("--since goes with --system (a split's part is fixed)");
         } else if (!o->system.empty()) {
             auto set = findSequenceSet(*project, o->system, o->set);
             if (!set)
                 throw UsageError("system " + o->system + " has no sequences; run mlad sequences");
-            for (const auto& q : sequencesOfSet(*project, set->id)) ids.push_back(q.id);
+            std::optional<int64_t> since;
+            if (!o->since.empty() && !(since = parseUtcTime(o->since)))
+                throw UsageError("--since '" + o->since +
+                                 "': not a time (give UTC as 2005-09-01, 2005-09-01T00:00 or "
+                                 "2005-09-01 00:00:00, or @SECONDS)");
+            uint64_t undated = 0;
+            for (const auto& q : sequencesOfSet(*project, set->id)) {
+                if (since && !q.startTs) ++undated;
+                if (!since || (q.startTs && *q.startTs >= *since)) ids.push_back(q.id);
+            }
+            if (undated)
+                throw UsageError("--since: " + std::to_string(undated) + " sequences of " +
+                                 o->system + ":" + set->name +
+                                 " have no timestamp, so they cannot be placed in time");
+            if (since && ids.empty())
+                throw UsageError("no sequence of " + o->system + ":" + set->name +
+                                 " starts at or after " + formatUtcTime(*since));
         } else {
             throw UsageError("give --system NAME [--set S] or --sequences-of-split S:part");
         }
-        std::optional<double> threshold;
-        std::string rule = "the value given";
-        if (o->oThreshold->count()) {
-            threshold = o->threshold;
-        } else if (auto run = findRun(*project, o->run)) {
-            const RunScores rs = loadRunScores(*project, run->id);
-            threshold = rs.defaultThreshold;
-            rule = "the run's default, " + rs.thresholdRule;
+        auto run = findRun(*project, o->run);
+        if (!run) throw UsageError("no run named '" + o->run + "'");
+        const RunScores rs = loadRunScores(*project, run->id);
+        ThresholdChoice choice;
+        try {
+            choice = ThresholdChoice::parse(o->threshold, 1.0 - rs.nu);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(std::string("--threshold: ") + e.what());
         }
         TaskContext ctx(terminalProgress());
-        auto scored = scoreSequences(*project, o->run, ids, threshold, &ctx);
+        auto scored = scoreSequences(*project, o->run, ids, std::nullopt, &ctx);
         endProgressLine();
+        std::vector<double> values;
+        std::vector<uint8_t> labels;
+        for (const auto& q : scored) {
+            values.push_back(q.score);
+            labels.push_back(q.label < 0 ? uint8_t(2) : uint8_t(q.label));
+        }
+        const std::optional<double> threshold = resolveThreshold(choice, rs, values, labels);
+        std::string rule =
+            choice.runDefault ? "the run's default, " + rs.thresholdRule : choice.describe();
+        for (auto& q : scored) q.predicted = std::isfinite(q.score) && q.score >= *threshold;
         // Written next to the target and renamed over it: a failed write leaves no half file.
         const std::string tmp = o->out + ".tmp";
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -422,7 +449,12 @@ void addScore(Cli& cli) {
                   << " (" << rule << "); wrote " << o->out << "\n";
         return 0;
     });
-    s->footer("Columns: sequence_id, system, first_line, last_line, label, score, predicted.");
+    s->footer(
+        "Columns: sequence_id, system, first_line, last_line, label, score, predicted.\n"
+        "Threshold rules as in 'mlad evaluate': validation rules (quantile, pot) use the run's\n"
+        "validation scores; target rules (target:RATE = an expected contamination rate,\n"
+        "target-quantile, target-pot) use the scores of the sequences scored here, never their\n"
+        "labels; oracle reads their labels and is labelled ORACLE. The rule in force is printed.");
     addProjectOption(s, o->project);
     s->add_option("--run", o->run, "the trained run")->required();
     s->add_option("--system", o->system, "score the sequences of this system");
@@ -431,9 +463,14 @@ void addScore(Cli& cli) {
         ->type_name("S:PART");
     s->add_option("--out", o->out, "scores CSV to write")->required()->type_name("FILE");
     s->add_flag("--force", o->force, "replace --out when it exists");
-    o->oThreshold =
-        s->add_option("--threshold", o->threshold, "score threshold (default: the run's)")
-            ->check(finiteReal());
+    s->add_option("--threshold", o->threshold,
+                  "quantile:Q | pot:RISK | target:RATE | target-quantile:Q | target-pot:RISK | "
+                  "value:X (or X) | oracle (default: the run's)")
+        ->type_name("RULE");
+    s->add_option("--since", o->since,
+                  "with --system: only sequences starting at or after this "
+                  "UTC time")
+        ->type_name("TIME");
 }
 
 /// PNG copies of the report's SVG plots by mlad-svg2png (built with the Qt workbench), when it

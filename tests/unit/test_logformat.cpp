@@ -113,6 +113,23 @@ TEST(Preset, ErrorsNameTheLine) {
     EXPECT_THROW(parsePreset("name = X\nformat = <Date> <Time>\n", "x"), std::invalid_argument);
 }
 
+TEST(TimeParse, UserTimesAreUtcAndRoundTrip) {
+    // 2005-09-01T00:00:00Z = 1125532800 s.
+    for (const char* t :
+         {"2005-09-01", "2005-09-01T00:00", "2005-09-01T00:00:00", "2005-09-01 00:00:00",
+          "2005-09-01T00:00Z", " 2005-09-01T00:00:00.000 ", "@1125532800"})
+        EXPECT_EQ(parseUtcTime(t).value_or(-1), 1125532800000LL) << t;
+    EXPECT_EQ(parseUtcTime("2005-06-03T15:42:50.5").value(), 1117813370500LL);
+    for (const char* bad :
+         {"", "yesterday", "2005-13-01", "2005-09-01T25:00", "2005-09-01x", "@", "@abc"})
+        EXPECT_FALSE(parseUtcTime(bad).has_value()) << bad;
+    EXPECT_EQ(formatUtcTime(1125532800000LL), "2005-09-01T00:00:00Z");
+    EXPECT_EQ(formatUtcTime(1117813370500LL), "2005-06-03T15:42:50Z");
+    EXPECT_EQ(formatUtcTime(0), "1970-01-01T00:00:00Z");
+    EXPECT_EQ(formatUtcTime(-1000), "1969-12-31T23:59:59Z");
+    EXPECT_EQ(parseUtcTime(formatUtcTime(951782400000LL)).value(), 951782400000LL);  // 2000-02-29
+}
+
 TEST(TimeParse, PresetFormats) {
     EXPECT_EQ(TimeParser("%y%m%d %H%M%S").parse("081109 203615").value(), 1226262975000LL);
     EXPECT_EQ(TimeParser("%Y-%m-%d-%H.%M.%S.%f").parse("2005-06-03-15.42.50.675872").value(),

@@ -9,6 +9,7 @@
 #include "mlad/import/Importer.h"
 #include "mlad/import/Sessions.h"
 #include "mlad/io/Labels.h"
+#include "mlad/io/TimeParse.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
@@ -413,6 +414,97 @@ TEST(Splits, TransferAndMultiSystem) {
     bad.protocol = "chronological";
     bad.systems = {"missing"};
     EXPECT_THROW(createSplit(*p, bad), std::invalid_argument);
+}
+
+TEST(Splits, ChronologicalCutAtATime) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    importSmallBgl(*p, dir);  // 45 lines, one a second from 15:42:00; lines 6 and 30 anomalous
+    SequenceSpec w;
+    w.size = 5;
+    w.step = 5;
+    buildSequences(*p, "BGL", w);  // 9 windows starting at :00, :05, ... :40
+    SplitSpec s;
+    s.name = "cut";
+    s.systems = {"BGL"};
+    s.valFraction = 0.34;
+    s.trainUntil = parseUtcTime("2005-06-03T15:42:20");
+    auto info = createSplit(*p, s);
+    // Windows from :00 to :15 form the training window; the one holding line 6 is anomalous
+    // and left out, the latest of the other three (a third) is validation.
+    EXPECT_EQ(info.train.total, 2u);
+    EXPECT_EQ(info.val.total, 1u);
+    EXPECT_EQ(info.test.total, 5u);
+    EXPECT_EQ(info.test.anomalous, 1u);  // the window holding line 30
+    EXPECT_NE(info.params.find("train_until=2005-06-03T15:42:20Z"), std::string::npos);
+    auto startOf = [&](int64_t id) {
+        auto st = p->db().prepare("SELECT start_ts FROM sequences WHERE id = ?");
+        st.bind(1, id);
+        EXPECT_TRUE(st.step());
+        return st.getInt(0);
+    };
+    for (const char* part : {"train", "val"})
+        for (int64_t id : splitPart(*p, info.id, part)) EXPECT_LT(startOf(id), *s.trainUntil);
+    for (int64_t id : splitPart(*p, info.id, "test")) EXPECT_GE(startOf(id), *s.trainUntil);
+    // A cut before every sequence leaves nothing to train on, and says when the data starts.
+    s.trainUntil = parseUtcTime("2005-06-03");
+    try {
+        createSplit(*p, s);
+        ADD_FAILURE() << "a cut before the data was accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("2005-06-03T15:42:00Z"), std::string::npos)
+            << e.what();
+    }
+    // The paper protocol samples at random: a time cut does not belong there.
+    s.trainUntil = parseUtcTime("2005-06-03T15:42:20");
+    s.protocol = "paper";
+    EXPECT_THROW(createSplit(*p, s), std::invalid_argument);
+}
+
+TEST_F(HdfsSessions, ATimeCutIsRefusedForSequencesWithoutTimestamps) {
+    SplitSpec s;
+    s.name = "cut";
+    s.systems = {"HDFS"};
+    s.trainUntil = parseUtcTime("2008-11-10");
+    try {
+        createSplit(*p, s);
+        ADD_FAILURE() << "pre-parsed sessions have no time, yet the cut was accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("7406 of 7406 sequences have no timestamp"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(findSplit(*p, "cut").has_value());
+}
+
+TEST(Splits, TransferBetweenTwoSetsOfOneSystem) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    importSmallBgl(*p, dir);
+    SequenceSpec a;
+    a.size = a.step = 5;
+    a.name = "w5";
+    buildSequences(*p, "BGL", a);
+    SequenceSpec b;
+    b.size = b.step = 3;
+    b.name = "w3";
+    buildSequences(*p, "BGL", b);
+    SplitSpec t;
+    t.name = "t";
+    t.protocol = "transfer";
+    t.trainSystem = t.testSystem = "BGL";
+    t.trainSet = "w5";
+    t.testSet = "w3";
+    auto info = createSplit(*p, t);
+    EXPECT_EQ(info.train.total + info.val.total, 7u);  // 9 windows of 5, 2 anomalous
+    EXPECT_EQ(info.test.total, 15u);                   // every window of 3
+    EXPECT_EQ(info.systems, (std::vector<std::string>{"BGL:w5", "BGL:w3"}));
+    EXPECT_NE(info.params.find("test_set=w3"), std::string::npos);
+    // The same set on both sides would test on the training sequences.
+    t.testSet = "w5";
+    EXPECT_THROW(createSplit(*p, t), std::invalid_argument);
+    t.testSet = "missing";
+    EXPECT_THROW(createSplit(*p, t), std::invalid_argument);
 }
 
 }  // namespace

@@ -141,6 +141,23 @@ TEST(Trainer, RunIsRecordedScoredAndEvaluated) {
         for (const char* bad : {"pot:0", "pot:1", "pot:x", "target-quantile:2"})
             EXPECT_THROW(ThresholdChoice::parse(bad, 0.99), std::invalid_argument) << bad;
         EXPECT_DOUBLE_EQ(ThresholdChoice::parse("pot", 0.99).value, 1.0 - 0.99);
+        // One grammar for evaluate and score: target:RATE is an expected contamination rate,
+        // a bare number is the threshold itself.
+        const auto tr = evaluateRun(*p, "tiny", ThresholdChoice::parse("target:0.1", 0.99));
+        EXPECT_DOUBLE_EQ(tr.threshold, eval::quantile(s.testScores, 0.9));
+        EXPECT_EQ(ThresholdChoice::parse("-12.5", 0.99).kind, ThresholdChoice::Kind::Value);
+        EXPECT_DOUBLE_EQ(ThresholdChoice::parse("-12.5", 0.99).value, -12.5);
+        for (const char* bad : {"target:0", "target:1", "nan", "12x"})
+            EXPECT_THROW(ThresholdChoice::parse(bad, 0.99), std::invalid_argument) << bad;
+        // The oracle needs labels; the target rules never read them.
+        const RunScores rs = loadRunScores(*p, p->db().queryInt("SELECT id FROM runs").value());
+        const std::vector<uint8_t> unlabelled(s.testScores.size(), 2);
+        EXPECT_THROW(
+            resolveThreshold(ThresholdChoice::parse("oracle", 0.99), rs, s.testScores, unlabelled),
+            std::invalid_argument);
+        EXPECT_DOUBLE_EQ(resolveThreshold(ThresholdChoice::parse("target:0.1", 0.99), rs,
+                                          s.testScores, unlabelled),
+                         tr.threshold);
     }
 
     // Drill-down: per-position contributions, and component energies whose log-sum-exp is the
@@ -233,6 +250,67 @@ TEST(Trainer, AblationsAndBadConfigs) {
     bad.params["nu"] = 2;
     EXPECT_THROW(trainRun(*p, "chrono", "bad", bad), std::invalid_argument);
     EXPECT_EQ(listRuns(*p).size(), 2u);
+}
+
+// The options issue 13 measures (rarity and diversity channels, covariance shrinkage, early
+// stopping on validation energy) train, are recorded in the manifest, and score the same after
+// the model is reloaded: the training split's template counts travel with the model.
+TEST(Trainer, MladOptionsForNewPeriodsTrainRecordAndReload) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    auto c = tinyConfig();
+    c.set("rarity_channel", true).set("diversity_channel", true);
+    c.set("cov_shrinkage", 0.3).set("stop_on", "energy").set("patience", 2);
+    const RunInfo run = trainRun(*p, "chrono", "options", c);
+    ASSERT_EQ(run.status, "done") << run.message;
+    const Json manifest = Json::parse(run.configJson);
+    const Json& params = manifest.contains("params") ? manifest["params"] : manifest;
+    EXPECT_TRUE(params.at("rarity_channel").get<bool>());
+    EXPECT_TRUE(params.at("diversity_channel").get<bool>());
+    EXPECT_DOUBLE_EQ(params.at("cov_shrinkage").get<double>(), 0.3);
+    EXPECT_EQ(params.at("stop_on").get<std::string>(), "energy");
+
+    const RunScores s = loadRunScores(*p, run.id);
+    ASSERT_FALSE(s.testIds.empty());
+    for (double v : s.testScores) EXPECT_TRUE(std::isfinite(v));
+    // z carries d_z + 2 + 3 extra features: the share of positions whose template the training
+    // part never saw, their mean -log training frequency, the share of distinct templates. The
+    // fixture's anomalous windows hold an error template that only they have, so their unseen
+    // share is positive, and 0 in every normal window (all of whose templates train).
+    const auto rep = representationsOf(*p, "options", s.testIds);
+    ASSERT_EQ(rep.vectors.size(), s.testIds.size());
+    const size_t u = size_t(tinyConfig().integer("d_z") + 2);
+    int anomalous = 0;
+    for (size_t i = 0; i < rep.vectors.size(); ++i) {
+        ASSERT_EQ(rep.vectors[i].size(), u + 3);
+        const float unseen = rep.vectors[i][u], surprise = rep.vectors[i][u + 1],
+                    distinct = rep.vectors[i][u + 2];
+        if (s.testLabels[i] == 1) {
+            ++anomalous;
+            EXPECT_GT(unseen, 0.0f) << i;
+        } else {
+            EXPECT_EQ(unseen, 0.0f) << i;
+        }
+        EXPECT_GT(surprise, 0.0f);
+        EXPECT_GT(distinct, 0.0f);
+        EXPECT_LE(distinct, 1.0f);
+    }
+    EXPECT_GT(anomalous, 0);
+    const auto scored = scoreSequences(*p, "options", s.testIds, std::nullopt);
+    for (size_t i = 0; i < scored.size(); ++i)
+        EXPECT_NEAR(scored[i].score, s.testScores[i],
+                    1e-5 * std::max(1.0, std::abs(s.testScores[i])));
+    bool removed = false;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.file("p.mlad.runs")))
+        if (e.path().filename() == "model.pt.counts") removed = std::filesystem::remove(e.path());
+    ASSERT_TRUE(removed) << "no model.pt.counts beside the model";
+    try {
+        scoreSequences(*p, "options", s.testIds, std::nullopt);
+        ADD_FAILURE() << "scored without the training counts";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("template counts"), std::string::npos) << e.what();
+    }
 }
 
 // Run names are free text: quotes, backslashes, newlines and non-ASCII letters survive into the

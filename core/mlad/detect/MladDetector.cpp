@@ -5,7 +5,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -19,7 +21,8 @@ namespace mlad {
 
 namespace {
 
-ParamList mladParams(double dropout) {
+ParamList mladParams(double dropout, bool workbenchDefaults) {
+    (void)workbenchDefaults;
     using P = ParamSpec;
     // clang-format off
     ParamList p = {
@@ -38,6 +41,10 @@ ParamList mladParams(double dropout) {
         P::real("lambda_energy", 0.1, 0.0, 1e6, "model", "weight of the GMM energy in the loss"),
         P::real("lambda_cov", 0.005, -1e6, 1e6, "model", "weight of the covariance penalty (the paper writes -0.005; negative rewards singular covariances)"),
         P::real("cov_eps", 1e-6, 0.0, 1.0, "model", "diagonal added to each GMM covariance"),
+        P::flag("rarity_channel", false, "model", "adds template rarity in the training split to the GMM's input: the share of positions whose template is unseen there and their mean -log frequency (training sequences count leave-one-out)"),
+        P::flag("diversity_channel", false, "model", "adds the sequence's share of distinct templates to the GMM's input"),
+        P::real("cov_shrinkage", 0.0, 0.0, 1.0, "model", "shrinks each stored GMM covariance toward its mean variance times I (0 = off, 1 = spherical)"),
+        P::text("stop_on", "loss", "loss|energy", "optimisation", "early stopping on the validation loss, or on the validation sequences' mean energy under the GMM re-estimated on the training set each epoch"),
     };
     // clang-format on
     return joinParams({p, params::torchTraining(), params::templateVectors(), params::threshold()});
@@ -50,6 +57,16 @@ void checkMlad(const Json& v) {
                                     " is not divisible by --heads " + std::to_string(h));
     if (v.at("embedder").get<std::string>().empty())
         throw std::invalid_argument("--embedder: empty");
+}
+
+// Extra per-sequence features appended to z: rarity (2: unseen share, mean -log frequency) and
+// diversity (1: distinct-template share). Manifests from before these options have neither.
+bool option(const Json& v, const char* key) {
+    auto it = v.find(key);
+    return it != v.end() && it->is_boolean() && it->get<bool>();
+}
+int64_t extraFeatureCount(const Json& v) {
+    return (option(v, "rarity_channel") ? 2 : 0) + (option(v, "diversity_channel") ? 1 : 0);
 }
 
 model::MladConfig modelConfig(const Json& v, int dIn) {
@@ -70,6 +87,7 @@ model::MladConfig modelConfig(const Json& v, int dIn) {
     m.covEps = v.at("cov_eps").get<double>();
     m.recon =
         v.at("recon") == "full" ? model::MladConfig::Recon::Full : model::MladConfig::Recon::Masked;
+    m.nExtra = extraFeatureCount(v);
     const std::string ablation = v.at("ablation").get<std::string>();
     if (ablation == "w/o-entmax") m.alpha = 1.0;
     if (ablation == "w/o-gmm") m.useGmm = false;
@@ -103,10 +121,59 @@ VectorTable buildTable(const embed::TemplateVectors& tv) {
 struct Dataset {
     torch::Tensor index;    // [N, L] int64, 0 = padding
     torch::Tensor lengths;  // [N]
+    torch::Tensor extra;    // [N, nExtra] float32, undefined without extra features
     int64_t size() const { return lengths.defined() ? lengths.size(0) : 0; }
 };
 
-Dataset makeDataset(const seq::EventSequences& seqs, const VectorTable& vt, int64_t maxLen) {
+// Template frequencies of the training split, for the rarity channel: occurrences per template
+// over the training sequences (their first max_len events, what the model sees).
+struct TemplateCounts {
+    std::unordered_map<int32_t, int64_t> count;
+    int64_t total = 0;
+};
+
+TemplateCounts countTemplates(const seq::EventSequences& train, int64_t maxLen) {
+    TemplateCounts c;
+    for (const auto& events : train.events) {
+        const size_t n = std::min(events.size(), size_t(maxLen));
+        for (size_t i = 0; i < n; ++i) ++c.count[events[i]];
+        c.total += int64_t(n);
+    }
+    return c;
+}
+
+// The extra features of one sequence (its first maxLen events). leaveOut: the sequence is one
+// of the training sequences the counts came from, and its own events are taken out of them, so
+// that a template only it holds counts as unseen, as it would for a new sequence.
+std::vector<float> extraFeatures(const std::vector<int32_t>& events, int64_t maxLen,
+                                 const TemplateCounts* counts, bool diversity, bool leaveOut) {
+    std::vector<float> f;
+    const size_t n = std::min(events.size(), size_t(maxLen));
+    std::unordered_map<int32_t, int64_t> own;
+    for (size_t i = 0; i < n; ++i) ++own[events[i]];
+    if (counts) {
+        const int64_t total = counts->total - (leaveOut ? int64_t(n) : 0);
+        const double vocab = double(counts->count.size()) + 1.0;
+        double unseen = 0, surprise = 0;
+        for (size_t i = 0; i < n; ++i) {
+            auto it = counts->count.find(events[i]);
+            int64_t c = it == counts->count.end() ? 0 : it->second;
+            if (leaveOut) c -= own[events[i]];
+            unseen += c <= 0;
+            // Laplace-smoothed -log frequency: finite for unseen templates.
+            surprise -= std::log((double(std::max<int64_t>(c, 0)) + 1.0) /
+                                 (double(std::max<int64_t>(total, 0)) + vocab));
+        }
+        f.push_back(n ? float(unseen / double(n)) : 0.f);
+        f.push_back(n ? float(surprise / double(n)) : 0.f);
+    }
+    if (diversity) f.push_back(n ? float(double(own.size()) / double(n)) : 0.f);
+    return f;
+}
+
+Dataset makeDataset(const seq::EventSequences& seqs, const VectorTable& vt, int64_t maxLen,
+                    const TemplateCounts* counts = nullptr, bool diversity = false,
+                    bool leaveOut = false) {
     std::vector<std::vector<int64_t>> rows;
     int64_t longest = 1;
     for (const auto& events : seqs.events) {
@@ -130,11 +197,20 @@ Dataset makeDataset(const seq::EventSequences& seqs, const VectorTable& vt, int6
         for (size_t j = 0; j < rows[i].size(); ++j) acc[long(i)][long(j)] = rows[i][j];
         lac[long(i)] = int64_t(rows[i].size());
     }
+    const int64_t nExtra = (counts ? 2 : 0) + (diversity ? 1 : 0);
+    if (nExtra > 0) {
+        ds.extra = torch::zeros({int64_t(rows.size()), nExtra}, torch::kFloat32);
+        auto eac = ds.extra.accessor<float, 2>();
+        for (size_t i = 0; i < seqs.events.size(); ++i) {
+            const auto f = extraFeatures(seqs.events[i], maxLen, counts, diversity, leaveOut);
+            for (int64_t k = 0; k < nExtra; ++k) eac[long(i)][k] = f[size_t(k)];
+        }
+    }
     return ds;
 }
 
 struct Batch {
-    torch::Tensor x, pad;
+    torch::Tensor x, pad, extra;
 };
 
 Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tensor& rows,
@@ -145,6 +221,7 @@ Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tens
     Batch b;
     b.pad = idx.eq(0);
     b.x = table.index_select(0, idx.reshape({-1})).reshape({idx.size(0), len, table.size(1)});
+    if (ds.extra.defined()) b.extra = ds.extra.index_select(0, rows).to(dev);
     return b;
 }
 
@@ -204,8 +281,9 @@ class MladDetector final : public Detector, public TorchTrainable {
         vt_ = buildTable(tv);
         dIn_ = tv.dim;
         const int64_t maxLen = params_.at("max_len").get<int64_t>();
-        train_ = makeDataset(data.train, vt_, maxLen);
-        val_ = makeDataset(data.val, vt_, maxLen);
+        counts_ = countTemplates(data.train, maxLen);
+        train_ = makeDataset(data.train, vt_, maxLen, rarityCounts(), diversity(), true);
+        val_ = makeDataset(data.val, vt_, maxLen, rarityCounts(), diversity());
         device_ = torch::Device(data.device == "cuda" ? torch::kCUDA : torch::kCPU);
         table_ = vt_.table.to(device_);
     }
@@ -223,7 +301,7 @@ class MladDetector final : public Detector, public TorchTrainable {
     }
     LossTerms trainStep(const torch::Tensor& rows) override {
         Batch bt = makeBatch(train_, table_, rows, device_);
-        auto out = net_->forward(bt.x, bt.pad, true);
+        auto out = net_->forward(bt.x, bt.pad, true, bt.extra);
         auto parts = net_->loss(out, bt.x, bt.pad);
         return {{"loss", parts.total},
                 {"mse", parts.mse},
@@ -233,6 +311,18 @@ class MladDetector final : public Detector, public TorchTrainable {
     double validationLoss(int64_t batchSize, bool amp) override {
         const Dataset& vd = val_.size() == 0 ? train_ : val_;
         const int64_t vn = vd.size();
+        if (net_->config().useGmm && params_.value("stop_on", "loss") == "energy") {
+            // The criterion scoring uses: the held-out normal sequences' mean energy under the
+            // mixture of the whole training set (re-estimated here, as after training).
+            finishTraining(batchSize);
+            torch::NoGradGuard ng;
+            double sum = 0;
+            for (const auto& rows : sortedBatches(vd, batchSize)) {
+                Batch bt = makeBatch(vd, table_, rows, device_);
+                sum += net_->score(bt.x, bt.pad, bt.extra).sum().item<double>();
+            }
+            return sum / double(vn);
+        }
         double sum = 0;
         // Batches in data order, not by length: the loss estimates a GMM per batch, and
         // batches of equal-length sequences would have unrepresentatively small spread.
@@ -240,7 +330,7 @@ class MladDetector final : public Detector, public TorchTrainable {
             auto rows = torch::arange(s, std::min<int64_t>(vn, s + batchSize), torch::kInt64);
             Batch bt = makeBatch(vd, table_, rows, device_);
             AutocastScope autocast(device_.type(), amp);
-            auto out = net_->forward(bt.x, bt.pad, false);
+            auto out = net_->forward(bt.x, bt.pad, false, bt.extra);
             sum += net_->loss(out, bt.x, bt.pad).total.item<double>() * double(rows.size(0));
         }
         return sum / double(vn);
@@ -252,16 +342,27 @@ class MladDetector final : public Detector, public TorchTrainable {
         model::GmmAccumulator acc;
         for (const auto& rows : sortedBatches(train_, batchSize)) {
             Batch bt = makeBatch(train_, table_, rows, device_);
-            net_->accumulateGmm(acc, bt.x, bt.pad);
+            net_->accumulateGmm(acc, bt.x, bt.pad, bt.extra);
         }
-        net_->setGmm(acc.finish());
+        model::GmmParams g = acc.finish();
+        const double shrink = params_.value("cov_shrinkage", 0.0);
+        if (shrink > 0) {
+            // Toward the component's mean variance times I (a Ledoit-Wolf style target): keeps
+            // a covariance estimated from few sequences away from singular directions.
+            const int64_t d = g.sigma.size(1);
+            auto target = g.sigma.diagonal(0, 1, 2).mean(1).view({-1, 1, 1}) *
+                          torch::eye(d, g.sigma.options()).unsqueeze(0);
+            g.sigma = (1.0 - shrink) * g.sigma + shrink * target;
+        }
+        net_->setGmm(g);
     }
 
     // Scoring and explaining ----------------------------------------------------------------
     std::vector<double> score(Project& project, const seq::EventSequences& seqs,
                               TaskContext* ctx) override {
         (void)project;
-        Dataset d = makeDataset(seqs, vt_, params_.at("max_len").get<int64_t>());
+        Dataset d = makeDataset(seqs, vt_, params_.at("max_len").get<int64_t>(), rarityCounts(),
+                                diversity());
         std::vector<double> out(size_t(d.size()));
         torch::NoGradGuard ng;
         net_->eval();
@@ -269,7 +370,7 @@ class MladDetector final : public Detector, public TorchTrainable {
         for (const auto& rows : sortedBatches(d, batchSize_)) {
             if (ctx) ctx->checkCancelled();
             Batch bt = makeBatch(d, table_, rows, device_);
-            auto sc = net_->score(bt.x, bt.pad).to(torch::kCPU).contiguous();
+            auto sc = net_->score(bt.x, bt.pad, bt.extra).to(torch::kCPU).contiguous();
             const double* p = sc.data_ptr<double>();
             const int64_t* r = rows.data_ptr<int64_t>();
             for (int64_t i = 0; i < sc.size(0); ++i) out[size_t(r[i])] = p[i];
@@ -288,7 +389,8 @@ class MladDetector final : public Detector, public TorchTrainable {
     Explanation explain(Project& project, const seq::EventSequences& one) override {
         (void)project;
         if (one.size() != 1) throw std::invalid_argument("explain: one sequence at a time");
-        Dataset d = makeDataset(one, vt_, params_.at("max_len").get<int64_t>());
+        Dataset d = makeDataset(one, vt_, params_.at("max_len").get<int64_t>(), rarityCounts(),
+                                diversity());
         Batch bt = makeBatch(d, table_, torch::tensor({int64_t(0)}), device_);
         auto maps = net_->attentionMaps(bt.x, bt.pad);
         Explanation e;
@@ -306,7 +408,7 @@ class MladDetector final : public Detector, public TorchTrainable {
         torch::NoGradGuard noGrad;
         const bool wasTraining = net_->is_training();
         net_->eval();
-        const model::MladOutput out = net_->forward(bt.x, bt.pad, false);
+        const model::MladOutput out = net_->forward(bt.x, bt.pad, false, bt.extra);
         const torch::Tensor err = (bt.x.to(out.recon.dtype()) - out.recon)
                                       .pow(2)
                                       .mean(-1)
@@ -337,14 +439,16 @@ class MladDetector final : public Detector, public TorchTrainable {
     std::vector<std::vector<float>> represent(Project& project,
                                               const seq::EventSequences& seqs) override {
         (void)project;
-        Dataset d = makeDataset(seqs, vt_, params_.at("max_len").get<int64_t>());
+        Dataset d = makeDataset(seqs, vt_, params_.at("max_len").get<int64_t>(), rarityCounts(),
+                                diversity());
         std::vector<std::vector<float>> out(size_t(d.size()));
         torch::NoGradGuard ng;
         net_->eval();
         for (const auto& rows : sortedBatches(d, batchSize_)) {
             Batch bt = makeBatch(d, table_, rows, device_);
-            auto z =
-                net_->forward(bt.x, bt.pad, false).z.to(torch::kCPU, torch::kFloat32).contiguous();
+            auto z = net_->forward(bt.x, bt.pad, false, bt.extra)
+                         .z.to(torch::kCPU, torch::kFloat32)
+                         .contiguous();
             const int64_t* r = rows.data_ptr<int64_t>();
             for (int64_t i = 0; i < z.size(0); ++i) {
                 const float* p = z[i].data_ptr<float>();
@@ -354,7 +458,21 @@ class MladDetector final : public Detector, public TorchTrainable {
         return out;
     }
 
-    void save(const std::string& path) override { torch::save(net_, path); }
+    void save(const std::string& path) override {
+        torch::save(net_, path);
+        if (rarityCounts()) {
+            // The training split's template counts travel with the model: scoring new logs
+            // needs the frequencies the model was trained with.
+            std::vector<int64_t> ids, counts;
+            for (const auto& [t, c] : counts_.count) {
+                ids.push_back(t);
+                counts.push_back(c);
+            }
+            std::vector<torch::Tensor> v = {torch::tensor(ids, torch::kInt64),
+                                            torch::tensor(counts, torch::kInt64)};
+            torch::save(v, countsPath(path));
+        }
+    }
 
     void load(Project& project, const std::string& path, const std::string& embedder) override {
         auto tv = loadVectors(project, nullptr);
@@ -381,9 +499,33 @@ class MladDetector final : public Detector, public TorchTrainable {
         net_ = model::Mlad(modelConfig(params_, dIn_));
         torch::load(net_, path);
         net_->eval();
+        counts_ = TemplateCounts{};
+        if (option(params_, "rarity_channel")) {
+            const std::string cp = countsPath(path);
+            std::ifstream probe(cp, std::ios::binary);
+            if (!probe)
+                throw std::runtime_error("the run's training template counts " + cp +
+                                         " are missing (the rarity channel needs them)");
+            std::vector<torch::Tensor> v;
+            torch::load(v, cp);
+            if (v.size() != 2 || v[0].numel() != v[1].numel())
+                throw std::runtime_error(cp + ": not a template-count file");
+            const auto ids = v[0].contiguous(), counts = v[1].contiguous();
+            for (int64_t i = 0; i < ids.numel(); ++i) {
+                const int64_t c = counts.data_ptr<int64_t>()[i];
+                counts_.count[int32_t(ids.data_ptr<int64_t>()[i])] = c;
+                counts_.total += c;
+            }
+        }
     }
 
   private:
+    const TemplateCounts* rarityCounts() const {
+        return option(params_, "rarity_channel") ? &counts_ : nullptr;
+    }
+    bool diversity() const { return option(params_, "diversity_channel"); }
+    static std::string countsPath(const std::string& modelPath) { return modelPath + ".counts"; }
+
     embed::TemplateVectors loadVectors(Project& project, TaskContext* ctx) {
         auto tv = embed::ensureTemplateVectors(project, params_.at("embedder").get<std::string>(),
                                                int(params_.at("embed_dim").get<int64_t>()), ctx);
@@ -399,6 +541,7 @@ class MladDetector final : public Detector, public TorchTrainable {
     VectorTable vt_;
     torch::Tensor table_;
     Dataset train_, val_;
+    TemplateCounts counts_;
     torch::Device device_{torch::kCPU};
     model::Mlad net_{nullptr};
 };
@@ -418,7 +561,7 @@ DetectorInfo mladInfo(const std::string& id, const std::string& name,
     info.caps.representation = true;
     info.caps.contributions = true;
     info.caps.componentEnergies = true;  // not for the w/o-gmm ablation (its list stays empty)
-    info.params = mladParams(dropout);
+    info.params = mladParams(dropout, id == "mlad");
     info.check = checkMlad;
     return info;
 }

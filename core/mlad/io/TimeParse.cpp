@@ -1,6 +1,7 @@
 #include "mlad/io/TimeParse.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 
 #include "mlad/util/Strings.h"
@@ -159,6 +160,42 @@ std::optional<int64_t> TimeParser::parse(std::string_view text) const {
     int64_t days = yday > 0 ? daysFromCivil(year, 1, 1) + yday - 1
                             : daysFromCivil(year, unsigned(month), unsigned(day));
     return ((days * 24 + hour) * 60 + minute) * 60000 + second * 1000 + ms;
+}
+
+}  // namespace mlad
+
+namespace mlad {
+
+std::optional<int64_t> parseUtcTime(std::string_view text) {
+    text = trim(text);
+    if (!text.empty() && text.front() == '@') return TimeParser("epoch").parse(text.substr(1));
+    if (!text.empty() && (text.back() == 'Z' || text.back() == 'z')) text.remove_suffix(1);
+    static const char* const kFormats[] = {
+        "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S.%f",
+        "%Y-%m-%d %H:%M:%S",    "%Y-%m-%d %H:%M",    "%Y-%m-%d"};
+    for (const char* f : kFormats)
+        if (auto ms = TimeParser(f).parse(text)) return ms;
+    return std::nullopt;
+}
+
+std::string formatUtcTime(int64_t ms) {
+    const int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+    const int64_t sec = s - days * 86400;
+    // Howard Hinnant's civil-from-days.
+    days += 719468;
+    const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const unsigned doe = unsigned(days - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    const int64_t y = int64_t(yoe) + era * 400 + (m <= 2);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m, d,
+                  (long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60));
+    return buf;
 }
 
 }  // namespace mlad

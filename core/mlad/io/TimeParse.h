@@ -24,6 +24,13 @@ class TimeParser {
     enum class Mode { None, Epoch, EpochMs, Pattern } mode_ = Mode::None;
 };
 
+/// A point in time a user types (UTC): 2005-09-01, 2005-09-01T00:00, 2005-09-01 00:00:00,
+/// with an optional trailing Z, or @SECONDS since the epoch. Milliseconds since the Unix epoch,
+/// or nullopt when the text is none of these.
+std::optional<int64_t> parseUtcTime(std::string_view text);
+/// The inverse for messages: "2005-09-01T00:00:00Z".
+std::string formatUtcTime(int64_t ms);
+
 /// Days since 1970-01-01 for a proleptic Gregorian date.
 int64_t daysFromCivil(int64_t y, unsigned m, unsigned d);
 

@@ -64,7 +64,7 @@ int64_t MladConfig::scoringPasses() const {
 
 void MladConfig::validate() const {
     require(dIn > 0 && dModel > 0 && nLayers >= 0 && nHeads > 0 && dFf > 0 && maxLen > 0 &&
-                dZ >= 0 && nComponents > 0 && estHidden > 0,
+                dZ >= 0 && nComponents > 0 && estHidden > 0 && nExtra >= 0,
             "sizes must be positive");
     require(dModel % nHeads == 0, "dModel must be divisible by nHeads");
     require(dropout >= 0.0 && dropout < 1.0, "dropout must be in [0, 1)");
@@ -194,7 +194,7 @@ MladImpl::Encoded MladImpl::encode(const Tensor& xIn, const Tensor& pad, bool ke
 }
 
 MladOutput MladImpl::head(const Tensor& xc, const Tensor& reconIn, const Tensor& positions,
-                          const Tensor& pooled) {
+                          const Tensor& pooled, const Tensor& extra) {
     // Under autocast the output projection gives float16/bfloat16: the error terms below are
     // sums over up to L x dIn squares, kept in the input's (float32) type.
     const Tensor recon = reconIn.to(xc.scalar_type());
@@ -215,15 +215,24 @@ MladOutput MladImpl::head(const Tensor& xc, const Tensor& reconIn, const Tensor&
     const Tensor cosine = dot / ((sx + kTiny) * (sr + kTiny)).sqrt();
     // Under autocast zProj_ yields float16/bfloat16 while rel and cosine are float32: z (the
     // GMM's input) is kept in the wider type.
-    out.z = torch::cat(
-        {zProj_(pooled).to(rel.scalar_type()), rel.unsqueeze(1), cosine.unsqueeze(1)}, 1);
+    std::vector<Tensor> parts = {zProj_(pooled).to(rel.scalar_type()), rel.unsqueeze(1),
+                                 cosine.unsqueeze(1)};
+    if (cfg_.nExtra > 0) {
+        if (!extra.defined() || extra.dim() != 2 || extra.size(0) != xc.size(0) ||
+            extra.size(1) != cfg_.nExtra)
+            throw std::invalid_argument("Mlad: expected extra features [B," +
+                                        std::to_string(cfg_.nExtra) + "]");
+        parts.push_back(extra.to(rel.device(), rel.scalar_type()));
+    }
+    out.z = torch::cat(parts, 1);
     out.gamma =
         entmax(est2_(model::dropout(torch::tanh(est1_(out.z)), cfg_.dropout, is_training())),
                cfg_.alpha, -1);
     return out;
 }
 
-MladOutput MladImpl::forward(const Tensor& x, const Tensor& padMask, bool train) {
+MladOutput MladImpl::forward(const Tensor& x, const Tensor& padMask, bool train,
+                             const Tensor& extra) {
     const Tensor xf = prepareInput(x);
     const Tensor pad = preparePad(xf, padMask);
     const Tensor valid = ~pad;
@@ -235,7 +244,8 @@ MladOutput MladImpl::forward(const Tensor& x, const Tensor& padMask, bool train)
     if (cfg_.recon == MladConfig::Recon::Full) {
         Encoded enc = encode(xc, pad, keepAttention_);
         if (keepAttention_) lastAttention_ = enc.attn;
-        return head(xc, enc.recon.masked_fill(padCol, 0.0), valid, poolValid(enc.hidden, pad));
+        return head(xc, enc.recon.masked_fill(padCol, 0.0), valid, poolValid(enc.hidden, pad),
+                    extra);
     }
 
     if (train) {
@@ -243,7 +253,8 @@ MladOutput MladImpl::forward(const Tensor& x, const Tensor& padMask, bool train)
         const Tensor xIn = torch::where(masked.unsqueeze(-1), maskToken_, xc);
         Encoded enc = encode(xIn, pad, keepAttention_);
         if (keepAttention_) lastAttention_ = enc.attn;
-        return head(xc, enc.recon.masked_fill(padCol, 0.0), masked, poolValid(enc.hidden, pad));
+        return head(xc, enc.recon.masked_fill(padCol, 0.0), masked, poolValid(enc.hidden, pad),
+                    extra);
     }
 
     // Deterministic scheme: pass p masks the valid positions of rank = p (mod P). The passes run
@@ -273,7 +284,7 @@ MladOutput MladImpl::forward(const Tensor& x, const Tensor& padMask, bool train)
         }
     }
     for (const Tensor& a : attnSum) lastAttention_.push_back(a / static_cast<double>(passes));
-    return head(xc, recon, valid, pooledSum / count.clamp_min(1));
+    return head(xc, recon, valid, pooledSum / count.clamp_min(1), extra);
 }
 
 MladImpl::LossParts MladImpl::loss(const MladOutput& out, const Tensor& x, const Tensor& padMask) {
@@ -301,20 +312,21 @@ MladImpl::LossParts MladImpl::loss(const MladOutput& out, const Tensor& x, const
     return parts;
 }
 
-Tensor MladImpl::score(const Tensor& x, const Tensor& padMask) {
+Tensor MladImpl::score(const Tensor& x, const Tensor& padMask, const Tensor& extra) {
     torch::NoGradGuard noGrad;
     EvalGuard evalGuard(*this);
     if (cfg_.useGmm && !gmmFitted())
         throw std::logic_error("Mlad::score: no GMM stored; call setGmm after re-estimation");
-    const MladOutput out = forward(x, padMask, /*train=*/false);
+    const MladOutput out = forward(x, padMask, /*train=*/false, extra);
     if (!cfg_.useGmm) return out.reconError.to(torch::kDouble);
     return gmmEnergy(out.z.to(torch::kDouble), gmm(), cfg_.covEps);
 }
 
-void MladImpl::accumulateGmm(GmmAccumulator& acc, const Tensor& x, const Tensor& padMask) {
+void MladImpl::accumulateGmm(GmmAccumulator& acc, const Tensor& x, const Tensor& padMask,
+                             const Tensor& extra) {
     torch::NoGradGuard noGrad;
     EvalGuard evalGuard(*this);
-    const MladOutput out = forward(x, padMask, /*train=*/false);
+    const MladOutput out = forward(x, padMask, /*train=*/false, extra);
     // float64 in, so that finish() hands back float64 params with no float32 round trip.
     acc.add(out.z.to(torch::kDouble), out.gamma.to(torch::kDouble));
 }

@@ -43,9 +43,13 @@ struct MladConfig {
     bool preNorm = false;
     enum class Recon { Masked, Full } recon = Recon::Masked;
     bool useGmm = true;
+    /// Per-sequence features given with the input and appended to z (the estimation network's
+    /// input), e.g. template rarity in the training split; 0 = none (the paper's z).
+    int64_t nExtra = 0;
 
-    /// Width of the estimation network's input z: dZ + relative distance + cosine similarity.
-    int64_t zDim() const { return dZ + 2; }
+    /// Width of the estimation network's input z: dZ + relative distance + cosine similarity +
+    /// the extra features.
+    int64_t zDim() const { return dZ + 2 + nExtra; }
     /// Number of deterministic masking passes at scoring time (1 in Full mode).
     int64_t scoringPasses() const;
     /// Throws std::invalid_argument on an unusable configuration.
@@ -54,7 +58,7 @@ struct MladConfig {
 
 struct MladOutput {
     torch::Tensor recon;            ///< [B,L,dIn] reconstruction (0 at padded positions)
-    torch::Tensor z;                ///< [B,dZ+2] estimation-network input
+    torch::Tensor z;                ///< [B,zDim] estimation-network input
     torch::Tensor gamma;            ///< [B,K] mixture memberships (rows sum to 1)
     torch::Tensor reconError;       ///< [B] mean squared error over maskedPositions
     torch::Tensor maskedPositions;  ///< [B,L] bool: positions whose reconstruction counts
@@ -90,7 +94,9 @@ class MladImpl : public torch::nn::Module {
     /// x: [B,L,dIn] floating point (cast to the parameters' dtype), padMask: [B,L] (true =
     /// padding; undefined = no padding). train = true draws a random mask (Masked mode);
     /// train = false uses the deterministic scheme above. Dropout follows is_training().
-    MladOutput forward(const torch::Tensor& x, const torch::Tensor& padMask, bool train);
+    /// extra: [B,nExtra] per-sequence features appended to z (undefined when nExtra = 0).
+    MladOutput forward(const torch::Tensor& x, const torch::Tensor& padMask, bool train,
+                       const torch::Tensor& extra = {});
 
     struct LossParts {
         torch::Tensor total, mse, energy, cov;  ///< scalars in the parameters' dtype
@@ -104,11 +110,13 @@ class MladImpl : public torch::nn::Module {
     /// [B] float64 anomaly scores (higher = more anomalous): sample energy under the stored GMM,
     /// or reconError when useGmm is false. Runs under NoGradGuard in eval mode (the previous
     /// mode is restored). Throws std::logic_error if useGmm and no GMM was set.
-    torch::Tensor score(const torch::Tensor& x, const torch::Tensor& padMask);
+    torch::Tensor score(const torch::Tensor& x, const torch::Tensor& padMask,
+                        const torch::Tensor& extra = {});
 
     /// Adds the eval-mode (deterministic) z and gamma of one batch to a re-estimation over the
     /// training set; afterwards setGmm(acc.finish()).
-    void accumulateGmm(GmmAccumulator& acc, const torch::Tensor& x, const torch::Tensor& padMask);
+    void accumulateGmm(GmmAccumulator& acc, const torch::Tensor& x, const torch::Tensor& padMask,
+                       const torch::Tensor& extra = {});
 
     /// Stored GMM (registered float64 buffers, saved with the module). setGmm checks the shapes
     /// ([K], [K,zDim], [K,zDim,zDim]) and copies.
@@ -139,7 +147,8 @@ class MladImpl : public torch::nn::Module {
     torch::Tensor preparePad(const torch::Tensor& x, const torch::Tensor& padMask) const;
     torch::Tensor randomMask(const torch::Tensor& valid) const;
     MladOutput head(const torch::Tensor& xc, const torch::Tensor& recon,
-                    const torch::Tensor& positions, const torch::Tensor& pooled);
+                    const torch::Tensor& positions, const torch::Tensor& pooled,
+                    const torch::Tensor& extra);
 
     MladConfig cfg_;
     torch::nn::Linear inProj_{nullptr}, outProj_{nullptr}, zProj_{nullptr}, est1_{nullptr},

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "mlad/io/TimeParse.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/util/Json.h"
 #include "mlad/util/Strings.h"
@@ -21,6 +22,7 @@ struct Seq {
     int64_t id;
     int label;
     std::string events;  // packed int32 ids: a hashable key for "identical sequence"
+    std::optional<int64_t> startTs;
 };
 
 // splitmix64: a tiny, platform-independent PRNG so that seeds reproduce everywhere.
@@ -39,12 +41,13 @@ struct Rng {
 };
 
 std::vector<Seq> loadSet(Project& p, int64_t setId) {
-    auto st =
-        p.db().prepare("SELECT id, label, events FROM sequences WHERE set_id = ? ORDER BY ordinal");
+    auto st = p.db().prepare(
+        "SELECT id, label, events, start_ts FROM sequences WHERE set_id = ? ORDER BY ordinal");
     st.bind(1, setId);
     std::vector<Seq> out;
     while (st.step())
-        out.push_back({st.getInt(0), st.isNull(1) ? -1 : int(st.getInt(1)), st.getBlob(2)});
+        out.push_back({st.getInt(0), st.isNull(1) ? -1 : int(st.getInt(1)), st.getBlob(2),
+                       st.isNull(3) ? std::nullopt : std::optional<int64_t>(st.getInt(3))});
     return out;
 }
 
@@ -72,18 +75,45 @@ void paper(const std::vector<Seq>& seqs, double valFraction, Rng& rng, Parts& ou
     out.train.insert(out.train.end(), rest.begin() + long(nVal), rest.end());
 }
 
-void chronological(const std::vector<Seq>& seqs, double trainFraction, double valFraction,
-                   Parts& out) {
-    size_t cut = size_t(std::floor(double(seqs.size()) * trainFraction));
+// Normal (and unlabelled) sequences of the training window in order; the latest valFraction of
+// them is validation (no shuffling).
+void trainAndValidate(const std::vector<const Seq*>& window, double valFraction, Parts& out) {
     std::vector<const Seq*> normal;
-    for (size_t i = 0; i < cut; ++i)
-        if (seqs[i].label == 0 || seqs[i].label == -1) normal.push_back(&seqs[i]);
-    // Validation = the latest normal sequences of the training window (no shuffling).
+    for (const Seq* s : window)
+        if (s->label == 0 || s->label == -1) normal.push_back(s);
     size_t nVal = size_t(std::llround(double(normal.size()) * valFraction));
     size_t nTrain = normal.size() - nVal;
     out.train.insert(out.train.end(), normal.begin(), normal.begin() + long(nTrain));
     out.val.insert(out.val.end(), normal.begin() + long(nTrain), normal.end());
+}
+
+void chronological(const std::vector<Seq>& seqs, double trainFraction, double valFraction,
+                   Parts& out) {
+    size_t cut = size_t(std::floor(double(seqs.size()) * trainFraction));
+    std::vector<const Seq*> window;
+    for (size_t i = 0; i < cut; ++i) window.push_back(&seqs[i]);
+    trainAndValidate(window, valFraction, out);
     for (size_t i = cut; i < seqs.size(); ++i) out.test.push_back(&seqs[i]);
+}
+
+// Cut at a point in time: a sequence trains when its first line is before `until`. Every
+// sequence needs a timestamp; the order within each side stays the build order.
+void chronologicalUntil(const std::vector<Seq>& seqs, int64_t until, double valFraction,
+                        const std::string& what, Parts& out) {
+    size_t missing = 0;
+    for (const auto& s : seqs) missing += !s.startTs;
+    if (missing)
+        throw std::invalid_argument(
+            what + ": " + std::to_string(missing) + " of " + std::to_string(seqs.size()) +
+            " sequences have no timestamp, so --train-until cannot place them; import with a "
+            "format that reads the time (--time-fields / a preset) or use --train-fraction");
+    std::vector<const Seq*> window;
+    for (const auto& s : seqs) (*s.startTs < until ? window : out.test).push_back(&s);
+    if (window.empty())
+        throw std::invalid_argument(what + ": no sequence starts before " + formatUtcTime(until) +
+                                    " (the first starts at " +
+                                    formatUtcTime(*seqs.front().startTs) + ")");
+    trainAndValidate(window, valFraction, out);
 }
 
 PartStats stats(const std::vector<const Seq*>& v) {
@@ -204,15 +234,15 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
         throw std::invalid_argument("train fraction must be in (0, 1)");
     if (spec.valFraction < 0 || spec.valFraction >= 1)
         throw std::invalid_argument("validation fraction must be in [0, 1)");
-    auto setOf = [&](const std::string& system) {
+    auto setOf = [&](const std::string& system, const std::string& setName) {
         if (!project.system(system))
             throw std::invalid_argument("no system named '" + system + "'");
-        auto set = findSequenceSet(project, system, spec.sequenceSet);
+        const std::string& name = setName.empty() ? spec.sequenceSet : setName;
+        auto set = findSequenceSet(project, system, name);
         if (!set)
-            throw std::invalid_argument(
-                "system " + system + " has no sequences" +
-                (spec.sequenceSet.empty() ? "" : " named '" + spec.sequenceSet + "'") +
-                "; build them first (mlad sequences)");
+            throw std::invalid_argument("system " + system + " has no sequences" +
+                                        (name.empty() ? "" : " named '" + name + "'") +
+                                        "; build them first (mlad sequences)");
         return *set;
     };
     Rng rng{spec.seed};
@@ -235,23 +265,40 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
         if (base != "paper" && base != "chronological")
             throw std::invalid_argument(
                 "multi-system base protocol must be paper or chronological");
+        if (base == "paper" && spec.trainUntil)
+            throw std::invalid_argument(
+                "--train-until belongs to the chronological protocol (the paper protocol "
+                "samples at random)");
         storage.reserve(names.size());
         for (const auto& n : names) {
-            auto set = setOf(n);
+            auto set = setOf(n, "");
             storage.push_back(loadSet(project, set.id));
             if (base == "paper")
                 paper(storage.back(), spec.valFraction, rng, parts);
+            else if (spec.trainUntil)
+                chronologicalUntil(storage.back(), *spec.trainUntil, spec.valFraction,
+                                   "system " + n + ", set " + set.name, parts);
             else
                 chronological(storage.back(), spec.trainFraction, spec.valFraction, parts);
             systems.push_back(n + ":" + set.name);
         }
-        params << "base=" << base << " train_fraction=" << spec.trainFraction
-               << " val_fraction=" << spec.valFraction;
+        params << "base=" << base;
+        if (base == "chronological" && spec.trainUntil)
+            params << " train_until=" << formatUtcTime(*spec.trainUntil);
+        else
+            params << " train_fraction=" << spec.trainFraction;
+        params << " val_fraction=" << spec.valFraction;
     } else if (proto == "transfer") {
         if (spec.trainSystem.empty() || spec.testSystem.empty())
             throw std::invalid_argument("transfer needs --train-system and --test-system");
-        auto a = setOf(spec.trainSystem);
-        auto b = setOf(spec.testSystem);
+        if (spec.trainUntil)
+            throw std::invalid_argument("--train-until belongs to the chronological protocol");
+        auto a = setOf(spec.trainSystem, spec.trainSet);
+        auto b = setOf(spec.testSystem, spec.testSet);
+        if (a.id == b.id)
+            throw std::invalid_argument(
+                "transfer trains and tests on the same set (" + spec.trainSystem + ":" + a.name +
+                "); name another with --test-set, or use the chronological protocol");
         storage.reserve(2);
         storage.push_back(loadSet(project, a.id));
         storage.push_back(loadSet(project, b.id));
@@ -263,7 +310,8 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
         parts.val.assign(normal.end() - long(nVal), normal.end());
         for (const auto& s : storage[1]) parts.test.push_back(&s);
         systems = {spec.trainSystem + ":" + a.name, spec.testSystem + ":" + b.name};
-        params << "train_system=" << spec.trainSystem << " test_system=" << spec.testSystem
+        params << "train_system=" << spec.trainSystem << " train_set=" << a.name
+               << " test_system=" << spec.testSystem << " test_set=" << b.name
                << " val_fraction=" << spec.valFraction;
     } else {
         throw std::invalid_argument("unknown protocol '" + proto +

@@ -5,8 +5,11 @@
 //  - chronological: the first trainFraction of sequences (in build order = time order) is the
 //    training window, of which only normal sequences are used and the last valFraction share
 //    is validation; everything after the window is test. No shuffling across the boundary.
+//    With trainUntil the window is cut at a point in time instead: sequences whose first line
+//    is before it train, the others test (sets without timestamps are refused).
 //  - multi-system: the union of several systems, each split chronologically (or paper).
-//  - transfer: train (and validate) on system A's normal sequences, test on all of system B.
+//  - transfer: train (and validate) on system A's normal sequences, test on all of system B;
+//    each side may name its own sequence set (A may equal B when the sets differ).
 // Every split reports its leakage facts.
 #include <cstdint>
 #include <optional>
@@ -22,11 +25,14 @@ struct SplitSpec {
     std::string protocol = "chronological";  ///< paper | chronological | multi-system | transfer
     std::vector<std::string> systems;        ///< systems (one for paper/chronological)
     std::string trainSystem, testSystem;     ///< transfer
+    std::string trainSet, testSet;           ///< transfer: sets of each side (default: --set)
     std::string sequenceSet;                 ///< set name per system; empty = the latest set
     std::string base = "chronological";      ///< multi-system: per-system protocol
     uint64_t seed = 42;
     double trainFraction = 0.6;  ///< chronological: training window share
-    double valFraction = 0.1;    ///< share of the normal training sequences held out
+    /// chronological: cut at this time (ms since the epoch, UTC) instead of trainFraction.
+    std::optional<int64_t> trainUntil;
+    double valFraction = 0.1;  ///< share of the normal training sequences held out
 };
 
 struct PartStats {

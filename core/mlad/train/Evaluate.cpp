@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -17,6 +18,16 @@ ThresholdChoice ThresholdChoice::parse(const std::string& spec, double defaultQu
         t.runDefault = true;
         return t;
     }
+    {
+        // A bare number is the threshold itself.
+        char* end = nullptr;
+        const double v = std::strtod(spec.c_str(), &end);
+        if (end && *end == '\0' && end != spec.c_str() && std::isfinite(v)) {
+            t.kind = Kind::Value;
+            t.value = v;
+            return t;
+        }
+    }
     auto colon = spec.find(':');
     std::string kind = spec.substr(0, colon);
     std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
@@ -31,6 +42,11 @@ ThresholdChoice ThresholdChoice::parse(const std::string& spec, double defaultQu
             t.kind = kind == "pot" ? Kind::Pot : Kind::TargetPot;
             t.value = arg.empty() ? 1.0 - defaultQuantile : std::stod(arg);
             if (!(t.value > 0 && t.value < 1)) throw std::invalid_argument("");
+        } else if (kind == "target") {
+            t.kind = Kind::TargetQuantile;
+            const double rate = arg.empty() ? 1.0 - defaultQuantile : std::stod(arg);
+            if (!(rate > 0 && rate < 1)) throw std::invalid_argument("");
+            t.value = 1.0 - rate;
         } else if (kind == "target-quantile") {
             t.kind = Kind::TargetQuantile;
             if (!arg.empty()) t.value = std::stod(arg);
@@ -45,7 +61,8 @@ ThresholdChoice ThresholdChoice::parse(const std::string& spec, double defaultQu
     } catch (const std::exception&) {
         throw std::invalid_argument("threshold '" + spec +
                                     "' must be quantile:Q (0<Q<1), pot:RISK (0<RISK<1), "
-                                    "target-quantile:Q, target-pot:RISK, value:X or oracle");
+                                    "target:RATE, target-quantile:Q, target-pot:RISK, value:X "
+                                    "(or a number) or oracle");
     }
     return t;
 }
@@ -151,6 +168,45 @@ std::string EvalReport::toJson() const {
     return dumpJson(json());
 }
 
+double resolveThreshold(const ThresholdChoice& t, const RunScores& run,
+                        const std::vector<double>& target, const std::vector<uint8_t>& labels) {
+    if (t.runDefault) return run.defaultThreshold;
+    switch (t.kind) {
+        case ThresholdChoice::Kind::Quantile:
+            return run.valScores.empty() ? run.defaultThreshold
+                                         : eval::quantile(run.valScores, t.value);
+        case ThresholdChoice::Kind::Value:
+            return t.value;
+        case ThresholdChoice::Kind::Oracle: {
+            std::vector<double> sc;
+            std::vector<uint8_t> lb;
+            for (size_t i = 0; i < target.size() && i < labels.size(); ++i)
+                if (labels[i] <= 1 && std::isfinite(target[i])) {
+                    sc.push_back(target[i]);
+                    lb.push_back(labels[i]);
+                }
+            if (sc.empty())
+                throw std::invalid_argument("the oracle threshold needs labelled sequences");
+            return eval::ThresholdSweep(sc, lb).oracleBestF1().threshold;
+        }
+        case ThresholdChoice::Kind::Pot:
+            return run.valScores.empty() ? run.defaultThreshold
+                                         : eval::fitPot(run.valScores).threshold(t.value);
+        case ThresholdChoice::Kind::TargetQuantile:
+        case ThresholdChoice::Kind::TargetPot: {
+            // Every scored sequence, labelled or not; the labels are not read.
+            std::vector<double> finite;
+            for (double v : target)
+                if (std::isfinite(v)) finite.push_back(v);
+            if (finite.empty()) throw std::invalid_argument("no finite scores to recalibrate on");
+            return t.kind == ThresholdChoice::Kind::TargetQuantile
+                       ? eval::quantile(finite, t.value)
+                       : eval::fitPot(finite).threshold(t.value);
+        }
+    }
+    return run.defaultThreshold;
+}
+
 EvalReport evaluateRun(Project& project, const std::string& runName, const ThresholdChoice& t) {
     auto run = findRun(project, runName);
     if (!run) throw std::invalid_argument("no run named '" + runName + "'");
@@ -176,36 +232,8 @@ EvalReport evaluateRun(Project& project, const std::string& runName, const Thres
     r.testPrevalence = sweep.size() ? double(sweep.positives()) / double(sweep.size()) : 0;
     r.naturalPrevalence = naturalAnomalyRate(project, run->splitId);
     r.oracleBest = sweep.oracleBestF1();
-    switch (t.kind) {
-        case ThresholdChoice::Kind::Quantile:
-            r.threshold =
-                s.valScores.empty() ? s.defaultThreshold : eval::quantile(s.valScores, t.value);
-            break;
-        case ThresholdChoice::Kind::Value:
-            r.threshold = t.value;
-            break;
-        case ThresholdChoice::Kind::Oracle:
-            r.threshold = r.oracleBest.threshold;
-            r.oracle = true;
-            break;
-        case ThresholdChoice::Kind::Pot:
-            r.threshold = s.valScores.empty() ? s.defaultThreshold
-                                              : eval::fitPot(s.valScores).threshold(t.value);
-            break;
-        case ThresholdChoice::Kind::TargetQuantile:
-        case ThresholdChoice::Kind::TargetPot: {
-            // Every scored test sequence, labelled or not; the labels are not read.
-            std::vector<double> target;
-            for (double v : s.testScores)
-                if (std::isfinite(v)) target.push_back(v);
-            if (target.empty())
-                throw std::invalid_argument("no finite test scores to recalibrate on");
-            r.threshold = t.kind == ThresholdChoice::Kind::TargetQuantile
-                              ? eval::quantile(target, t.value)
-                              : eval::fitPot(target).threshold(t.value);
-            break;
-        }
-    }
+    r.threshold = resolveThreshold(t, s, s.testScores, s.testLabels);
+    r.oracle = t.kind == ThresholdChoice::Kind::Oracle && !t.runDefault;
     r.thresholdKind = t.describe();
     if (t.runDefault && s.detectorRule) {
         // The detector's own rule (e.g. DeepLog's "any next key outside the top 9").

@@ -50,8 +50,9 @@ struct ThresholdChoice {
     double value = 0.99;  ///< quantile level (1 - nu), the threshold itself, or a POT risk
     /// No choice given: the run's own default (its detector's rule, else the quantile).
     bool runDefault = false;
-    /// "quantile:0.99" | "value:X" | "oracle" | "pot:0.01" | "target-quantile:0.99" |
-    /// "target-pot:0.01" | "" (the run's default).
+    /// "quantile:0.99" | "value:X" | "oracle" | "pot:0.01" | "target:RATE" (the target's
+    /// 1 - RATE quantile: an expected contamination rate) | "target-quantile:0.99" |
+    /// "target-pot:0.01" | "" (the run's default). A bare number is value:X.
     static ThresholdChoice parse(const std::string& spec, double defaultQuantile);
     std::string describe() const;
 };
@@ -75,6 +76,14 @@ struct EvalReport {
 };
 
 EvalReport evaluateRun(Project& project, const std::string& runName, const ThresholdChoice& t);
+
+/// The threshold a choice gives: validation rules read the run's validation scores, target-side
+/// rules the scores being judged (`target`, never labels), the oracle the best F1 over `target`
+/// with `labels` (1 anomalous, 0 normal, anything else unlabelled and left out). The run's own
+/// default for runDefault. Throws std::invalid_argument when the data cannot give one (no
+/// labels for the oracle, no finite target score, a POT tail that cannot be fitted).
+double resolveThreshold(const ThresholdChoice& t, const RunScores& run,
+                        const std::vector<double>& target, const std::vector<uint8_t>& labels);
 
 /// Anomaly rate of all labelled sequences in the sequence sets a split draws from.
 double naturalAnomalyRate(Project& project, int64_t splitId);
