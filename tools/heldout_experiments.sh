@@ -38,6 +38,10 @@ config_args() {  # config name -> training options
     shrink-0.5) echo "--model mlad --cov-shrinkage 0.5" ;;
     stop-energy) echo "--model mlad --stop-on energy" ;;
     k1) echo "--model mlad --components 1" ;;
+    energy-0) echo "--model mlad --lambda-energy 0" ;;
+    detach) echo "--model mlad --detach-gmm" ;;
+    latent-norm) echo "--model mlad --latent-norm" ;;
+    detach+latent-norm) echo "--model mlad --detach-gmm --latent-norm" ;;
     *) echo "unknown config $1" >&2; exit 2 ;;
   esac
 }

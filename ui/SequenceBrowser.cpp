@@ -18,6 +18,7 @@
 #include "SequenceListModel.h"
 #include "TaskRunner.h"
 #include "UiUtil.h"
+#include "mlad/io/TimeParse.h"
 #include "mlad/seq/Splits.h"
 
 namespace mlad::ui {
@@ -265,7 +266,14 @@ void SequenceBrowser::showBuildDialog() {
     auto* protocol = new QComboBox(&dialog);
     protocol->addItem(tr("chronological (train on the first 60 %, test on the rest)"),
                       QStringLiteral("chronological"));
+    protocol->addItem(tr("chronological, cut at a time (train before it, test from it)"),
+                      QStringLiteral("chronological-until"));
     protocol->addItem(tr("paper (test = all anomalies + as many normal)"), QStringLiteral("paper"));
+    auto* until = new QLineEdit(&dialog);
+    until->setPlaceholderText(tr("UTC, e.g. 2005-09-01T00:00"));
+    until->setToolTip(
+        tr("Sequences whose first line is before this time train (their normal ones); the "
+           "others are the test part. Needs timestamps in the log."));
     auto* name = new QLineEdit(&dialog);
     auto updateName = [=] {
         name->setText(QStringLiteral("%1-%2").arg(system->currentText().toLower(),
@@ -277,27 +285,47 @@ void SequenceBrowser::showBuildDialog() {
     auto updateEnabled = [=] {
         size->setEnabled(kind->currentIndex() > 0);
         step->setEnabled(kind->currentIndex() == 2);
+        until->setEnabled(protocol->currentData().toString() == "chronological-until");
     };
     updateEnabled();
     connect(kind, &QComboBox::currentIndexChanged, &dialog, updateEnabled);
+    connect(protocol, &QComboBox::currentIndexChanged, &dialog, updateEnabled);
     form->addRow(tr("System:"), system);
     form->addRow(tr("Sequences:"), kind);
     form->addRow(tr("Window size N:"), size);
     form->addRow(tr("Step S:"), step);
     form->addRow(tr("Protocol:"), protocol);
+    form->addRow(tr("Train until:"), until);
     form->addRow(tr("Split name:"), name);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
     form->addRow(buttons);
     connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     if (dialog.exec() != QDialog::Accepted) return;
+    const bool cut = protocol->currentData().toString() == "chronological-until";
     buildSplit(system->currentText(), kind->currentIndex(), size->value(), step->value(),
-               protocol->currentData().toString(), name->text().trimmed());
+               cut ? QStringLiteral("chronological") : protocol->currentData().toString(),
+               name->text().trimmed(), cut ? until->text().trimmed() : QString());
 }
 
-void SequenceBrowser::buildSplit(const QString& system, int kind, int size, int step,
-                                 const QString& protocol, const QString& splitName) {
-    if (path_.isEmpty() || builder_->isRunning()) return;
+QString SequenceBrowser::buildStatusText() const {
+    return buildStatus_->text();
+}
+
+bool SequenceBrowser::buildSplit(const QString& system, int kind, int size, int step,
+                                 const QString& protocol, const QString& splitName,
+                                 const QString& trainUntil) {
+    if (path_.isEmpty() || builder_->isRunning()) return false;
+    std::optional<int64_t> cutAt;
+    if (!trainUntil.isEmpty()) {
+        cutAt = parseUtcTime(trainUntil.toStdString());
+        if (!cutAt) {
+            buildStatus_->setText(
+                tr("“%1” is not a time: give UTC as 2005-09-01 or 2005-09-01T00:00.")
+                    .arg(trainUntil));
+            return false;
+        }
+    }
     SequenceSpec spec;
     switch (kind) {
         case 0:
@@ -321,6 +349,7 @@ void SequenceBrowser::buildSplit(const QString& system, int kind, int size, int 
     split.protocol = protocol.toStdString();
     split.systems = {system.toStdString()};
     split.sequenceSet = spec.name;
+    split.trainUntil = cutAt;
     const std::string projectPath = path_.toStdString(), sys = system.toStdString();
     buildButton_->setEnabled(false);
     buildStatus_->setText(tr("Building…"));
@@ -351,6 +380,7 @@ void SequenceBrowser::buildSplit(const QString& system, int kind, int size, int 
             });
             Q_EMIT projectDataChanged();
         });
+    return true;
 }
 
 }  // namespace mlad::ui

@@ -43,9 +43,13 @@ class SequenceBrowser : public QWidget {
     /// The run whose explanation the drill-down shows (the run shown in Results); "" = none.
     void setExplainRun(const QString& run) { explainRun_ = run; }
     /// Builds a sequence set + split with core (same as the dialog's OK); runs in background.
-    void buildSplit(const QString& system, int kind, int size, int step, const QString& protocol,
-                    const QString& splitName);
+    /// trainUntil (chronological only): cut at this UTC time instead of the 60 % share;
+    /// returns false (and says why in the status line) when it is not a time.
+    bool buildSplit(const QString& system, int kind, int size, int step, const QString& protocol,
+                    const QString& splitName, const QString& trainUntil = QString());
     bool isBuilding() const;
+    /// The build status line (what the last build did or why it did not start).
+    QString buildStatusText() const;
 
   Q_SIGNALS:
     void splitsLoaded(int count);

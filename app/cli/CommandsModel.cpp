@@ -11,12 +11,15 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "Commands.h"
 #include "Output.h"
 #include "mlad/detect/Registry.h"
 #include "mlad/embed/TemplateVectors.h"
 #include "mlad/io/TimeParse.h"
+#include "mlad/seq/Adapters.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
@@ -429,13 +432,31 @@ void addScore(Cli& cli) {
         const std::string tmp = o->out + ".tmp";
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) throw std::runtime_error("cannot write " + tmp);
-        out << "sequence_id,system,first_line,last_line,label,score,predicted\n";
+        // Templates the run never saw in training, per scored sequence: a validation-fitted
+        // threshold does not carry over to data full of them.
+        std::unordered_map<int64_t, uint64_t> unseenOf;
+        uint64_t withUnseen = 0;
+        {
+            std::unordered_set<int32_t> seen;
+            for (const auto& ev :
+                 seq::loadEventSequences(*project, splitPart(*project, run->splitId, "train"))
+                     .events)
+                seen.insert(ev.begin(), ev.end());
+            const seq::EventSequences mine = seq::loadEventSequences(*project, ids);
+            for (size_t k = 0; k < mine.size(); ++k) {
+                uint64_t n = 0;
+                for (int32_t t : mine.events[k]) n += !seen.count(t);
+                unseenOf[mine.ids[k]] = n;
+                withUnseen += n > 0;
+            }
+        }
+        out << "sequence_id,system,first_line,last_line,label,score,predicted,unseen_templates\n";
         uint64_t flagged = 0;
         for (const auto& q : scored) {
             out << q.sequenceId << ',' << csvField(q.system) << ',' << q.firstLine << ','
                 << q.lastLine << ',' << (q.label < 0 ? std::string() : std::to_string(q.label))
                 << ',' << (std::isfinite(q.score) ? fmtNumber(q.score) : std::string()) << ','
-                << (q.predicted ? 1 : 0) << '\n';
+                << (q.predicted ? 1 : 0) << ',' << unseenOf[q.sequenceId] << '\n';
             flagged += q.predicted;
         }
         out.close();
@@ -447,10 +468,21 @@ void addScore(Cli& cli) {
         std::cout << "scored " << scored.size() << " sequences, " << flagged
                   << " at or above the threshold " << (threshold ? fmtNumber(*threshold) : "")
                   << " (" << rule << "); wrote " << o->out << "\n";
+        const bool validationRule = !choice.runDefault
+                                        ? choice.kind == ThresholdChoice::Kind::Quantile ||
+                                              choice.kind == ThresholdChoice::Kind::Pot
+                                        : !rs.detectorRule;
+        if (!scored.empty() && validationRule && withUnseen * 5 > scored.size())
+            std::cout << "note: " << withUnseen << " of " << scored.size()
+                      << " scored sequences hold templates the run never saw in training. A "
+                         "threshold fitted on validation scores does not carry over to data "
+                         "this new (expect many flags); --threshold target:RATE recalibrates "
+                         "on these scores with an expected anomaly rate.\n";
         return 0;
     });
     s->footer(
-        "Columns: sequence_id, system, first_line, last_line, label, score, predicted.\n"
+        "Columns: sequence_id, system, first_line, last_line, label, score, predicted,\n"
+        "unseen_templates (events whose template the run's training part never held).\n"
         "Threshold rules as in 'mlad evaluate': validation rules (quantile, pot) use the run's\n"
         "validation scores; target rules (target:RATE = an expected contamination rate,\n"
         "target-quantile, target-pot) use the scores of the sequences scored here, never their\n"

@@ -47,5 +47,5 @@ grep -q "| demo-ras | mlad |" "$report" || fail "demo report lacks the MLAD row"
 "$mlad" runs --project "$work/demo.mlad" --json | grep -q '"status":"done"' || fail "runs"
 "$mlad" evaluate --project "$work/demo.mlad" --run demo-ras-mlad --threshold oracle | grep -q ORACLE || fail "oracle label"
 "$mlad" score --project "$work/demo.mlad" --run demo-ras-mlad --system DemoRAS --out "$work/s.csv" >/dev/null
-head -1 "$work/s.csv" | grep -q "^sequence_id,system,first_line,last_line,label,score,predicted$" || fail "scores.csv header"
+head -1 "$work/s.csv" | grep -q "^sequence_id,system,first_line,last_line,label,score,predicted,unseen_templates$" || fail "scores.csv header"
 echo "PASS"

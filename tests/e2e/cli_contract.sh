@@ -129,7 +129,7 @@ assert r["metrics"] is None or r["metrics"]["run"]==sys.argv[1], r["metrics"]' "
 "$mlad" evaluate --project "$proj" --run "$odd" --json | json_ok evaluate
 "$mlad" evaluate --project "$proj" --run "$odd" --threshold oracle --json | json_ok evaluate-oracle
 "$mlad" score --project "$proj" --run "$odd" --system "$oddsys" --out "$work/s.csv" >/dev/null
-[ "$(head -1 "$work/s.csv")" = "sequence_id,system,first_line,last_line,label,score,predicted" ] || fail "score header"
+[ "$(head -1 "$work/s.csv")" = "sequence_id,system,first_line,last_line,label,score,predicted,unseen_templates" ] || fail "score header"
 set +e; "$mlad" score --project "$proj" --run "$odd" --system "$oddsys" --out "$work/s.csv" >/dev/null 2>&1; rc=$?; set -e
 [ $rc -eq 1 ] || fail "score replaced an existing --out without --force"
 set +e; "$mlad" score --project "$proj" --run "$odd" --system "$oddsys" --out "$proj" --force >/dev/null 2>&1; rc=$?; set -e

@@ -56,6 +56,7 @@
 #include "mlad/import/DemoProject.h"
 #include "mlad/import/Importer.h"
 #include "mlad/io/LogFormat.h"
+#include "mlad/io/TimeParse.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
@@ -163,6 +164,7 @@ class WorkbenchTest : public QObject {
     void histogramRobustRange();
     void heatmapDrawsExactZerosApart();
     void perSystemBreakdown();
+    void splitCutAtATime();
     void trainingSettingsAreTheManifest();
     void trainingFormFollowsTheModel();
     void screenshots();
@@ -1073,6 +1075,63 @@ void WorkbenchTest::screenshots() {
     for (const char* name : {"results.png", "curves.png", "attention.png", "projection.png",
                              "compare.png", "shortcut-lesson.png", "drilldown.png"})
         QVERIFY2(QFileInfo::exists(QDir(outDir).filePath(QString::fromLatin1(name))), name);
+}
+
+void WorkbenchTest::splitCutAtATime() {
+    // The split dialog's "cut at a time" protocol: the browser builds a chronological split cut
+    // at a UTC time, refuses text that is not a time, and the split's test part starts there.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("cut.mlad"));
+    int64_t mid = 0;
+    {
+        auto p = Project::open(path.toStdString());
+        demo::DemoOptions opt;
+        opt.hdfsBlocks = 100;
+        opt.rasLines = 2000;
+        const auto files =
+            demo::generateDemo(dir.filePath(QStringLiteral("data")).toStdString(), opt);
+        setUpDemoProject(*p, files, nullptr);
+        auto st = p->db().prepare(
+            "SELECT min(l.ts), max(l.ts) FROM lines l JOIN systems s ON s.id = l.system_id "
+            "WHERE s.name = ?");
+        st.bind(1, std::string(kDemoRasSystem));
+        QVERIFY(st.step());
+        mid = st.getInt(0) + (st.getInt(1) - st.getInt(0)) / 2;
+        mid -= mid % 1000;  // whole seconds: the time as the user types it
+    }
+    SequenceBrowser sb;
+    sb.setProjectPath(path);
+    sb.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&sb));
+    QVERIFY(!sb.buildSplit(QString::fromLatin1(kDemoRasSystem), 1, 20, 20,
+                           QStringLiteral("chronological"), QStringLiteral("bad"),
+                           QStringLiteral("2005-13-01")));
+    QVERIFY2(sb.buildStatusText().contains(QStringLiteral("not a time")),
+             qPrintable(sb.buildStatusText()));
+    const QString cut = QString::fromStdString(formatUtcTime(mid));
+    QString error;
+    connect(&sb, &SequenceBrowser::errorOccurred, &sb, [&error](const QString& m) { error = m; });
+    // Windows of 10 (the demo's split already uses its windows of 20).
+    QVERIFY(sb.buildSplit(QString::fromLatin1(kDemoRasSystem), 1, 10, 10,
+                          QStringLiteral("chronological"), QStringLiteral("cut"), cut));
+    QTRY_VERIFY_WITH_TIMEOUT(!sb.isBuilding(), 120000);
+    QTRY_VERIFY2(sb.splitCombo()->findText(QStringLiteral("cut")) >= 0,
+                 qPrintable(sb.buildStatusText() + QStringLiteral(": ") + error));
+    auto p = Project::openReadOnly(path.toStdString());
+    const auto split = findSplit(*p, "cut");
+    QVERIFY(split);
+    QVERIFY2(QString::fromStdString(split->params).contains(QStringLiteral("train_until=") + cut),
+             split->params.c_str());
+    QVERIFY(split->test.total > 0 && split->train.total > 0);
+    auto st = p->db().prepare("SELECT start_ts FROM sequences WHERE id = ?");
+    for (const char* part : {"train", "test"})
+        for (int64_t id : splitPart(*p, split->id, part)) {
+            st.reset();
+            st.bind(1, id);
+            QVERIFY(st.step());
+            QVERIFY(std::string(part) == "train" ? st.getInt(0) < mid : st.getInt(0) >= mid);
+        }
 }
 
 void WorkbenchTest::perSystemBreakdown() {

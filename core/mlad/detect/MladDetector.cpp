@@ -32,7 +32,7 @@ ParamList mladParams(double dropout, bool workbenchDefaults) {
         P::integer("layers", 2, 1, 48, "model", "encoder layers"),
         P::integer("heads", 4, 1, 64, "model", "attention heads per layer"),
         P::integer("d_ff", 256, 1, 65536, "model", "feed-forward width"),
-        P::integer("d_z", 16, 1, 1024, "model", "width of the representation the GMM sees"),
+        P::integer("d_z", 16, 0, 1024, "model", "width of the latent representation the GMM sees beside the reconstruction features (0 = none)"),
         P::integer("components", 5, 1, 64, "model", "GMM components"),
         P::integer("max_len", 128, 1, 100000, "model", "longer sequences keep their first max-len events"),
         P::real("dropout", dropout, 0.0, 0.9, "model", "dropout probability"),
@@ -43,6 +43,8 @@ ParamList mladParams(double dropout, bool workbenchDefaults) {
         P::real("cov_eps", 1e-6, 0.0, 1.0, "model", "diagonal added to each GMM covariance"),
         P::flag("rarity_channel", false, "model", "adds template rarity in the training split to the GMM's input: the share of positions whose template is unseen there and their mean -log frequency (training sequences count leave-one-out)"),
         P::flag("diversity_channel", false, "model", "adds the sequence's share of distinct templates to the GMM's input"),
+        P::flag("detach_gmm", false, "model", "the GMM terms of the loss train the estimation network only; the encoder learns from reconstruction alone (its representation cannot shrink to lower the energy)"),
+        P::flag("latent_norm", false, "model", "layer-normalises the latent part of the GMM's input (no learned scale), so that the energy cannot be lowered by shrinking it"),
         P::real("cov_shrinkage", 0.0, 0.0, 1.0, "model", "shrinks each stored GMM covariance toward its mean variance times I (0 = off, 1 = spherical)"),
         P::text("stop_on", "loss", "loss|energy", "optimisation", "early stopping on the validation loss, or on the validation sequences' mean energy under the GMM re-estimated on the training set each epoch"),
     };
@@ -88,6 +90,8 @@ model::MladConfig modelConfig(const Json& v, int dIn) {
     m.recon =
         v.at("recon") == "full" ? model::MladConfig::Recon::Full : model::MladConfig::Recon::Masked;
     m.nExtra = extraFeatureCount(v);
+    m.detachGmm = option(v, "detach_gmm");
+    m.latentNorm = option(v, "latent_norm");
     const std::string ablation = v.at("ablation").get<std::string>();
     if (ablation == "w/o-entmax") m.alpha = 1.0;
     if (ablation == "w/o-gmm") m.useGmm = false;

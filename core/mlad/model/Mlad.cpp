@@ -215,8 +215,9 @@ MladOutput MladImpl::head(const Tensor& xc, const Tensor& reconIn, const Tensor&
     const Tensor cosine = dot / ((sx + kTiny) * (sr + kTiny)).sqrt();
     // Under autocast zProj_ yields float16/bfloat16 while rel and cosine are float32: z (the
     // GMM's input) is kept in the wider type.
-    std::vector<Tensor> parts = {zProj_(pooled).to(rel.scalar_type()), rel.unsqueeze(1),
-                                 cosine.unsqueeze(1)};
+    Tensor latent = zProj_(pooled).to(rel.scalar_type());
+    if (cfg_.latentNorm && cfg_.dZ > 1) latent = torch::layer_norm(latent, {cfg_.dZ});
+    std::vector<Tensor> parts = {latent, rel.unsqueeze(1), cosine.unsqueeze(1)};
     if (cfg_.nExtra > 0) {
         if (!extra.defined() || extra.dim() != 2 || extra.size(0) != xc.size(0) ||
             extra.size(1) != cfg_.nExtra)
@@ -225,9 +226,9 @@ MladOutput MladImpl::head(const Tensor& xc, const Tensor& reconIn, const Tensor&
         parts.push_back(extra.to(rel.device(), rel.scalar_type()));
     }
     out.z = torch::cat(parts, 1);
-    out.gamma =
-        entmax(est2_(model::dropout(torch::tanh(est1_(out.z)), cfg_.dropout, is_training())),
-               cfg_.alpha, -1);
+    const Tensor zIn = cfg_.detachGmm ? out.z.detach() : out.z;
+    out.gamma = entmax(est2_(model::dropout(torch::tanh(est1_(zIn)), cfg_.dropout, is_training())),
+                       cfg_.alpha, -1);
     return out;
 }
 
@@ -303,7 +304,7 @@ MladImpl::LossParts MladImpl::loss(const MladOutput& out, const Tensor& x, const
         parts.total = parts.mse;
         return parts;
     }
-    const Tensor zd = out.z.to(torch::kDouble);
+    const Tensor zd = (cfg_.detachGmm ? out.z.detach() : out.z).to(torch::kDouble);
     const GmmParams batch = gmmEstimate(zd, out.gamma.to(torch::kDouble));
     const auto type = parts.mse.scalar_type();
     parts.energy = gmmEnergy(zd, batch, cfg_.covEps).mean().to(type);

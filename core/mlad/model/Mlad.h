@@ -46,6 +46,13 @@ struct MladConfig {
     /// Per-sequence features given with the input and appended to z (the estimation network's
     /// input), e.g. template rarity in the training split; 0 = none (the paper's z).
     int64_t nExtra = 0;
+    /// The GMM terms of the loss train the estimation network only: z enters them detached, so
+    /// the encoder learns from reconstruction alone and cannot shrink its representation to
+    /// lower the energy.
+    bool detachGmm = false;
+    /// The latent part of z is layer-normalised (no learned scale): a scale the energy cannot
+    /// shrink.
+    bool latentNorm = false;
 
     /// Width of the estimation network's input z: dZ + relative distance + cosine similarity +
     /// the extra features.
