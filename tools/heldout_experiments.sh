@@ -42,6 +42,7 @@ config_args() {  # config name -> training options
     detach) echo "--model mlad --detach-gmm" ;;
     latent-norm) echo "--model mlad --latent-norm" ;;
     detach+latent-norm) echo "--model mlad --detach-gmm --latent-norm" ;;
+    dz0) echo "--model mlad --d-z 0" ;;
     *) echo "unknown config $1" >&2; exit 2 ;;
   esac
 }

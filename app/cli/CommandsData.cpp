@@ -435,7 +435,7 @@ void addSequences(Cli& cli) {
     struct O {
         std::string project, system, timeWindow, timeStep, sessionRegex, sessionBy, labels, name;
         int64_t window = 20, step = 0, minLength = 1;
-        bool json = false, timeOrder = false;
+        bool json = false, timeOrder = false, extend = false;
         CLI::Option *oWindow = nullptr, *oStep = nullptr, *oTimeWindow = nullptr,
                     *oSessionRegex = nullptr, *oSessionBy = nullptr;
     };
@@ -444,6 +444,7 @@ void addSequences(Cli& cli) {
         SequenceSpec spec;
         spec.name = o->name;
         spec.minLength = size_t(o->minLength);
+        spec.extend = o->extend;
         if (o->oWindow->count()) {
             spec.kind = SequenceSpec::Kind::Window;
             spec.size = size_t(o->window);
@@ -479,7 +480,8 @@ void addSequences(Cli& cli) {
         "like 30s, 5m, 1h. Sessions by regex use the preset's group regex when none is given\n"
         "(HDFS: blk_-?\\d+). --session-by folder makes one session per source folder (loghub\n"
         "Hadoop applications) with labels from a CSV keyed by folder name. A sequence is\n"
-        "anomalous when any member line is.");
+        "anomalous when any member line is. --extend adds the sequences of lines imported\n"
+        "since the set was built (same settings), keeping the old ones and their splits.");
     addProjectOption(s, o->project);
     s->add_option("--system", o->system, "the system")->required();
     o->oWindow = s->add_option("--window", o->window, "fixed windows of N lines")
@@ -500,6 +502,8 @@ void addSequences(Cli& cli) {
     s->add_option("--labels", o->labels, "session labels CSV (with --session-by)")
         ->type_name("CSV");
     s->add_option("--name", o->name, "name of the sequence set");
+    s->add_flag("--extend", o->extend,
+                "extend the set of this name with the lines imported after it (windows only)");
     s->add_option("--min-length", o->minLength, "drop shorter sequences")
         ->check(intRange(1, 1000000));
     s->add_flag("--json", o->json, "machine-readable output");
@@ -533,7 +537,8 @@ void addImportSessions(Cli& cli) {
     s->add_option("--label", o->label, "label of every session of --deeplog")
         ->check(CLI::IsMember({"normal", "anomaly"}));
     s->add_option("--csv", o->spec.csvFile, "a session CSV")->type_name("FILE");
-    s->add_option("--id-column", o->spec.idColumn, "session id column of --csv");
+    s->add_option("--id-column", o->spec.idColumn,
+                  "session id column of --csv (default: BlockId if there, else made-up ids)");
     s->add_option("--label-column", o->spec.labelColumn, "label column of --csv");
     s->add_option("--events-column", o->spec.eventsColumn, "event list column of --csv");
     s->add_option("--name", o->spec.setName, "name of the sequence set");

@@ -2,7 +2,8 @@
 # "Score next month's logs with last month's model", as a user runs it on real BGL logs:
 # import June-July, train on a chronological split cut at a time, import August into the same
 # system (Drain goes on from its stored tree: old templates keep their ids), build sequences
-# over all lines and score only those starting in August under each threshold rule.
+# over all lines (extending the trained set in place) and score only those starting in August
+# under each threshold rule.
 # Skips (exit 0 with a message) when the shared data is absent.
 set -euo pipefail
 mlad="$1"
@@ -52,8 +53,16 @@ assert len(b) > len(a), (len(a), len(b))
 # Old templates keep their ids (Drain may generalise their text with the new lines).
 assert set(a) <= set(b), sorted(set(a) - set(b))
 PY
-"$mlad" sequences --project "$p" --system BGL --window 20 --name all >/dev/null
-"$mlad" score --project "$p" --run june-july --system BGL --set all --since 2005-08-01 \
+"$mlad" sequences --project "$p" --system BGL --window 20 --name june-july --extend --json > "$work/ext.json"
+python3 - "$work/ext.json" <<'PY' || fail "sequences --extend"
+import json, sys
+r = json.load(open(sys.argv[1]))
+r = r[0] if isinstance(r, list) else r
+assert 780 <= r["sequences"] <= 790, r  # 689 June-July windows + ~96 August ones
+PY
+# The split and the run over the set still stand.
+"$mlad" evaluate --project "$p" --run june-july --json >/dev/null || fail "the run lost its split"
+"$mlad" score --project "$p" --run june-july --system BGL --set june-july --since 2005-08-01 \
   --out "$work/aug.csv" > "$work/score.out"
 grep -q "validation quantile 0.99" "$work/score.out" || fail "score does not say which rule: $(cat "$work/score.out")"
 python3 - "$work/aug.csv" <<'PY' || fail "August scores"
@@ -63,15 +72,15 @@ assert 90 <= len(rows) <= 100, len(rows)
 # Every scored window starts after the June-July lines (line ids 1..13775).
 assert all(int(r["first_line"]) > 13775 for r in rows), min(int(r["first_line"]) for r in rows)
 PY
-"$mlad" score --project "$p" --run june-july --system BGL --set all --since 2005-08-01 \
+"$mlad" score --project "$p" --run june-july --system BGL --set june-july --since 2005-08-01 \
   --threshold target:0.05 --out "$work/aug-target.csv" > "$work/score.out"
 grep -q "TARGET-SIDE" "$work/score.out" || fail "target rule not named"
 flagged=$(awk -F, 'NR > 1 && $7 == 1' "$work/aug-target.csv" | wc -l)
 [ "$flagged" -ge 3 ] && [ "$flagged" -le 7 ] || fail "target:0.05 flagged $flagged of ~96"
-"$mlad" score --project "$p" --run june-july --system BGL --set all --since 2005-08-01 \
+"$mlad" score --project "$p" --run june-july --system BGL --set june-july --since 2005-08-01 \
   --threshold oracle --out "$work/aug-oracle.csv" | grep -q ORACLE || fail "oracle not labelled"
 set +e
-"$mlad" score --project "$p" --run june-july --system BGL --set all --since 2006-01-01 \
+"$mlad" score --project "$p" --run june-july --system BGL --set june-july --since 2006-01-01 \
   --out "$work/none.csv" >/dev/null 2>"$work/err"; rc=$?
 set -e
 [ $rc -ne 0 ] && grep -q "starts at or after 2006-01-01T00:00:00Z" "$work/err" || fail "empty --since not refused"

@@ -507,4 +507,104 @@ TEST(Splits, TransferBetweenTwoSetsOfOneSystem) {
     EXPECT_THROW(createSplit(*p, t), std::invalid_argument);
 }
 
+TEST(Sequences, SessionCsvWithoutAnIdColumnGetsMadeUpIds) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    {
+        std::ofstream t(dir.file("t.csv"));
+        t << "EventId,EventTemplate\nE5,Receiving block <*>\nE22,allocateBlock <*>\n";
+        std::ofstream c(dir.file("s.csv"));
+        c << "Label,EventIds\nNormal,22 5 5\nAnomaly,\"[5, 22]\"\n";
+    }
+    PreparsedSpec s;
+    s.system = "S";
+    s.templatesCsv = dir.file("t.csv");
+    s.csvFile = dir.file("s.csv");
+    const SequenceSetInfo info = importPreparsedSessions(*p, s);
+    EXPECT_EQ(info.count, 2u);
+    EXPECT_EQ(info.anomalous, 1u);
+    const auto rows = sequencesOfSet(*p, info.id);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].key, "row1");
+    EXPECT_EQ(rows[1].key, "row2");
+    EXPECT_EQ(rows[0].events.size(), 3u);
+    // A column the user names must exist: the error names the file and the columns there are.
+    s.idColumn = "SessionId";
+    s.setName = "again";
+    try {
+        importPreparsedSessions(*p, s);
+        ADD_FAILURE() << "a missing --id-column was accepted";
+    } catch (const std::exception& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("s.csv"), std::string::npos) << m;
+        EXPECT_NE(m.find("missing column 'SessionId'"), std::string::npos) << m;
+    }
+}
+
+TEST(Sequences, ExtendingASetAddsWindowsOfNewLinesAndKeepsItsSplits) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    importSmallBgl(*p, dir);  // 45 lines
+    SequenceSpec w;
+    w.size = w.step = 5;
+    w.name = "w";
+    const SequenceSetInfo first = buildSequences(*p, "BGL", w);
+    ASSERT_EQ(first.count, 9u);
+    std::vector<int64_t> oldIds;
+    for (const auto& q : sequencesOfSet(*p, first.id)) oldIds.push_back(q.id);
+    SplitSpec sp;
+    sp.name = "s";
+    sp.systems = {"BGL"};
+    sp.sequenceSet = "w";
+    const SplitInfo split = createSplit(*p, sp);
+    const uint64_t members = split.train.total + split.val.total + split.test.total;
+    // Nothing new yet: extending adds nothing.
+    w.extend = true;
+    EXPECT_EQ(buildSequences(*p, "BGL", w).count, 9u);
+    // The next month's 12 lines, imported into the same system.
+    {
+        std::ofstream o(dir.file("later.log"));
+        for (int i = 0; i < 12; ++i)
+            o << (i == 7 ? "KERNDTLB " : "- ") << 1120000000 + i << " 2005.06.29 R02 "
+              << "2005-06-29-00.00." << (10 + i) << ".000000 R02 RAS KERNEL INFO "
+              << "cache parity error corrected\n";
+        o.close();
+        ImportOptions opt;
+        opt.preset = *findPreset("BGL");
+        opt.system = "BGL";
+        importFiles(*p, {dir.file("later.log")}, opt);
+    }
+    const SequenceSetInfo extended = buildSequences(*p, "BGL", w);
+    EXPECT_EQ(extended.id, first.id);
+    EXPECT_EQ(extended.count, 9u + 3u);  // 5 + 5 + a last window of 2
+    EXPECT_EQ(extended.anomalous, first.anomalous + 1);
+    const auto rows = sequencesOfSet(*p, first.id);
+    ASSERT_EQ(rows.size(), 12u);
+    for (size_t i = 0; i < oldIds.size(); ++i) EXPECT_EQ(rows[i].id, oldIds[i]);
+    for (size_t i = 9; i < rows.size(); ++i) {
+        EXPECT_GT(rows[i].firstLine, rows[8].lastLine);
+        EXPECT_GT(rows[i].ordinal, rows[i - 1].ordinal);
+    }
+    // The split that uses the set is untouched.
+    const auto again = findSplit(*p, "s");
+    ASSERT_TRUE(again.has_value());
+    size_t now = 0;
+    for (const char* part : {"train", "val", "test"}) now += splitPart(*p, again->id, part).size();
+    EXPECT_EQ(now, members);
+    // Other settings, sessions, time order or a missing set are refused with a reason.
+    SequenceSpec other = w;
+    other.step = 3;
+    EXPECT_THROW(buildSequences(*p, "BGL", other), std::invalid_argument);
+    other = w;
+    other.timeOrder = true;
+    EXPECT_THROW(buildSequences(*p, "BGL", other), std::invalid_argument);
+    other = w;
+    other.name = "missing";
+    EXPECT_THROW(buildSequences(*p, "BGL", other), std::invalid_argument);
+    SequenceSpec sessions;
+    sessions.kind = SequenceSpec::Kind::SessionFile;
+    sessions.extend = true;
+    EXPECT_THROW(buildSequences(*p, "BGL", sessions), std::invalid_argument);
+}
+
 }  // namespace

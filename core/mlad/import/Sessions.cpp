@@ -80,13 +80,16 @@ SequenceSetInfo importPreparsedSessions(Project& project, const PreparsedSpec& s
         }
     } else {
         CsvReader csv(spec.csvFile);
-        const size_t idCol = csv.column(spec.idColumn);
+        std::optional<size_t> idCol =
+            spec.idColumn.empty() ? csv.findColumn("BlockId") : csv.column(spec.idColumn);
         const size_t labelCol = csv.column(spec.labelColumn);
         const size_t evCol = csv.column(spec.eventsColumn);
+        uint64_t row = 0;
         while (csv.next()) {
+            ++row;
             const int label = readLabel(csv, labelCol);
-            sessions.push_back(
-                {csv.at(idCol), label, parseEvents(csv.at(evCol), csv.path(), csv.line())});
+            sessions.push_back({idCol ? csv.at(*idCol) : "row" + std::to_string(row), label,
+                                parseEvents(csv.at(evCol), csv.path(), csv.line())});
         }
     }
     auto& db = project.db();

@@ -17,7 +17,9 @@ struct PreparsedSpec {
     std::string deeplogFile;   ///< one session per line, space-separated event numbers
     int deeplogLabel = 0;      ///< label of every session in deeplogFile
     std::string csvFile;       ///< or a CSV with the columns below
-    std::string idColumn = "BlockId";
+    /// session id column; empty = "BlockId" when the CSV has it, else ids are made up from the
+    /// row number ("row1", "row2", ...). A column named here must exist.
+    std::string idColumn;
     /// labels in the vocabulary of mlad/io/Labels.h (strict: other values are an error; an
     /// unknown value leaves the session unlabelled)
     std::string labelColumn = "Label";

@@ -44,13 +44,14 @@ std::vector<T> unpackVector(const std::string& blob) {
 // Writes sequences of one set; one transaction for the whole set keeps a rebuild atomic.
 class SetWriter {
   public:
-    SetWriter(Project& p, int64_t setId, int64_t systemId)
+    SetWriter(Project& p, int64_t setId, int64_t systemId, int64_t firstOrdinal = 0)
         : db_(p.db()),
           setId_(setId),
           systemId_(systemId),
           ins_(db_.prepare("INSERT INTO sequences(set_id, system_id, ordinal, key, label, length, "
                            "first_line, last_line, start_ts, end_ts, events, members) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {}
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")),
+          ordinal_(firstOrdinal) {}
 
     void write(const Pending& s, bool contiguous) {
         std::vector<int32_t> events;
@@ -119,7 +120,7 @@ class SetWriter {
     sql::Database& db_;
     int64_t setId_, systemId_;
     sql::Statement ins_;
-    int64_t ordinal_ = 0;
+    int64_t ordinal_;
     uint64_t count_ = 0, anomalous_ = 0, unlabelled_ = 0;
 };
 
@@ -239,9 +240,35 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
     const uint64_t total = project.lineCount(sys->id);
 
     sql::Transaction tx(db);
-    int64_t setId =
-        createSet(project, sys->id, system, name, kindName(spec.kind), specParams(spec));
-    SetWriter writer(project, setId, sys->id);
+    int64_t setId = 0, lastOrdinal = 0, afterLine = 0;
+    if (spec.extend) {
+        if (spec.kind != SequenceSpec::Kind::Window && spec.kind != SequenceSpec::Kind::TimeWindow)
+            throw std::invalid_argument(
+                "only windows extend (a session may span old and new lines); build the "
+                "sessions again under another --name");
+        if (spec.kind == SequenceSpec::Kind::Window && spec.timeOrder)
+            throw std::invalid_argument(
+                "windows in time order do not extend (new lines may fall between old ones)");
+        auto set = findSequenceSet(project, system, name);
+        if (!set)
+            throw std::invalid_argument("system " + system + " has no sequence set '" + name +
+                                        "' to extend");
+        if (set->kind != kindName(spec.kind) || set->params != specParams(spec))
+            throw std::invalid_argument("set '" + name + "' was built as " + set->kind + " (" +
+                                        set->params + "), not " + kindName(spec.kind) + " (" +
+                                        specParams(spec) + "); extend it with its own settings");
+        setId = set->id;
+        auto st = db.prepare(
+            "SELECT coalesce(max(ordinal), 0), coalesce(max(last_line), 0) FROM sequences "
+            "WHERE set_id = ?");
+        st.bind(1, setId);
+        st.step();
+        lastOrdinal = st.getInt(0);
+        afterLine = st.getInt(1);
+    } else {
+        setId = createSet(project, sys->id, system, name, kindName(spec.kind), specParams(spec));
+    }
+    SetWriter writer(project, setId, sys->id, lastOrdinal);
     const std::string stage = "building sequences of " + system;
 
     auto readMember = [](sql::Statement& st) {
@@ -255,9 +282,9 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
 
     if (spec.kind == SequenceSpec::Kind::Window) {
         auto st = db.prepare(std::string("SELECT id, coalesce(template_id,0), label, ts FROM lines "
-                                         "WHERE system_id = ? ORDER BY ") +
+                                         "WHERE system_id = ? AND id > ? ORDER BY ") +
                              (spec.timeOrder ? "ts, id" : "id"));
-        st.bind(1, sys->id);
+        st.bind(1, sys->id).bind(2, afterLine);
         // A ring of the last `size` lines; a window ends at every line where
         // (seen - size) % step == 0, which covers fixed (step == size), sliding (step < size)
         // and gapped (step > size) windows alike.
@@ -286,8 +313,8 @@ SequenceSetInfo buildSequences(Project& project, const std::string& system,
         std::vector<Member> all;
         auto st = db.prepare(
             "SELECT id, coalesce(template_id,0), label, ts FROM lines "
-            "WHERE system_id = ? AND ts IS NOT NULL ORDER BY ts, id");
-        st.bind(1, sys->id);
+            "WHERE system_id = ? AND id > ? AND ts IS NOT NULL ORDER BY ts, id");
+        st.bind(1, sys->id).bind(2, afterLine);
         while (st.step()) all.push_back(readMember(st));
         if (!all.empty()) {
             size_t lo = 0;

@@ -27,6 +27,11 @@ struct SequenceSpec {
     std::string labelsCsv;   ///< SessionFolder / SessionFile: labels per folder / file name
     bool timeOrder = false;  ///< Window: order lines by timestamp instead of import order
     size_t minLength = 1;    ///< drop sequences shorter than this
+    /// Extend the existing set of this name (same kind and parameters) with sequences over the
+    /// lines after the last line it covers (new imports), keeping its sequences, their ids and
+    /// the splits and runs that use them. Windows in import order and time windows only: a
+    /// session may span old and new lines.
+    bool extend = false;
 };
 
 struct SequenceSetInfo {
@@ -54,7 +59,8 @@ struct SequenceRow {
     std::vector<int32_t> events;  ///< template ids
 };
 
-/// Builds (or rebuilds, replacing a set of the same name) a sequence set for one system.
+/// Builds (or rebuilds, replacing a set of the same name that no split uses) a sequence set
+/// for one system, or extends one (SequenceSpec::extend).
 SequenceSetInfo buildSequences(Project& project, const std::string& system,
                                const SequenceSpec& spec, TaskContext* ctx = nullptr);
 
