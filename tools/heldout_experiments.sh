@@ -8,6 +8,8 @@
 #                labelled sessions
 #   hdfs-ll2dl   the reverse (hdfs_train has no anomalies: false-positive rate only)
 #   bgl2tb       BGL -> Thunderbird_2k (no labels: flagged fraction only)
+#   hdfs2hadoop  HDFS (hdfs_train) -> the loghub Hadoop applications, one session per
+#                application, labelled by job (normal / machine down / disk full / network)
 # Nothing is tuned on test labels: every run uses the default threshold rule (the 0.99
 # quantile of validation scores) and, beside it, validation POT at risk 0.01.
 # Usage: tools/heldout_experiments.sh OUT_DIR [SEEDS] [CONFIGS] [PROTOCOLS]
@@ -18,7 +20,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: tools/heldout_experiments.sh OUT_DIR [SEEDS] [CONFIGS] [PROTOCOLS]}"
 seeds="${2:-1 2 3}"
 configs="${3:-default w/o-gmm rarity diversity rarity+diversity shrink-0.5 stop-energy}"
-protocols="${4:-bgl-aug bgl-sept hdfs-dl2ll hdfs-ll2dl bgl2tb}"
+protocols="${4:-bgl-aug bgl-sept hdfs-dl2ll hdfs-ll2dl bgl2tb hdfs2hadoop}"
 rules="new-templates new-sequence distinct-templates rare-template"
 data="${MLAD_SHARED_DATA:-$here/../shared/datasets}"
 mlad="${MLAD:-$here/build/app/mlad}"
@@ -52,6 +54,7 @@ project_of() {  # protocol -> project file (built once)
     bgl-aug) p="$work/bgl-aug.mlad" ;;
     bgl-sept|bgl2tb) p="$work/bgl-tb.mlad" ;;
     hdfs-*) p="$work/hdfs.mlad" ;;
+    hdfs2hadoop) p="$work/hadoop.mlad" ;;
   esac
   echo "$p"
 }
@@ -90,6 +93,19 @@ build_projects() {
       --train-set deeplog-train --test-system HDFS --test-set loglizer > "$out/split-hdfs-dl2ll.txt"
     $mlad split --project "$p" --name hdfs-ll2dl --protocol transfer --train-system HDFS \
       --train-set loglizer --test-system HDFS --test-set deeplog-train > "$out/split-hdfs-ll2dl.txt"
+    $mlad embed --project "$p" >/dev/null
+  fi
+  p="$work/hadoop.mlad"
+  if [ ! -f "$p" ]; then
+    $mlad import-sessions --project "$p" --system HDFS --templates "$data/loghub-2k/HDFS/HDFS_templates.csv" \
+      --deeplog "$data/hdfs-deeplog/hdfs_train" --label normal --name deeplog-train >/dev/null
+    find "$data/hadoop-loghub/apps" -name '*.log' | sort > "$work/hadoop-files.txt"
+    # shellcheck disable=SC2046
+    $mlad import --project "$p" --preset Hadoop --system Hadoop $(cat "$work/hadoop-files.txt") >/dev/null
+    $mlad sequences --project "$p" --system Hadoop --session-by folder \
+      --labels "$data/hadoop-loghub/app_labels.csv" --name apps >/dev/null
+    $mlad split --project "$p" --name hdfs2hadoop --protocol transfer --train-system HDFS \
+      --train-set deeplog-train --test-system Hadoop --test-set apps > "$out/split-hdfs2hadoop.txt"
     $mlad embed --project "$p" >/dev/null
   fi
 }

@@ -14,6 +14,7 @@ NOTES = {
     "hdfs-dl2ll": "HDFS across sources: train hdfs_train (DeepLog), test deep-loglizer sessions",
     "hdfs-ll2dl": "HDFS across sources, reverse: train deep-loglizer normal sessions, test hdfs_train (all normal)",
     "bgl2tb": "BGL -> Thunderbird_2k (no labels: flagged share only)",
+    "hdfs2hadoop": "HDFS (hdfs_train) -> loghub Hadoop applications, one session per application (first 128 events)",
 }
 
 

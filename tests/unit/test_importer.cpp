@@ -1,5 +1,6 @@
 // The importer against bad input, interruptions and repeated imports, on a real SQLite file.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -92,6 +93,41 @@ TEST(Importer, EmptyFileIsReportedAndNothingChanges) {
     EXPECT_EQ(r.files[0].status, "empty");
     EXPECT_NE(r.files[0].message.find("empty.log"), std::string::npos);
     EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 0);
+}
+
+// Issue 16, finding 11: what is not a log file is refused with its reason and its type, without
+// blocking (a FIFO with no writer, /dev/zero), and an import that brought nothing in leaves no
+// empty system behind; a system that existed before stays.
+TEST(Importer, PathsThatAreNotLogFilesAreRefusedWithTheirReason) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    auto o = bglOptions();
+    o.system = "NOPE";
+    auto r = importFiles(*p, {dir.file("missing.log")}, o);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].status, "failed");
+    EXPECT_NE(r.files[0].message.find("missing.log"), std::string::npos) << r.files[0].message;
+    EXPECT_NE(r.files[0].message.find("No such file or directory"), std::string::npos)
+        << r.files[0].message;
+    EXPECT_FALSE(p->system("NOPE").has_value());
+    const std::string fifo = dir.file("pipe");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    for (const auto& [path, what] :
+         std::vector<std::pair<std::string, std::string>>{{fifo, "FIFO"},
+                                                          {"/dev/zero", "character device"},
+                                                          {dir.path().string(), "directory"}}) {
+        auto q = importFiles(*p, {path}, o);
+        ASSERT_EQ(q.files.size(), 1u);
+        EXPECT_EQ(q.files[0].status, "failed") << path;
+        EXPECT_NE(q.files[0].message.find(what), std::string::npos) << q.files[0].message;
+    }
+    EXPECT_FALSE(p->system("NOPE").has_value());
+    // An existing system is kept even when nothing new comes in.
+    writeFile(dir.file("a.log"), bglLines(5));
+    importFiles(*p, {dir.file("a.log")}, o);
+    importFiles(*p, {dir.file("missing.log")}, o);
+    ASSERT_TRUE(p->system("NOPE").has_value());
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), 5);
 }
 
 TEST(Importer, BinaryFileFailsCleanlyAndKeepsEarlierData) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -21,9 +22,27 @@
 
 namespace mlad {
 
+// What a path is when it is not a regular file, for the message that refuses it.
+static const char* fileTypeName(mode_t m) {
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
 std::string fileFingerprint(const std::string& path) {
+    // stat first: opening a FIFO without a writer blocks forever, and /dev/zero never ends.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        throw InputError(path, 0, std::string("cannot open: ") + std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        throw InputError(path, 0,
+                         std::string("cannot import ") + fileTypeName(st.st_mode) +
+                             ": give a log file (plain or .gz)");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, 0, "cannot open");
+    if (!in) throw InputError(path, 0, std::string("cannot open: ") + std::strerror(errno));
     in.seekg(0, std::ios::end);
     uint64_t size = uint64_t(in.tellg());
     const size_t chunk = 64 * 1024;
@@ -242,6 +261,7 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
     report.system = opt.system.empty() ? opt.preset.name : opt.system;
     LineParser parser(opt.preset);  // compiles format and masks before anything is written
     auto& db = project.db();
+    const bool systemExisted = project.system(report.system).has_value();
     const int64_t systemId = project.ensureSystem(report.system, opt.preset);
     report.systemId = systemId;
 
@@ -536,6 +556,17 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
         project.createLineIndexes();
     }
     db.exec("PRAGMA wal_autocheckpoint = 1000");
+    // A system this call created but no file made it into (none could be opened, all empty)
+    // is removed again rather than left behind empty.
+    if (!systemExisted) {
+        auto files = db.prepare("SELECT count(*) FROM files WHERE system_id = ?");
+        files.bind(1, systemId);
+        if (files.step() && files.getInt(0) == 0) {
+            files.reset();
+            db.prepare("DELETE FROM systems WHERE id = ?").bind(1, systemId).run();
+            report.systemId = 0;
+        }
+    }
     report.templatesAfter = parser.drain().size();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;
