@@ -413,4 +413,24 @@ TEST(Project, RefusesForeignFilesAndNewerSchemas) {
     EXPECT_EQ(p->db().queryText("PRAGMA journal_mode").value(), "wal");
 }
 
+// Issue 16, finding 11: a template count near INT64_MAX (a damaged or hostile file) made the
+// system summary fail with a raw "integer overflow" while the integrity check said ok.
+TEST(Project, ImpossibleTemplateCountsAreNamedNotOverflowed) {
+    TempDir dir;
+    writeFile(dir.file("a.log"), bglLines(6));
+    auto p = Project::open(dir.file("p.mlad"));
+    importFiles(*p, {dir.file("a.log")}, bglOptions());
+    EXPECT_EQ(p->integrityCheck(), "ok");
+    p->db().exec("UPDATE templates SET count = 9223372036854775800");
+    std::vector<SystemInfo> systems;
+    ASSERT_NO_THROW(systems = p->systems());
+    ASSERT_EQ(systems.size(), 1u);
+    EXPECT_GT(systems[0].lines, 0u);
+    const std::string check = p->integrityCheck();
+    EXPECT_NE(check.find("impossible counts"), std::string::npos) << check;
+    // Importing more still works (and says nothing about overflow).
+    writeFile(dir.file("b.log"), bglLines(3));
+    EXPECT_NO_THROW(importFiles(*p, {dir.file("b.log")}, bglOptions()));
+}
+
 }  // namespace

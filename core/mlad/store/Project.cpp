@@ -1,5 +1,7 @@
 #include "mlad/store/Project.h"
 
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -335,15 +337,20 @@ std::vector<SystemInfo> Project::systems() {
     auto st = db_->prepare("SELECT id, name, preset FROM systems ORDER BY id");
     while (st.step()) out.push_back(readSystem(st));
     auto cnt = db_->prepare(
-        "SELECT count(*), coalesce(sum(count),0), coalesce(sum(anomalous),0), "
-        "coalesce(sum(labelled),0) FROM templates WHERE system_id = ?");
+        "SELECT count(*), total(count), total(anomalous), total(labelled) FROM templates "
+        "WHERE system_id = ?");
+    // total() sums in floating point: a damaged or hostile count near INT64_MAX cannot make the
+    // summary fail with "integer overflow" (integrityCheck names such rows).
+    auto asCount = [](double v) {
+        return std::isfinite(v) && v > 0 ? (v < 1.8e19 ? uint64_t(v) : UINT64_MAX) : uint64_t(0);
+    };
     for (auto& s : out) {
         cnt.bind(1, s.id);
         if (cnt.step()) {
             s.templates = uint64_t(cnt.getInt(0));
-            s.lines = uint64_t(cnt.getInt(1));
-            s.anomalousLines = uint64_t(cnt.getInt(2));
-            s.labelledLines = uint64_t(cnt.getInt(3));
+            s.lines = asCount(cnt.getDouble(1));
+            s.anomalousLines = asCount(cnt.getDouble(2));
+            s.labelledLines = asCount(cnt.getDouble(3));
         }
         cnt.reset();
     }
@@ -571,6 +578,16 @@ std::string Project::integrityCheck() {
     while (st.step()) {
         if (!out.empty()) out += "; ";
         out += st.getText(0);
+    }
+    // Counts no import can produce (a damaged or hostile file): negative, or beyond any log.
+    auto bad = db_->prepare(
+        "SELECT count(*) FROM templates WHERE count < 0 OR count > 4503599627370496 OR "
+        "anomalous < 0 OR labelled < 0 OR anomalous > count OR labelled > count");
+    if (bad.step() && bad.getInt(0) > 0) {
+        const std::string note = std::to_string(bad.getInt(0)) +
+                                 " template row(s) with impossible counts (the project file was "
+                                 "damaged or edited)";
+        out = out == "ok" ? note : out + "; " + note;
     }
     return out;
 }
