@@ -12,6 +12,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLegend>
 #include <QLegendMarker>
@@ -152,15 +153,26 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
         tr("Peaks over threshold: a generalized Pareto tail fitted to the validation scores, "
            "the level they exceed with probability ν. Uses no test labels; tends to carry "
            "better than the empirical quantile of a few hundred scores"));
+    targetButton_ = new QPushButton(tr("Target rate…"), this);
+    targetButton_->setObjectName(QStringLiteral("targetButton"));
+    targetButton_->setToolTip(
+        tr("TARGET-SIDE: the threshold that flags a share you expect of the shown test scores, "
+           "from the scores alone (no labels). For logs of a new period or system, where a "
+           "threshold fitted on the training period's validation scores does not carry over"));
     thresholdNote_ = new QLabel(this);
     thresholdNote_->setWordWrap(true);
     auto* thresholdRow = new QHBoxLayout;
     thresholdRow->addWidget(new QLabel(tr("Threshold:"), this));
     thresholdRow->addWidget(slider_, 1);
     thresholdRow->addWidget(spin_);
-    thresholdRow->addWidget(defaultButton_);
-    thresholdRow->addWidget(potButton_);
-    thresholdRow->addWidget(oracleButton_);
+    // The rules on their own row: beside the slider they squeezed it to nothing.
+    auto* rulesRow = new QHBoxLayout;
+    rulesRow->addWidget(new QLabel(tr("Rule:"), this));
+    rulesRow->addWidget(defaultButton_);
+    rulesRow->addWidget(potButton_);
+    rulesRow->addWidget(targetButton_);
+    rulesRow->addWidget(oracleButton_);
+    rulesRow->addStretch(1);
 
     // Metrics.
     auto* metricsBox = new QGroupBox(tr("At this threshold"), this);
@@ -244,6 +256,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     plotTabs_->addTab(curves_, tr("ROC && PR curves"));
     leftLayout->addWidget(plotTabs_, 1);
     leftLayout->addLayout(thresholdRow);
+    leftLayout->addLayout(rulesRow);
     leftLayout->addWidget(thresholdNote_);
     leftLayout->addWidget(metricsBox);
     perSystem_ = new QTableWidget(this);
@@ -298,6 +311,15 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
         }
         thresholdNote_->setStyleSheet(QString());
     });
+    connect(targetButton_, &QPushButton::clicked, this, [this] {
+        if (!loaded_) return;
+        bool ok = false;
+        const double percent = QInputDialog::getDouble(
+            this, tr("Target-side threshold"),
+            tr("Expected share of anomalies among the shown test sequences (%):"),
+            100.0 * loaded_->scores.nu, 0.01, 99.0, 2, &ok);
+        if (ok) applyTargetRate(percent / 100.0);
+    });
     connect(oracleButton_, &QPushButton::clicked, this, [this] {
         if (!loaded_) return;
         setThreshold(loaded_->oracle.threshold);
@@ -317,14 +339,29 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     setEnabledControls(false);
 }
 
+void ResultsView::applyTargetRate(double rate) {
+    if (!loaded_ || !(rate > 0 && rate < 1)) return;
+    std::vector<double> finite;
+    for (double v : loaded_->scores.testScores)
+        if (std::isfinite(v)) finite.push_back(v);
+    if (finite.empty()) return;
+    setThreshold(eval::quantile(finite, 1.0 - rate));
+    thresholdNote_->setText(
+        tr("TARGET-SIDE threshold: flags about %1 % of the shown test sequences, from their own "
+           "scores (no labels): for a new period or system, where the validation threshold "
+           "does not carry over.")
+            .arg(100.0 * rate, 0, 'g', 3));
+    thresholdNote_->setStyleSheet(QString());
+}
+
 ResultsView::~ResultsView() {
     worker_.reset();
 }
 
 void ResultsView::setEnabledControls(bool on) {
     for (QWidget* w :
-         std::initializer_list<QWidget*>{slider_, spin_, defaultButton_, potButton_, oracleButton_,
-                                         logCounts_, logBins_, fullRange_})
+         std::initializer_list<QWidget*>{slider_, spin_, defaultButton_, potButton_, targetButton_,
+                                         oracleButton_, logCounts_, logBins_, fullRange_})
         w->setEnabled(on);
 }
 

@@ -66,6 +66,11 @@ class ResultsView : public QWidget {
     QPushButton* defaultButton() const { return defaultButton_; }
     QPushButton* oracleButton() const { return oracleButton_; }
     QPushButton* potButton() const { return potButton_; }
+    QPushButton* targetButton() const { return targetButton_; }
+    /// Target-side recalibration: the threshold that flags `rate` of the shown test scores,
+    /// from the scores alone (no labels): for a new period or system, where a validation
+    /// threshold does not carry over. The button asks for the rate.
+    void applyTargetRate(double rate);
     /// The sentence naming the threshold rule in force.
     QString thresholdNoteText() const;
     /// The exact threshold in use (the number box shows it rounded).
@@ -131,6 +136,7 @@ class ResultsView : public QWidget {
     QPushButton* oracleButton_;
     QPushButton* potButton_;
     QLabel* thresholdNote_;
+    QPushButton* targetButton_ = nullptr;
     QLabel* summary_;
     QHash<QString, QLabel*> metricLabels_;
     QTableWidget* ranked_;

@@ -737,6 +737,12 @@ void WorkbenchTest::sliderAtOneMillionScores() {
     rv.potButton()->click();
     QCOMPARE(rv.threshold(), eval::fitPot(rs.valScores).threshold(rs.nu));
     QVERIFY(rv.thresholdNoteText().startsWith(QStringLiteral("POT threshold")));
+    // Target-side recalibration: the (1 - rate) quantile of the shown test scores, named.
+    QVERIFY(rv.targetButton()->isEnabled());
+    rv.applyTargetRate(0.05);
+    QCOMPARE(rv.threshold(), eval::quantile(rs.testScores, 0.95));
+    QVERIFY2(rv.thresholdNoteText().startsWith(QStringLiteral("TARGET-SIDE")),
+             qPrintable(rv.thresholdNoteText()));
 }
 
 void WorkbenchTest::heatmapDrawsExactZerosApart() {
