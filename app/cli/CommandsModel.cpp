@@ -436,7 +436,7 @@ void addScore(Cli& cli) {
         // threshold does not carry over to data full of them.
         std::unordered_map<int64_t, uint64_t> unseenOf;
         uint64_t withUnseen = 0;
-        {
+        if (run->splitId != 0) {  // a run whose split was deleted knows no training templates
             std::unordered_set<int32_t> seen;
             for (const auto& ev :
                  seq::loadEventSequences(*project, splitPart(*project, run->splitId, "train"))
@@ -456,7 +456,9 @@ void addScore(Cli& cli) {
             out << q.sequenceId << ',' << csvField(q.system) << ',' << q.firstLine << ','
                 << q.lastLine << ',' << (q.label < 0 ? std::string() : std::to_string(q.label))
                 << ',' << (std::isfinite(q.score) ? fmtNumber(q.score) : std::string()) << ','
-                << (q.predicted ? 1 : 0) << ',' << unseenOf[q.sequenceId] << '\n';
+                << (q.predicted ? 1 : 0) << ','
+                << (run->splitId != 0 ? std::to_string(unseenOf[q.sequenceId]) : std::string())
+                << '\n';
             flagged += q.predicted;
         }
         out.close();

@@ -206,6 +206,19 @@ TEST(Importer, TruncatedGzipFailsAtItsLineAndKeepsWhatCameBefore) {
     EXPECT_EQ(f.status, "failed");
     EXPECT_NE(f.message.find("full.log.gz:"), std::string::npos) << f.message;
     EXPECT_NE(f.message.find("gzip"), std::string::npos) << f.message;
+    // Issue 16, finding 11: zlib's "<fd:N>" stream name stays out, and the stored issue names
+    // the place once ("file:line: file:line: ..." before).
+    EXPECT_EQ(f.message.find("<fd:"), std::string::npos) << f.message;
+    {
+        const auto issues = p->issues(f.fileId);
+        ASSERT_FALSE(issues.empty());
+        const std::string& m = issues.back().message;
+        const size_t first = m.find("full.log.gz:");
+        EXPECT_EQ(m.find("full.log.gz:", first == std::string::npos ? 0 : first + 1),
+                  std::string::npos)
+            << m;
+        EXPECT_EQ(m.find("<fd:"), std::string::npos) << m;
+    }
     EXPECT_GT(f.imported, 1000u);
     EXPECT_LT(f.imported, 20000u);
     EXPECT_EQ(count(*p, "SELECT count(*) FROM lines"), int64_t(f.imported));

@@ -524,7 +524,7 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
         } catch (const InputError& e) {
             fr.status = "failed";
             fr.message = e.what();
-            addIssue(e.line(), "error", e.what());
+            addIssue(e.line(), "error", e.reason());
             flush("failed", e.what());
         }
         fr.skipped = fr.noMatch + fr.tooLong + fr.nulBytes;

@@ -10,6 +10,19 @@
 
 namespace mlad {
 
+namespace {
+// zlib names the stream after the descriptor it was opened on ("<fd:7>: ..."): the file's own
+// name is already in the message, so that prefix goes.
+std::string gzMessage(const char* msg, const char* fallback) {
+    std::string m = msg && *msg ? msg : fallback;
+    if (m.rfind("<fd:", 0) == 0) {
+        const size_t end = m.find(">: ");
+        if (end != std::string::npos) m.erase(0, end + 3);
+    }
+    return m;
+}
+}  // namespace
+
 LineReader::LineReader(const std::string& path) : LineReader(path, Options{}) {}
 
 LineReader::LineReader(const std::string& path, Options opt) : path_(path), opt_(opt) {
@@ -87,15 +100,15 @@ size_t LineReader::fill() {
         if (n < 0) {
             int err = 0;
             const char* msg = gzerror(g, &err);
-            throw InputError(path_, lineNo_ + 1, std::string("gzip error: ") + (msg ? msg : "?"));
+            throw InputError(path_, lineNo_ + 1, "gzip error: " + gzMessage(msg, "?"));
         }
         if (n == 0) {
             int err = 0;
             const char* msg = gzerror(g, &err);
             if (err == Z_BUF_ERROR || (err != Z_OK && err != Z_STREAM_END))
                 throw InputError(path_, lineNo_ + 1,
-                                 std::string("truncated or corrupt gzip stream (") +
-                                     (msg ? msg : "unexpected end of file") + ")");
+                                 "truncated or corrupt gzip stream (" +
+                                     gzMessage(msg, "unexpected end of file") + ")");
             eof_ = true;
         }
         end_ += size_t(n);

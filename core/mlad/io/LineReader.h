@@ -18,13 +18,17 @@ class InputError : public std::runtime_error {
         : std::runtime_error(file + (line ? ":" + std::to_string(line) : std::string()) + ": " +
                              what),
           file_(std::move(file)),
-          line_(line) {}
+          line_(line),
+          reason_(what) {}
     const std::string& file() const { return file_; }
     uint64_t line() const { return line_; }
+    /// The message without the "file:line: " prefix (for lists that show the place apart).
+    const std::string& reason() const { return reason_; }
 
   private:
     std::string file_;
     uint64_t line_;
+    std::string reason_;
 };
 
 class LineReader {
