@@ -341,11 +341,17 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
 
 void ResultsView::applyTargetRate(double rate) {
     if (!loaded_ || !(rate > 0 && rate < 1)) return;
-    std::vector<double> finite;
-    for (double v : loaded_->scores.testScores)
-        if (std::isfinite(v)) finite.push_back(v);
-    if (finite.empty()) return;
-    setThreshold(eval::quantile(finite, 1.0 - rate));
+    // Core's target-side rule, as `mlad evaluate/score --threshold target:RATE` use it.
+    ThresholdChoice target;
+    target.kind = ThresholdChoice::Kind::TargetQuantile;
+    target.value = 1.0 - rate;
+    const RunScores& s = loaded_->scores;
+    try {
+        setThreshold(resolveThreshold(target, s, s.testScores, s.testLabels));
+    } catch (const std::invalid_argument& e) {
+        thresholdNote_->setText(tr("No target-side threshold: %1.").arg(qs(e.what())));
+        return;
+    }
     thresholdNote_->setText(
         tr("TARGET-SIDE threshold: flags about %1 % of the shown test sequences, from their own "
            "scores (no labels): for a new period or system, where the validation threshold "

@@ -349,6 +349,82 @@ void addEvaluate(Cli& cli) {
     s->add_flag("--json", o->json, "machine-readable output");
 }
 
+namespace {
+
+// The sequences `mlad score` scores: a split's part (S or S:part), or a system's set, from
+// --since on when given.
+std::vector<int64_t> sequencesToScore(Project& project, const std::string& ofSplit,
+                                      const std::string& system, const std::string& setName,
+                                      const std::string& sinceText) {
+    std::vector<int64_t> ids;
+    if (!ofSplit.empty()) {
+        auto colon = ofSplit.find(':');
+        std::string name = ofSplit.substr(0, colon);
+        auto split = findSplit(project, name);
+        if (!split) throw UsageError("no split named '" + name + "'");
+        ids = splitPart(project, split->id,
+                        colon == std::string::npos ? "test" : ofSplit.substr(colon + 1));
+        if (!sinceText.empty())
+            throw UsageError("--since goes with --system (a split's part is fixed)");
+        return ids;
+    }
+    if (system.empty())
+        throw UsageError("give --system NAME [--set S] or --sequences-of-split S:part");
+    auto set = findSequenceSet(project, system, setName);
+    if (!set) throw UsageError("system " + system + " has no sequences; run mlad sequences");
+    std::optional<int64_t> since;
+    if (!sinceText.empty() && !(since = parseUtcTime(sinceText)))
+        throw UsageError("--since '" + sinceText +
+                         "': not a time (give UTC as 2005-09-01, 2005-09-01T00:00 or "
+                         "2005-09-01 00:00:00, or @SECONDS)");
+    uint64_t undated = 0;
+    for (const auto& q : sequencesOfSet(project, set->id)) {
+        if (since && !q.startTs) ++undated;
+        if (!since || (q.startTs && *q.startTs >= *since)) ids.push_back(q.id);
+    }
+    if (undated)
+        throw UsageError("--since: " + std::to_string(undated) + " sequences of " + system + ":" +
+                         set->name + " have no timestamp, so they cannot be placed in time");
+    if (since && ids.empty())
+        throw UsageError("no sequence of " + system + ":" + set->name + " starts at or after " +
+                         formatUtcTime(*since));
+    return ids;
+}
+
+// Templates the run never saw in training, per scored sequence: a validation-fitted threshold
+// does not carry over to data full of them. Unknown (known = false) for a run whose split was
+// deleted.
+struct UnseenTemplates {
+    bool known = false;
+    std::unordered_map<int64_t, uint64_t> perSequence;
+    uint64_t sequencesWithAny = 0;
+    uint64_t of(int64_t id) const {
+        auto it = perSequence.find(id);
+        return it == perSequence.end() ? 0 : it->second;
+    }
+};
+
+UnseenTemplates unseenTemplates(Project& project, const RunInfo& run,
+                                const std::vector<int64_t>& ids) {
+    UnseenTemplates u;
+    if (run.splitId == 0) return u;
+    u.known = true;
+    std::unordered_set<int32_t> seen;
+    for (const auto& ev :
+         seq::loadEventSequences(project, splitPart(project, run.splitId, "train")).events)
+        seen.insert(ev.begin(), ev.end());
+    const seq::EventSequences mine = seq::loadEventSequences(project, ids);
+    for (size_t k = 0; k < mine.size(); ++k) {
+        uint64_t n = 0;
+        for (int32_t t : mine.events[k]) n += !seen.count(t);
+        u.perSequence[mine.ids[k]] = n;
+        u.sequencesWithAny += n > 0;
+    }
+    return u;
+}
+
+}  // namespace
+
 void addScore(Cli& cli) {
     struct O {
         std::string project, run, system, set, ofSplit, out, threshold, since;
@@ -372,40 +448,8 @@ void addScore(Cli& cli) {
                 throw UsageError("--out " + o->out + " is not a regular file");
         }
         auto project = Project::open(o->project);
-        std::vector<int64_t> ids;
-        if (!o->ofSplit.empty()) {
-            auto colon = o->ofSplit.find(':');
-            std::string name = o->ofSplit.substr(0, colon);
-            auto split = findSplit(*project, name);
-            if (!split) throw UsageError("no split named '" + name + "'");
-            ids = splitPart(*project, split->id,
-                            colon == std::string::npos ? "test" : o->ofSplit.substr(colon + 1));
-            if (!o->since.empty())
-                throw UsageError("--since goes with --system (a split's part is fixed)");
-        } else if (!o->system.empty()) {
-            auto set = findSequenceSet(*project, o->system, o->set);
-            if (!set)
-                throw UsageError("system " + o->system + " has no sequences; run mlad sequences");
-            std::optional<int64_t> since;
-            if (!o->since.empty() && !(since = parseUtcTime(o->since)))
-                throw UsageError("--since '" + o->since +
-                                 "': not a time (give UTC as 2005-09-01, 2005-09-01T00:00 or "
-                                 "2005-09-01 00:00:00, or @SECONDS)");
-            uint64_t undated = 0;
-            for (const auto& q : sequencesOfSet(*project, set->id)) {
-                if (since && !q.startTs) ++undated;
-                if (!since || (q.startTs && *q.startTs >= *since)) ids.push_back(q.id);
-            }
-            if (undated)
-                throw UsageError("--since: " + std::to_string(undated) + " sequences of " +
-                                 o->system + ":" + set->name +
-                                 " have no timestamp, so they cannot be placed in time");
-            if (since && ids.empty())
-                throw UsageError("no sequence of " + o->system + ":" + set->name +
-                                 " starts at or after " + formatUtcTime(*since));
-        } else {
-            throw UsageError("give --system NAME [--set S] or --sequences-of-split S:part");
-        }
+        const std::vector<int64_t> ids =
+            sequencesToScore(*project, o->ofSplit, o->system, o->set, o->since);
         auto run = findRun(*project, o->run);
         if (!run) throw UsageError("no run named '" + o->run + "'");
         const RunScores rs = loadRunScores(*project, run->id);
@@ -428,28 +472,11 @@ void addScore(Cli& cli) {
         std::string rule =
             choice.runDefault ? "the run's default, " + rs.thresholdRule : choice.describe();
         for (auto& q : scored) q.predicted = std::isfinite(q.score) && q.score >= *threshold;
+        const UnseenTemplates unseen = unseenTemplates(*project, *run, ids);
         // Written next to the target and renamed over it: a failed write leaves no half file.
         const std::string tmp = o->out + ".tmp";
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) throw std::runtime_error("cannot write " + tmp);
-        // Templates the run never saw in training, per scored sequence: a validation-fitted
-        // threshold does not carry over to data full of them.
-        std::unordered_map<int64_t, uint64_t> unseenOf;
-        uint64_t withUnseen = 0;
-        if (run->splitId != 0) {  // a run whose split was deleted knows no training templates
-            std::unordered_set<int32_t> seen;
-            for (const auto& ev :
-                 seq::loadEventSequences(*project, splitPart(*project, run->splitId, "train"))
-                     .events)
-                seen.insert(ev.begin(), ev.end());
-            const seq::EventSequences mine = seq::loadEventSequences(*project, ids);
-            for (size_t k = 0; k < mine.size(); ++k) {
-                uint64_t n = 0;
-                for (int32_t t : mine.events[k]) n += !seen.count(t);
-                unseenOf[mine.ids[k]] = n;
-                withUnseen += n > 0;
-            }
-        }
         out << "sequence_id,system,first_line,last_line,label,score,predicted,unseen_templates\n";
         uint64_t flagged = 0;
         for (const auto& q : scored) {
@@ -457,8 +484,7 @@ void addScore(Cli& cli) {
                 << q.lastLine << ',' << (q.label < 0 ? std::string() : std::to_string(q.label))
                 << ',' << (std::isfinite(q.score) ? fmtNumber(q.score) : std::string()) << ','
                 << (q.predicted ? 1 : 0) << ','
-                << (run->splitId != 0 ? std::to_string(unseenOf[q.sequenceId]) : std::string())
-                << '\n';
+                << (unseen.known ? std::to_string(unseen.of(q.sequenceId)) : std::string()) << '\n';
             flagged += q.predicted;
         }
         out.close();
@@ -474,8 +500,8 @@ void addScore(Cli& cli) {
                                         ? choice.kind == ThresholdChoice::Kind::Quantile ||
                                               choice.kind == ThresholdChoice::Kind::Pot
                                         : !rs.detectorRule;
-        if (!scored.empty() && validationRule && withUnseen * 5 > scored.size())
-            std::cout << "note: " << withUnseen << " of " << scored.size()
+        if (!scored.empty() && validationRule && unseen.sequencesWithAny * 5 > scored.size())
+            std::cout << "note: " << unseen.sequencesWithAny << " of " << scored.size()
                       << " scored sequences hold templates the run never saw in training. A "
                          "threshold fitted on validation scores does not carry over to data "
                          "this new (expect many flags); --threshold target:RATE recalibrates "
