@@ -9,6 +9,7 @@
 #include "mlad/embed/TemplateVectors.h"
 #include "mlad/import/Importer.h"
 #include "mlad/io/LineReader.h"
+#include "mlad/parse/Drain.h"
 #include "mlad/parse/LineParser.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/store/Project.h"
@@ -17,7 +18,7 @@ using namespace mlad;
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::cerr << "usage: mlad_bench_data parse|import LINES [WORKDIR]\n";
+        std::cerr << "usage: mlad_bench_data parse|import|sequences|drain-worst LINES [WORKDIR]\n";
         return 1;
     }
     const std::string mode = argv[1];
@@ -53,6 +54,46 @@ int main(int argc, char** argv) {
             (unsigned long long)n, double(bytes) / 1048576.0, (unsigned long long)parsed,
             parser.drain().size(), s, double(n) / s, double(bytes) / 1048576.0 / s,
             bench::peakRssMiB());
+    } else if (mode == "drain-worst") {
+        // Issue 16 finding 9: LINES messages of unique words (one parse-tree leaf), through
+        // Drain with its default bounds, beside the same lines without bounds (the old
+        // behaviour, quadratic; capped at 30k lines) and BGL's real lines as the reference.
+        auto uniqueLine = [](uint64_t i) {
+            std::string line = "x1";
+            for (int w = 0; w < 5; ++w) {
+                line += ' ';
+                uint64_t v = i * 7919u + uint64_t(w) * 104729u;
+                for (int k = 0; k < 6; ++k, v /= 26) line += char('a' + v % 26);
+            }
+            return line;
+        };
+        auto run = [&](DrainOptions opt, uint64_t n, const char* what) {
+            Drain drain(opt);
+            bench::Timer t;
+            for (uint64_t i = 0; i < n; ++i) drain.add(uniqueLine(i));
+            const double s = t.seconds();
+            std::printf(
+                "drain %-26s %8llu lines, %6zu templates, %8llu joined nearest, %7.3f s, "
+                "%9.0f lines/s\n",
+                what, (unsigned long long)n, drain.size(), (unsigned long long)drain.forcedLines(),
+                s, double(n) / s);
+        };
+        run(DrainOptions{}, lines, "default bounds:");
+        DrainOptions unbounded;
+        unbounded.maxTemplates = unbounded.maxLeafTemplates = size_t(1) << 40;
+        run(unbounded, std::min<uint64_t>(lines, 30000), "unbounded (before):");
+        LineParser parser(preset);
+        LineReader reader(sample);
+        std::string_view line;
+        ParsedLine pl;
+        uint64_t n = 0;
+        bench::Timer t;
+        while (reader.next(line) != LineReader::Status::End) n += parser.parse(line, pl);
+        const double s = t.seconds();
+        std::printf(
+            "reference: real BGL lines      %8llu lines, %6zu templates, %7.3f s, %9.0f "
+            "lines/s (masks + format + Drain)\n",
+            (unsigned long long)n, parser.drain().size(), s, double(n) / s);
     } else if (mode == "import") {
         const std::string projectPath = work + "/bench.mlad";
         std::filesystem::remove(projectPath);

@@ -13,6 +13,8 @@ echo "== data layer (file built from the shared BGL sample)"
 build/bench/mlad_bench_data parse "$lines" "$work"
 build/bench/mlad_bench_data parse "$((lines * 2))" "$work"
 build/bench/mlad_bench_data import "$lines" "$work"
+echo "== Drain on pathological input (unique words on every line; bounded vs unbounded)"
+build/bench/mlad_bench_data drain-worst 300000 "$work"
 echo "== sequences and embeddings"
 build/bench/mlad_bench_data sequences "$lines" "$work" || true
 echo "== model (CPU, auto threads: the product default)"

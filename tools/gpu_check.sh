@@ -22,7 +22,7 @@ prefix="$PWD/build-gpu/prefix"
 arch=x86_64-linux-gnu
 packages=(libsqlite3-dev libsqlite3-0 libeigen3-dev libre2-dev libre2-9 zlib1g-dev zlib1g
           libgtest-dev pkgconf pkgconf-bin libpkgconf3 nlohmann-json3-dev libcli11-dev
-          libfftw3-dev libfftw3-double3 libhnswlib-dev)
+          libfftw3-dev libfftw3-double3 libhnswlib-dev libxxhash-dev libxxhash0)
 
 unpack() {
   rm -rf "$prefix"
@@ -33,9 +33,9 @@ unpack() {
     [ -n "$f" ] || { echo "gpu_check: $debs has no $p package: run 'tools/gpu_check.sh fetch' here first" >&2; exit 2; }
     dpkg -x "$f" "$prefix"
   done
-  # Only static SQLite, RE2 and FFTW are left to link against: no run-time library path needed.
+  # Only static SQLite, RE2, FFTW and xxHash are left to link against: no run-time library path needed.
   rm -f "$prefix/usr/lib/$arch/libsqlite3.so" "$prefix/usr/lib/$arch/libre2.so" \
-        "$prefix/usr/lib/$arch/libfftw3.so"
+        "$prefix/usr/lib/$arch/libfftw3.so" "$prefix/usr/lib/$arch/libxxhash.so"
 }
 
 environment() {

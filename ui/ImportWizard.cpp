@@ -487,7 +487,7 @@ bool ImportWizard::startImport() {
         finish(false, false);
     });
     runner_->start(tr("Import"), [projectPath, files, options, result](TaskContext& ctx) {
-        auto project = Project::open(projectPath);
+        auto project = Project::open(projectPath, "workbench import");
         *result = importFiles(*project, files, options, &ctx);
     });
     Q_EMIT importStarted();

@@ -2,6 +2,7 @@
 
 #include "mlad/import/DemoProject.h"
 #include "mlad/store/Runs.h"
+#include "mlad/train/Runtime.h"
 
 #include <QAction>
 #include <QApplication>
@@ -271,10 +272,17 @@ void MainWindow::createActions() {
         act->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
     }
     helpMenu->addAction(tr("&About"), this, [this] {
+        // The same facts as `mlad doctor`: what a bug report needs.
+        QString rows;
+        for (const auto& [k, v] : runtimeReport())
+            rows += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
+                        .arg(qs(k).toHtmlEscaped(), qs(v).toHtmlEscaped());
+        rows += QStringLiteral("<tr><td><b>Qt</b></td><td>%1</td></tr>").arg(qVersion());
         QMessageBox::about(this, tr("About MLAD Workbench"),
                            tr("<b>MLAD Workbench</b> %1<br>Unsupervised log anomaly detection: "
-                              "import, parse, sequence, train and inspect.")
-                               .arg(QStringLiteral(MLAD_VERSION)));
+                              "import, parse, sequence, train and inspect.<br><br>"
+                              "<table cellspacing=4>%2</table>")
+                               .arg(QStringLiteral(MLAD_VERSION), rows));
     });
 
     toolbar->addAction(newAct);
@@ -548,7 +556,7 @@ void MainWindow::openDemoProject(const QString& path, const demo::DemoOptions& o
             p.stage = "generating demo logs";
             ctx.report(p, true);
             demo::DemoFiles files = demo::generateDemo(dataDir, options);
-            auto project = Project::open(projectPath);
+            auto project = Project::open(projectPath, "workbench demo set-up");
             setUpDemoProject(*project, files, &ctx);
         },
         [this, abs, warnings] {

@@ -357,7 +357,7 @@ bool SequenceBrowser::buildSplit(const QString& system, int kind, int size, int 
     builder_->start(
         tr("Build split"),
         [projectPath, sys, spec, split, summary](TaskContext& ctx) {
-            auto project = Project::open(projectPath);
+            auto project = Project::open(projectPath, "workbench split build");
             SequenceSetInfo set = buildSequences(*project, sys, spec, &ctx);
             ctx.checkCancelled();
             SplitInfo info = createSplit(*project, split);

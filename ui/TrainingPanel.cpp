@@ -793,7 +793,7 @@ bool TrainingPanel::startRun(const QString& split, const QString& name, const Tr
     runner_->start(
         tr("Training"),
         [projectPath, splitName, runName, cfg, callbacks](TaskContext& ctx) {
-            auto project = Project::open(projectPath);
+            auto project = Project::open(projectPath, "workbench training");
             trainRun(*project, splitName, runName, cfg, &ctx, callbacks);
         },
         [this, name] {

@@ -33,10 +33,11 @@ struct PresetArgs {
     std::string labelNormal = "-";
     std::vector<std::string> masks;
     int depth = 0, maxChildren = 0;
+    int64_t maxTemplates = 0;
     double similarity = 0;
     CLI::Option *oDepth = nullptr, *oSimilarity = nullptr, *oMaxChildren = nullptr,
-                *oTimeFields = nullptr, *oTimeFormat = nullptr, *oGroupRegex = nullptr,
-                *oLabelField = nullptr;
+                *oMaxTemplates = nullptr, *oTimeFields = nullptr, *oTimeFormat = nullptr,
+                *oGroupRegex = nullptr, *oLabelField = nullptr;
 
     void add(CLI::App* s) {
         const char* g = "Format (one of --preset, --preset-file, --format) and overrides";
@@ -64,6 +65,12 @@ struct PresetArgs {
         oMaxChildren = s->add_option("--max-children", maxChildren, "Drain children per node")
                            ->group(g)
                            ->check(intRange(2, 1000000));
+        oMaxTemplates =
+            s->add_option("--max-templates", maxTemplates,
+                          "Drain's template cap (default 100000); past it, lines join their "
+                          "nearest template and the import says how many did")
+                ->group(g)
+                ->check(intRange(1, 100000000));
         oTimeFields = s->add_option("--time-fields", timeFields,
                                     "fields forming the timestamp, e.g. 'Date Time'")
                           ->group(g);
@@ -108,6 +115,7 @@ struct PresetArgs {
         if (oDepth->count()) p.depth = depth;
         if (oSimilarity->count()) p.similarity = similarity;
         if (oMaxChildren->count()) p.maxChildren = maxChildren;
+        if (oMaxTemplates->count()) p.maxTemplates = uint64_t(maxTemplates);
         if (oTimeFields->count()) {
             p.timeFields.clear();
             for (auto f : splitWhitespace(timeFields)) p.timeFields.emplace_back(f);
@@ -180,7 +188,7 @@ void addImport(Cli& cli) {
         opt.force = o->force;
         opt.batchLines = size_t(o->batchLines);
         opt.maxLineBytes = size_t(o->maxLineBytes);
-        auto project = Project::open(o->project);
+        auto project = Project::open(o->project, "mlad import");
         TaskContext ctx(terminalProgress());
         ImportReport r = importFiles(*project, o->files, opt, &ctx);
         endProgressLine();
@@ -195,6 +203,7 @@ void addImport(Cli& cli) {
                                  {"too_long", f.tooLong},
                                  {"nul_bytes", f.nulBytes},
                                  {"repaired_utf8", f.repairedUtf8},
+                                 {"template_cap_lines", f.templateCapLines},
                                  {"message", f.message}});
             printJson({{"system", r.system},
                        {"imported", r.imported},
@@ -302,12 +311,18 @@ void addTemplates(Cli& cli) {
 void addExport(Cli& cli) {
     struct O {
         std::string project, system, out;
+        bool force = false;
     };
     auto o = std::make_shared<O>();
     CLI::App* s = cli.add("export", [o]() {
         auto project = Project::openReadOnly(o->project);
         TaskContext ctx(terminalProgress());
-        auto r = exportLoghub(*project, o->system, o->out, &ctx);
+        ExportResult r;
+        try {
+            r = exportLoghub(*project, o->system, o->out, o->force, &ctx);
+        } catch (const OutputExists& e) {
+            throw UsageError(std::string(e.what()) + "; give --force to replace it");
+        }
         endProgressLine();
         std::cout << "wrote " << r.structuredCsv << " (" << r.lines << " lines) and "
                   << r.templatesCsv << " (" << r.templates << " templates)\n";
@@ -319,19 +334,25 @@ void addExport(Cli& cli) {
     addProjectOption(s, o->project);
     s->add_option("--system", o->system, "the system to export")->required();
     s->add_option("--out", o->out, "output folder")->required()->type_name("DIR");
+    s->add_flag("--force", o->force, "replace CSVs of the same names in DIR");
 }
 
 void addParse(Cli& cli) {
     struct O {
         std::string file, out, system;
-        bool json = false;
+        bool json = false, force = false;
         PresetArgs preset;
     };
     auto o = std::make_shared<O>();
     CLI::App* s = cli.add("parse", [o]() {
         Preset p = o->preset.build(o->system, false);
         TaskContext ctx(terminalProgress());
-        auto r = parseToLoghub(p, o->file, o->out, &ctx);
+        ParseOnlyResult r;
+        try {
+            r = parseToLoghub(p, o->file, o->out, o->force, &ctx);
+        } catch (const OutputExists& e) {
+            throw UsageError(std::string(e.what()) + "; give --force to replace them");
+        }
         endProgressLine();
         double rate = r.seconds > 0 ? double(r.linesRead) / r.seconds : 0;
         if (o->json)
@@ -339,6 +360,7 @@ void addParse(Cli& cli) {
                        {"parsed", r.parsed},
                        {"skipped", r.skipped},
                        {"templates", r.files.templates},
+                       {"template_cap_lines", r.templateCapLines},
                        {"seconds", r.seconds},
                        {"structured", r.files.structuredCsv},
                        {"templates_csv", r.files.templatesCsv}});
@@ -347,6 +369,10 @@ void addParse(Cli& cli) {
                       << " skipped, " << r.files.templates << " templates in "
                       << fmtNumber(r.seconds) << " s (" << uint64_t(rate) << " lines/s)\nwrote "
                       << r.files.structuredCsv << "\nwrote " << r.files.templatesCsv << "\n";
+        if (r.templateCapLines)
+            std::cerr << "warning: Drain's template cap was reached: " << r.templateCapLines
+                      << " lines joined their nearest template. The format or masks may not fit "
+                         "this log; check the templates or raise --max-templates\n";
         return 0;
     });
     s->footer("Writes DIR/<file>_structured.csv and DIR/<file>_templates.csv.");
@@ -354,6 +380,7 @@ void addParse(Cli& cli) {
     s->add_option("--out", o->out, "output folder")->required()->type_name("DIR");
     s->add_option("--system", o->system, "name used with --format (default custom)");
     s->add_flag("--json", o->json, "machine-readable output");
+    s->add_flag("--force", o->force, "replace CSVs of the same names in DIR");
     o->preset.add(s);
 }
 
@@ -468,7 +495,7 @@ void addSequences(Cli& cli) {
                 "give --window N [--step M], --time-window D [--time-step D], "
                 "--session-regex RE or --session-by file|folder|regex");
         }
-        auto project = Project::open(o->project);
+        auto project = Project::open(o->project, "mlad sequences");
         TaskContext ctx(terminalProgress());
         auto info = buildSequences(*project, o->system, spec, &ctx);
         endProgressLine();
@@ -519,7 +546,7 @@ void addImportSessions(Cli& cli) {
     CLI::App* s = cli.add("import-sessions", [o]() {
         PreparsedSpec spec = o->spec;
         spec.deeplogLabel = o->label == "anomaly" ? 1 : 0;
-        auto project = Project::open(o->project);
+        auto project = Project::open(o->project, "mlad import-sessions");
         TaskContext ctx(terminalProgress());
         auto info = importPreparsedSessions(*project, spec, &ctx);
         endProgressLine();
@@ -569,7 +596,7 @@ void addSplit(Cli& cli) {
         }
         for (const auto& n : splitChar(o->systems, ','))
             if (!n.empty()) spec.systems.push_back(n);
-        auto project = Project::open(o->project);
+        auto project = Project::open(o->project, "mlad split");
         auto info = createSplit(*project, spec);
         if (o->json) {
             Json report = parseJson(info.reportJson, "split report");
@@ -593,7 +620,7 @@ void addSplit(Cli& cli) {
             "           %zu test templates never seen in training\n",
             (unsigned long long)info.testIdenticalToTrain,
             (unsigned long long)info.anomalousTestIdenticalToTrain,
-            (unsigned long long)info.anomalousIdenticalToNormal, info.unseenTestTemplates.size());
+            (unsigned long long)info.anomalousIdenticalToNormal, info.unseenTestTemplateCount);
         for (size_t i = 0; i < info.unseenTestTemplates.size() && i < 10; ++i)
             std::printf("    unseen: %s\n", info.unseenTestTemplates[i].c_str());
         return 0;

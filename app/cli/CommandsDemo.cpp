@@ -53,7 +53,7 @@ int runDemo(const DemoArgs& a) {
     std::cout << "generating demo logs in " << dataDir.string() << "\n";
     demo::DemoFiles files = demo::generateDemo(dataDir.string(), dopt);
 
-    auto project = Project::open(projectPath);
+    auto project = Project::open(projectPath, "mlad demo");
     TaskContext ctx(terminalProgress());
     std::ofstream report(reportPath);
     if (!report) throw std::runtime_error("cannot write report " + reportPath);

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>  // environ
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -25,7 +26,9 @@
 #include "mlad/store/Project.h"
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/Experiment.h"
+#include "mlad/train/Runtime.h"
 #include "mlad/train/Trainer.h"
+#include "mlad/util/AtomicFile.h"
 #include "mlad/util/Strings.h"
 
 namespace mlad::cli {
@@ -141,7 +144,7 @@ void addEmbed(Cli& cli) {
     };
     auto o = std::make_shared<O>();
     CLI::App* s = cli.add("embed", [o]() {
-        auto project = Project::open(o->project);
+        auto project = Project::open(o->project, "mlad embed");
         TaskContext ctx(terminalProgress());
         auto tv = embed::ensureTemplateVectors(*project, o->embedder, int(o->dim), &ctx);
         endProgressLine();
@@ -192,7 +195,7 @@ void addTrain(Cli& cli, const std::string& requested) {
         } catch (const std::invalid_argument& e) {
             throw UsageError(e.what());
         }
-        auto project = Project::open(o->project);
+        auto project = Project::open(o->project, "mlad train");
         const std::string run = o->run.empty() ? defaultRunName(*project, o->split, c) : o->run;
         TaskContext ctx(terminalProgress(), 0.2);
         TrainCallbacks cb;
@@ -447,6 +450,7 @@ void addScore(Cli& cli) {
             if (!fs::is_regular_file(o->out, ec))
                 throw UsageError("--out " + o->out + " is not a regular file");
         }
+        // Reads only: no writer lock, so a finished run can score beside a training.
         auto project = Project::open(o->project);
         const std::vector<int64_t> ids =
             sequencesToScore(*project, o->ofSplit, o->system, o->set, o->since);
@@ -474,25 +478,19 @@ void addScore(Cli& cli) {
         for (auto& q : scored) q.predicted = std::isfinite(q.score) && q.score >= *threshold;
         const UnseenTemplates unseen = unseenTemplates(*project, *run, ids);
         // Written next to the target and renamed over it: a failed write leaves no half file.
-        const std::string tmp = o->out + ".tmp";
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error("cannot write " + tmp);
+        AtomicFile out(o->out);
         out << "sequence_id,system,first_line,last_line,label,score,predicted,unseen_templates\n";
         uint64_t flagged = 0;
         for (const auto& q : scored) {
-            out << q.sequenceId << ',' << csvField(q.system) << ',' << q.firstLine << ','
-                << q.lastLine << ',' << (q.label < 0 ? std::string() : std::to_string(q.label))
-                << ',' << (std::isfinite(q.score) ? fmtNumber(q.score) : std::string()) << ','
-                << (q.predicted ? 1 : 0) << ','
-                << (unseen.known ? std::to_string(unseen.of(q.sequenceId)) : std::string()) << '\n';
+            out << std::to_string(q.sequenceId) << "," << csvField(q.system) << ","
+                << std::to_string(q.firstLine) << "," << std::to_string(q.lastLine) << ","
+                << (q.label < 0 ? std::string() : std::to_string(q.label)) << ","
+                << (std::isfinite(q.score) ? fmtNumber(q.score) : std::string()) << ","
+                << (q.predicted ? "1," : "0,")
+                << (unseen.known ? std::to_string(unseen.of(q.sequenceId)) : std::string()) << "\n";
             flagged += q.predicted;
         }
-        out.close();
-        if (!out) {
-            fs::remove(tmp, ec);
-            throw std::runtime_error("writing " + o->out + " failed (disk full?)");
-        }
-        fs::rename(tmp, o->out);
+        out.commit();
         std::cout << "scored " << scored.size() << " sequences, " << flagged
                   << " at or above the threshold " << (threshold ? fmtNumber(*threshold) : "")
                   << " (" << rule << "); wrote " << o->out << "\n";
@@ -585,7 +583,7 @@ void addExperiment(Cli& cli) {
                       (o->models.empty() ? "" : " --model " + o->models) + " --repeats " +
                       std::to_string(o->repeats) +
                       (o->epochs ? " --epochs " + std::to_string(o->epochs) : "");
-        auto project = Project::open(o->project);
+        auto project = Project::open(o->project, "mlad experiment");
         TaskContext ctx(terminalProgress(), 0.2);
         ExperimentResult r;
         try {
@@ -599,12 +597,7 @@ void addExperiment(Cli& cli) {
         endProgressLine();
         fs::create_directories(dir);
         auto write = [](const fs::path& path, const std::string& text) {
-            const fs::path tmp = path.string() + ".tmp";
-            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-            out << text;
-            out.close();
-            if (!out) throw std::runtime_error("cannot write " + tmp.string());
-            fs::rename(tmp, path);
+            writeFileAtomically(path.string(), text);
         };
         std::vector<std::string> svgs;
         for (const auto& [name, svg] : r.plots) {
@@ -656,7 +649,33 @@ void addExperiment(Cli& cli) {
     s->add_flag("--json", o->json, "machine-readable result");
 }
 
+void addDoctor(Cli& cli) {
+    struct O {
+        bool json = false;
+    };
+    auto o = std::make_shared<O>();
+    CLI::App* s = cli.add("doctor", [o]() {
+        const auto report = runtimeReport();
+        if (o->json) {
+            Json j = Json::object();
+            for (const auto& [k, v] : report) j[k] = v;
+            printJson(j);
+        } else {
+            size_t width = 0;
+            for (const auto& kv : report) width = std::max(width, kv.first.size());
+            for (const auto& [k, v] : report)
+                std::cout << k << std::string(width + 2 - k.size(), ' ') << v << "\n";
+        }
+        return 0;
+    });
+    s->footer(
+        "What this installation computes with: versions, LibTorch's threads, the BLAS "
+        "library the loader chose, CUDA. Paste it into bug reports.");
+    s->add_flag("--json", o->json, "machine-readable output");
+}
+
 void addModelCommands(Cli& cli, int argc, char** argv) {
+    addDoctor(cli);
     addEmbed(cli);
     addModels(cli);
     addTrain(cli, requestedModel(argc, argv));

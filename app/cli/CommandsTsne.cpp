@@ -20,6 +20,7 @@
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/Trainer.h"
 #include "mlad/tsne/Tsne.h"
+#include "mlad/util/AtomicFile.h"
 #include "mlad/util/Strings.h"
 
 namespace mlad::cli {
@@ -46,23 +47,6 @@ void checkOutput(const std::string& out, const std::vector<std::string>& inputs,
         if (!fs::is_regular_file(out, ec))
             throw UsageError("--out " + out + " is not a regular file");
     }
-}
-
-/// Writes through a temporary file renamed over the target: a failed write leaves no half file.
-void writeAtomically(const std::string& out, const std::string& text) {
-    const std::string tmp = out + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw std::runtime_error("cannot write " + tmp);
-        f << text;
-        f.close();
-        if (!f) {
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw std::runtime_error("writing " + out + " failed (disk full?)");
-        }
-    }
-    fs::rename(tmp, out);
 }
 
 struct CsvPoints {
@@ -235,7 +219,7 @@ void addTsneCommand(Cli& cli) {
         tsne::Result r;
         int64_t n = 0;
         const std::string text = o->input.empty() ? fromRun(*o, r, n) : fromCsv(*o, r, n);
-        writeAtomically(o->out, text);
+        writeFileAtomically(o->out, text);
         if (o->json) {
             printJson(Json{{"points", n},
                            {"method", tsne::methodName(r.method)},

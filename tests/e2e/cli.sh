@@ -13,6 +13,13 @@ for c in import templates export parse sequences import-sessions split embed tra
   echo "$help" | grep -q "^  $c " || fail "--help does not list $c"
 done
 "$mlad" help import | grep -q -- "--labels" || fail "import help lacks --labels"
+# doctor: the runtime a bug report needs (LibTorch, BLAS, threads, CUDA), text and JSON.
+doctor=$("$mlad" doctor)
+for k in LibTorch BLAS "LibTorch threads" CUDA SQLite; do
+  grep -q "^$k " <<< "$doctor" || fail "doctor lacks '$k': $doctor"
+done
+"$mlad" doctor --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["LibTorch"] and d["CUDA"]' \
+  || fail "doctor --json"
 set +e
 "$mlad" frobnicate >/dev/null 2>&1; [ $? -ne 0 ] || fail "unknown command exits 0"
 "$mlad" import --project "$work/p.mlad" --preset NOPE x.log >/dev/null 2>"$work/err"; rc=$?

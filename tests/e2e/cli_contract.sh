@@ -168,4 +168,19 @@ cp "$ras" "$work/parse/$(printf 'ras "λ".log')"
 "$mlad" export --project "$proj" --system "$oddsys" --out "$work/ex" >/dev/null || fail "export with an odd system name"
 [ -f "$work/ex/${oddsys}_structured.csv" ] || fail "export file name"
 echo "ok: every --json output parses with odd names"
+
+# --- 4. outputs never replace a user's file unasked (issue 16) ---------------------------------
+sum_before=$(md5sum "$work/ex/${oddsys}_structured.csv")
+echo "user's own notes" > "$work/ex/${oddsys}_templates.csv"
+rc=0; "$mlad" export --project "$proj" --system "$oddsys" --out "$work/ex" 2>"$work/err.txt" >/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "export over existing CSVs: exit $rc, expected 1 (usage)"
+grep -q "already exists.*--force" "$work/err.txt" || fail "export over existing CSVs: $(cat "$work/err.txt")"
+grep -q "user's own notes" "$work/ex/${oddsys}_templates.csv" || fail "export replaced a file unasked"
+[ "$(md5sum "$work/ex/${oddsys}_structured.csv")" = "$sum_before" ] || fail "export touched a file unasked"
+"$mlad" export --project "$proj" --system "$oddsys" --out "$work/ex" --force >/dev/null || fail "export --force"
+! grep -q "user's own notes" "$work/ex/${oddsys}_templates.csv" || fail "export --force did not replace"
+rc=0; "$mlad" parse --preset BGL "$work/parse/$(printf 'ras "λ".log')" --out "$work/parse/out" 2>"$work/err.txt" >/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "parse over existing CSVs: exit $rc"
+[ -z "$(find "$work/ex" "$work/parse/out" -name "*.tmp*")" ] || fail "a temporary file stayed behind"
+echo "ok: export and parse refuse to replace files unless --force"
 echo "PASS"

@@ -8,9 +8,12 @@
 #include <unordered_map>
 
 #include "TestData.h"
+#include "mlad/import/Importer.h"
 #include "mlad/io/LineReader.h"
 #include "mlad/io/Preset.h"
+#include "mlad/parse/Drain.h"
 #include "mlad/parse/LineParser.h"
+#include "mlad/store/Project.h"
 #include "mlad/util/Strings.h"
 
 namespace {
@@ -101,3 +104,78 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.system); });
 
 }  // namespace
+
+// Issue 16 finding 9: lines Drain was not made for (a message of unique words on every line)
+// no longer make one template each, compared with all others (quadratic: 100k lines took 96 s):
+// a leaf holds at most maxLeafTemplates templates and the tree at most maxTemplates; past a
+// bound a line joins its nearest template and forcedLines() counts it. Speed: bench_data
+// drain-worst.
+namespace {
+std::string uniqueWords(uint64_t i, int words) {
+    std::string line = "x1";  // a digit: the first parse-tree key is <*>, one leaf per length
+    for (int w = 0; w < words; ++w) {
+        line += ' ';
+        uint64_t v = i * 7919u + uint64_t(w) * 104729u;
+        for (int k = 0; k < 6; ++k, v /= 26) line += char('a' + v % 26);
+    }
+    return line;
+}
+}  // namespace
+
+TEST(DrainSafeguard, LeafBoundKeepsTemplatesAndTimeBounded) {
+    Drain drain;
+    const uint64_t n = 20000;
+    for (uint64_t i = 0; i < n; ++i) drain.add(uniqueWords(i, 5));
+    EXPECT_EQ(drain.size(), DrainOptions{}.maxLeafTemplates);  // one leaf, bounded
+    EXPECT_EQ(drain.forcedLines(), n - drain.size());
+    uint64_t total = 0;
+    for (size_t c = 0; c < drain.size(); ++c) total += drain.cluster(int(c)).count;
+    EXPECT_EQ(total, n);  // every line has a template
+}
+
+TEST(DrainSafeguard, TemplateCapAndItsReport) {
+    DrainOptions opt;
+    opt.maxTemplates = 50;
+    Drain drain(opt);
+    for (uint64_t i = 0; i < 200; ++i) drain.add(uniqueWords(i, 4));
+    EXPECT_EQ(drain.size(), 50u);
+    EXPECT_EQ(drain.forcedLines(), 150u);
+    // Below the bounds nothing changes: the same lines with the default options.
+    Drain plain;
+    for (uint64_t i = 0; i < 200; ++i) plain.add(uniqueWords(i, 4));
+    EXPECT_EQ(plain.size(), 200u);
+    EXPECT_EQ(plain.forcedLines(), 0u);
+
+    // The cap is a preset key and a CLI option; bad values are refused.
+    Preset p = parsePreset("name = X\nformat = <Content>\nmax_templates = 50\n", "x.preset");
+    EXPECT_EQ(p.maxTemplates, 50u);
+    EXPECT_EQ(parsePreset(presetToText(p), "again").maxTemplates, 50u);
+    EXPECT_EQ(presetToText(*findPreset("BGL")).find("max_templates"), std::string::npos);
+    EXPECT_THROW(parsePreset("name = X\nformat = <Content>\nmax_templates = 0\n", "x"),
+                 std::invalid_argument);
+    EXPECT_THROW(parsePreset("name = X\nformat = <Content>\nmax_templates = -5\n", "x"),
+                 std::invalid_argument);
+
+    // The import says so, per file, with a stored issue that names the file.
+    mlad::test::TempDir dir;
+    {
+        std::ofstream o(dir.file("odd.log"));
+        for (uint64_t i = 0; i < 300; ++i) o << uniqueWords(i, 4) << "\n";
+    }
+    auto project = Project::open(dir.file("p.mlad"));
+    ImportOptions io;
+    io.preset = p;
+    const auto r = importFiles(*project, {dir.file("odd.log")}, io);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].status, "imported");
+    EXPECT_EQ(r.files[0].templateCapLines, 250u);
+    EXPECT_NE(r.files[0].message.find("template cap reached: 250 lines"), std::string::npos)
+        << r.files[0].message;
+    EXPECT_EQ(r.templatesAfter, 50u);
+    bool stored = false;
+    for (const auto& is : project->issues(r.files[0].fileId))
+        stored |= is.kind == "template_cap" && is.message.find("odd.log:") != std::string::npos &&
+                  is.message.find("--max-templates") != std::string::npos;
+    EXPECT_TRUE(stored);
+    EXPECT_EQ(project->system("X")->lines, 300u);  // no line lost
+}

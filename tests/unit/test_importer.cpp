@@ -447,3 +447,164 @@ TEST(Project, ImpossibleTemplateCountsAreNamedNotOverflowed) {
 }
 
 }  // namespace
+
+// A template's first-seen time is its earliest line's, whatever the batches (the update used to
+// compare the batch's count with the stored time, so a later batch overwrote it).
+TEST(Importer, TemplateFirstAndLastSeenAreTheEarliestAndLatestLines) {
+    TempDir dir;
+    {
+        std::ofstream o(dir.file("ras.log"));
+        for (int i = 0; i < 120; ++i) {
+            char t[64];
+            std::snprintf(t, sizeof t, "2005-06-03-15.%02d.%02d.000000", i / 60, i % 60);
+            // "generating core" on every third line; batches of 7 lines see it 2 or 3 times.
+            o << "- " << 1117813320 + i << " 2005.06.03 R02 " << t << " R02 RAS KERNEL INFO "
+              << (i % 3 == 0 ? "generating core.77" : "instruction cache parity error corrected")
+              << "\n";
+        }
+    }
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions opt;
+    opt.preset = *findPreset("BGL");
+    opt.batchLines = 7;
+    importFiles(*p, {dir.file("ras.log")}, opt);
+    const auto wrong = p->db().queryInt(
+        "SELECT count(*) FROM templates t WHERE first_ts IS NOT (SELECT min(ts) FROM lines "
+        "WHERE template_id = t.id) OR last_ts IS NOT (SELECT max(ts) FROM lines WHERE "
+        "template_id = t.id)");
+    EXPECT_EQ(wrong.value_or(-1), 0);
+    EXPECT_EQ(p->templates(p->system("BGL")->id).size(), 2u);
+}
+
+// Issue 16 finding 7: a file's identity is a digest of all its bytes. A file that differs from
+// an imported one only in the middle is imported (it used to be skipped as "already imported"),
+// a log that grew gets only its new lines, and the complete copy of a file whose import failed
+// on a truncation continues it instead of storing its first lines twice.
+namespace {
+void writeLines(const std::string& path, int from, int to,
+                std::ios::openmode mode = std::ios::trunc) {
+    std::ofstream o(path, std::ios::binary | mode);
+    for (int i = from; i < to; ++i)
+        o << "- " << 1117838570 + i << " 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.363779"
+          << " R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected "
+          << i % 13 << "\n";
+}
+uint64_t duplicatedLines(Project& p) {
+    return uint64_t(p.db()
+                        .queryInt("SELECT count(*) FROM (SELECT 1 FROM lines GROUP BY file_id, "
+                                  "line_no HAVING count(*) > 1)")
+                        .value_or(-1));
+}
+ImportOptions smallBatches() {
+    ImportOptions opt;
+    opt.preset = *findPreset("BGL");
+    opt.batchLines = 100;
+    return opt;
+}
+}  // namespace
+
+TEST(ImportIdentity, AFileThatDiffersInTheMiddleIsImported) {
+    TempDir dir;
+    const std::string log = dir.file("a.log");
+    writeLines(log, 0, 3000);
+    auto p = Project::open(dir.file("p.mlad"));
+    ASSERT_EQ(importFiles(*p, {log}, smallBatches()).files[0].status, "imported");
+    {
+        // Same size, same first and last 64 KiB: one digit changed in the middle.
+        std::string text;
+        {
+            std::ifstream in(log, std::ios::binary);
+            text.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        const size_t at = text.find('7', text.size() / 2);
+        ASSERT_NE(at, std::string::npos);
+        text[at] = '8';
+        std::ofstream(log, std::ios::binary | std::ios::trunc) << text;
+    }
+    const auto r = importFiles(*p, {log}, smallBatches());
+    EXPECT_EQ(r.files[0].status, "imported") << r.files[0].message;
+    EXPECT_NE(r.files[0].message.find("imported before with other content"), std::string::npos)
+        << r.files[0].message;
+    EXPECT_EQ(p->system("BGL")->lines, 6000u);
+    // The same bytes once more are a duplicate.
+    EXPECT_EQ(importFiles(*p, {log}, smallBatches()).files[0].status, "duplicate");
+}
+
+TEST(ImportIdentity, AGrownLogGetsOnlyItsNewLines) {
+    TempDir dir;
+    const std::string log = dir.file("ras.log");
+    writeLines(log, 0, 1000);
+    auto p = Project::open(dir.file("p.mlad"));
+    ASSERT_EQ(importFiles(*p, {log}, smallBatches()).files[0].status, "imported");
+    writeLines(log, 1000, 1500, std::ios::app);
+    const auto r = importFiles(*p, {log}, smallBatches());
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].status, "appended") << r.files[0].message;
+    EXPECT_EQ(r.files[0].imported, 500u);
+    EXPECT_NE(r.files[0].message.find("only the lines after line 1000"), std::string::npos)
+        << r.files[0].message;
+    EXPECT_EQ(p->system("BGL")->lines, 1500u);
+    EXPECT_EQ(duplicatedLines(*p), 0u);
+    EXPECT_EQ(p->files().size(), 1u);  // one file, grown
+    const auto sum = p->db().queryInt("SELECT sum(count) FROM templates").value_or(-1);
+    EXPECT_EQ(sum, 1500);
+    EXPECT_EQ(importFiles(*p, {log}, smallBatches()).files[0].status, "duplicate");
+    // A log that grew while its last line was being written: the stored line is the part
+    // written then, and the import says so.
+    {
+        std::ofstream o(log, std::ios::binary | std::ios::app);
+        o << "- 1117840000 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.363779 "
+             "R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache";
+    }
+    EXPECT_EQ(importFiles(*p, {log}, smallBatches()).files[0].status, "appended");
+    EXPECT_EQ(p->system("BGL")->lines, 1501u);
+    writeLines(log, 2000, 2010, std::ios::app);  // ends the partial line, then 9 more lines
+    const auto r2 = importFiles(*p, {log}, smallBatches());
+    EXPECT_EQ(r2.files[0].status, "appended") << r2.files[0].message;
+    EXPECT_NE(r2.files[0].message.find("line 1501 was imported before it was complete"),
+              std::string::npos)
+        << r2.files[0].message;
+    EXPECT_EQ(p->system("BGL")->lines, 1510u);
+    EXPECT_EQ(duplicatedLines(*p), 0u);
+}
+
+TEST(ImportIdentity, ACompleteCopyContinuesAFailedTruncatedGzip) {
+    TempDir dir;
+    writeLines(dir.file("ras.log"), 0, 20000);
+    std::string whole;
+    {
+        std::ifstream in(dir.file("ras.log"), std::ios::binary);
+        whole.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    gzFile gz = gzopen(dir.file("full.log.gz").c_str(), "wb");
+    ASSERT_NE(gz, nullptr);
+    gzwrite(gz, whole.data(), unsigned(whole.size()));
+    gzclose(gz);
+    std::string bytes;
+    {
+        std::ifstream in(dir.file("full.log.gz"), std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    std::ofstream(dir.file("cut.log.gz"), std::ios::binary)
+        .write(bytes.data(), std::streamsize(bytes.size() * 2 / 3));
+    auto p = Project::open(dir.file("p.mlad"));
+    const auto failed = importFiles(*p, {dir.file("cut.log.gz")}, smallBatches());
+    ASSERT_EQ(failed.files[0].status, "failed");
+    EXPECT_GT(p->system("BGL")->lines, 0u);  // what came before the cut is kept
+    const auto r = importFiles(*p, {dir.file("full.log.gz")}, smallBatches());
+    EXPECT_EQ(r.files[0].status, "appended") << r.files[0].message;
+    EXPECT_EQ(p->system("BGL")->lines, 20000u);
+    EXPECT_EQ(duplicatedLines(*p), 0u);
+    EXPECT_EQ(p->integrityCheck(), "ok");
+}
+
+TEST(ImportIdentity, FilesImportedByEarlierVersionsAreStillRecognised) {
+    TempDir dir;
+    const std::string log = dir.file("ras.log");
+    writeLines(log, 0, 500);
+    auto p = Project::open(dir.file("p.mlad"));
+    importFiles(*p, {log}, smallBatches());
+    // Schema 4 stored size + first/last 64 KiB hashes.
+    p->db().exec("UPDATE files SET fingerprint = '" + fileFingerprint(log) + "'");
+    EXPECT_EQ(importFiles(*p, {log}, smallBatches()).files[0].status, "duplicate");
+}

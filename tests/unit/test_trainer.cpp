@@ -10,6 +10,9 @@
 #include <set>
 #include <thread>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <torch/torch.h>
 
 #include "TestData.h"
@@ -316,6 +319,51 @@ TEST(Trainer, MladOptionsForNewPeriodsTrainRecordAndReload) {
 // Run names are free text: quotes, backslashes, newlines and non-ASCII letters survive into the
 // stored manifest and metrics, which stay valid JSON; the threshold setting is read back from
 // the manifest.
+// Issue 16 finding 3: a full disk while a checkpoint or model is saved used to abort the process
+// (LibTorch's file writer threw from its destructor during unwinding) and leave the run
+// "running" with a checkpoint.pt.tmp behind. Now the run fails with a message naming the
+// file, no temporary stays, and with room again the run can be trained under a new name.
+TEST(Trainer, FullDiskWhileSavingFailsTheRunCleanly) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    auto c = tinyConfig();
+    c.set("d_model", 128).set("d_ff", 512).set("embed_dim", 128).set("epochs", 2);
+    std::error_code ec;
+    const uint64_t wal = std::filesystem::file_size(dir.file("p.mlad-wal"), ec);
+    const uint64_t dbBytes = std::filesystem::file_size(dir.file("p.mlad")) + (ec ? 0 : wal);
+    std::string message;
+    {
+        // Every file this process writes is limited to the project's size + 512 KiB: the
+        // project's own pages fit, a checkpoint of this model (~2.5 MB with Adam's state)
+        // does not. The write fails with EFBIG, as a full disk fails it with ENOSPC.
+        rlimit old{};
+        getrlimit(RLIMIT_FSIZE, &old);
+        auto oldHandler = signal(SIGXFSZ, SIG_IGN);
+        rlimit r = old;
+        r.rlim_cur = dbBytes + 512 * 1024;
+        setrlimit(RLIMIT_FSIZE, &r);
+        try {
+            trainRun(*p, "chrono", "full", c);
+        } catch (const std::exception& e) {
+            message = e.what();
+        }
+        setrlimit(RLIMIT_FSIZE, &old);
+        signal(SIGXFSZ, oldHandler);
+    }
+    ASSERT_NE(message, "") << "training saved a 2.5 MB checkpoint past the limit";
+    EXPECT_NE(message.find(".pt"), std::string::npos) << message;
+    const auto run = findRun(*p, "full");
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, "failed");
+    EXPECT_NE(run->message.find(".pt"), std::string::npos) << run->message;
+    const auto folder = std::filesystem::path(p->path() + ".runs/full");
+    for (const auto& e : std::filesystem::directory_iterator(folder))
+        EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+    EXPECT_EQ(p->integrityCheck(), "ok");
+    EXPECT_EQ(trainRun(*p, "chrono", "roomy", c).status, "done");
+}
+
 TEST(Trainer, RunNamesWithQuotesAndNonAsciiGiveValidJson) {
     TempDir dir;
     auto p = Project::open(dir.file("p.mlad"));

@@ -5,12 +5,14 @@
 // LibTorch: detector sources only.
 #include <torch/torch.h>
 
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "mlad/detect/Registry.h"
 #include "mlad/seq/Adapters.h"
+#include "mlad/util/AtomicFile.h"
 #include "mlad/util/Json.h"
 
 namespace mlad::detail {
@@ -21,7 +23,9 @@ inline void saveWithVocabulary(torch::nn::Module& module, const seq::TemplateKey
     torch::serialize::OutputArchive ar;
     module.save(ar);
     ar.write("vocabulary", c10::IValue(dumpJson(Json(keys.texts()))));
-    ar.save_to(path);
+    std::ostringstream os;
+    ar.save_to(os);
+    writeFileAtomically(path, os.str());
 }
 
 /// Opens a file written by saveWithVocabulary into `ar` and returns its vocabulary; the caller

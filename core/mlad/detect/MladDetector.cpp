@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -16,6 +17,7 @@
 #include "mlad/model/Mlad.h"
 #include "mlad/train/Amp.h"
 #include "mlad/train/TorchTrainable.h"
+#include "mlad/util/AtomicFile.h"
 
 namespace mlad {
 
@@ -463,7 +465,11 @@ class MladDetector final : public Detector, public TorchTrainable {
     }
 
     void save(const std::string& path) override {
-        torch::save(net_, path);
+        {
+            std::ostringstream os;
+            torch::save(net_, os);
+            writeFileAtomically(path, os.str());
+        }
         if (rarityCounts()) {
             // The training split's template counts travel with the model: scoring new logs
             // needs the frequencies the model was trained with.
@@ -474,7 +480,9 @@ class MladDetector final : public Detector, public TorchTrainable {
             }
             std::vector<torch::Tensor> v = {torch::tensor(ids, torch::kInt64),
                                             torch::tensor(counts, torch::kInt64)};
-            torch::save(v, countsPath(path));
+            std::ostringstream os;
+            torch::save(v, os);
+            writeFileAtomically(countsPath(path), os.str());
         }
     }
 

@@ -8,30 +8,40 @@
 
 #include "mlad/io/LineReader.h"
 #include "mlad/parse/LineParser.h"
+#include "mlad/util/AtomicFile.h"
 #include "mlad/util/Strings.h"
 
 namespace mlad {
 
 namespace fs = std::filesystem;
 
-static std::ofstream openOut(const std::string& path) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + path);
-    return out;
+static void refuseExisting(const std::vector<std::string>& paths) {
+    std::error_code ec;
+    for (const auto& p : paths)
+        if (fs::exists(fs::symlink_status(p, ec)))
+            throw OutputExists(p + " already exists; not replacing it without being asked");
 }
 
-static void writeHeader(std::ofstream& out, const LogFormat& format) {
-    out << "LineId";
-    for (const auto& n : format.fieldNames()) out << ',' << csvField(n);
-    out << ",EventId,EventTemplate\n";
+static void writeHeader(AtomicFile& out, const LogFormat& format) {
+    std::string h = "LineId";
+    for (const auto& n : format.fieldNames()) h += ',' + csvField(n);
+    out << h << ",EventId,EventTemplate\n";
 }
 
-static void writeRow(std::ofstream& out, uint64_t lineId, std::string_view line,
+static void writeRow(AtomicFile& out, std::string& row, uint64_t lineId, std::string_view line,
                      const std::vector<FieldSpan>& spans, const std::string& eventId,
                      const std::string& templ) {
-    out << lineId;
-    for (const auto& s : spans) out << ',' << csvField(line.substr(s.begin, s.end - s.begin));
-    out << ',' << eventId << ',' << csvField(templ) << '\n';
+    row = std::to_string(lineId);
+    for (const auto& s : spans) {
+        row += ',';
+        row += csvField(line.substr(s.begin, s.end - s.begin));
+    }
+    row += ',';
+    row += eventId;
+    row += ',';
+    row += csvField(templ);
+    row += '\n';
+    out << row;
 }
 
 std::string safeFileStem(const std::string& name) {
@@ -45,7 +55,7 @@ std::string safeFileStem(const std::string& name) {
 }
 
 ExportResult exportLoghub(Project& project, const std::string& system, const std::string& outDir,
-                          TaskContext* ctx) {
+                          bool replace, TaskContext* ctx) {
     auto sys = project.system(system);
     if (!sys) throw std::invalid_argument("no system named '" + system + "' in " + project.path());
     fs::create_directories(outDir);
@@ -56,13 +66,16 @@ ExportResult exportLoghub(Project& project, const std::string& system, const std
     const std::string base = safeFileStem(system);
     r.structuredCsv = (fs::path(outDir) / (base + "_structured.csv")).string();
     r.templatesCsv = (fs::path(outDir) / (base + "_templates.csv")).string();
+    if (!replace) refuseExisting({r.structuredCsv, r.templatesCsv});
     LogFormat format(sys->preset.format);
     auto templates = project.templates(sys->id);
     std::unordered_map<int64_t, const TemplateInfo*> byId;
     for (const auto& t : templates) byId[t.id] = &t;
 
-    auto out = openOut(r.structuredCsv);
+    // Both files are written beside their targets and renamed over them once complete.
+    AtomicFile out(r.structuredCsv);
     writeHeader(out, format);
+    std::string row;
     auto st = project.db().prepare(
         "SELECT raw, fields, template_id FROM lines WHERE system_id = ? ORDER BY id");
     st.bind(1, sys->id);
@@ -73,7 +86,7 @@ ExportResult exportLoghub(Project& project, const std::string& system, const std
         auto it = byId.find(st.getInt(2));
         const TemplateInfo* t = it == byId.end() ? nullptr : it->second;
         ++r.lines;
-        writeRow(out, r.lines, raw, spans, t ? "E" + std::to_string(t->ordinal) : "",
+        writeRow(out, row, r.lines, raw, spans, t ? "E" + std::to_string(t->ordinal) : "",
                  t ? t->text : "");
         if (ctx && (r.lines & 0xFFFF) == 0) {
             ctx->checkCancelled();
@@ -84,20 +97,26 @@ ExportResult exportLoghub(Project& project, const std::string& system, const std
             ctx->report(p);
         }
     }
-    auto tout = openOut(r.templatesCsv);
+    AtomicFile tout(r.templatesCsv);
     tout << "EventId,EventTemplate,Occurrences\n";
     for (const auto& t : templates) {
-        tout << 'E' << t.ordinal << ',' << csvField(t.text) << ',' << t.count << '\n';
+        tout << "E" + std::to_string(t.ordinal) + "," + csvField(t.text) + "," +
+                    std::to_string(t.count) + "\n";
         ++r.templates;
     }
-    if (!out.flush() || !tout.flush()) throw std::runtime_error("write error in " + outDir);
+    out.commit();
+    tout.commit();
     return r;
 }
 
 ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
-                              const std::string& outDir, TaskContext* ctx) {
+                              const std::string& outDir, bool replace, TaskContext* ctx) {
     auto t0 = std::chrono::steady_clock::now();
     ParseOnlyResult r;
+    const std::string base = fs::path(file).filename().string();
+    r.files.structuredCsv = (fs::path(outDir) / (base + "_structured.csv")).string();
+    r.files.templatesCsv = (fs::path(outDir) / (base + "_templates.csv")).string();
+    if (!replace) refuseExisting({r.files.structuredCsv, r.files.templatesCsv});
     LineParser parser(preset);
     std::vector<int32_t> clusterOfLine;  // -1 = skipped
     {
@@ -126,16 +145,15 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
         }
     }
     fs::create_directories(outDir);
-    std::string base = fs::path(file).filename().string();
-    r.files.structuredCsv = (fs::path(outDir) / (base + "_structured.csv")).string();
-    r.files.templatesCsv = (fs::path(outDir) / (base + "_templates.csv")).string();
     const Drain& drain = parser.drain();
+    r.templateCapLines = drain.forcedLines();
     std::vector<std::string> texts(drain.size());
     for (size_t c = 0; c < drain.size(); ++c) texts[c] = drain.templateText(int(c));
 
-    auto out = openOut(r.files.structuredCsv);
+    AtomicFile out(r.files.structuredCsv);
     writeHeader(out, parser.format());
     {
+        std::string row;
         LineReader reader(file);
         std::string_view line;
         std::vector<FieldSpan> spans;
@@ -146,15 +164,18 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
             if (c < 0) continue;
             std::string_view stripped = trim(line);
             parser.format().match(stripped, spans);
-            writeRow(out, ++lineId, stripped, spans, "E" + std::to_string(c + 1), texts[size_t(c)]);
+            writeRow(out, row, ++lineId, stripped, spans, "E" + std::to_string(c + 1),
+                     texts[size_t(c)]);
         }
         r.files.lines = lineId;
     }
-    auto tout = openOut(r.files.templatesCsv);
+    AtomicFile tout(r.files.templatesCsv);
     tout << "EventId,EventTemplate,Occurrences\n";
     for (size_t c = 0; c < drain.size(); ++c)
-        tout << 'E' << c + 1 << ',' << csvField(texts[c]) << ',' << drain.cluster(int(c)).count
-             << '\n';
+        tout << "E" + std::to_string(c + 1) + "," + csvField(texts[c]) + "," +
+                    std::to_string(drain.cluster(int(c)).count) + "\n";
+    out.commit();
+    tout.commit();
     r.files.templates = drain.size();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <deque>
 #include <exception>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -60,6 +62,43 @@ std::string fileFingerprint(const std::string& path) {
     return std::to_string(size) + "-" + hex64(h);
 }
 
+ContentDigest contentDigest(const std::string& path, uint64_t size,
+                            const std::vector<uint64_t>& prefixEnds) {
+    ContentDigest d;
+    d.size = size;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path, 0, std::string("cannot open: ") + std::strerror(errno));
+    XXH3_state_t* state = XXH3_createState();
+    if (!state) throw std::bad_alloc();
+    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> guard(state, XXH3_freeState);
+    XXH3_128bits_reset(state);
+    auto hexOf = [](XXH128_hash_t h) { return "xxh3-128:" + hex64(h.high64) + hex64(h.low64); };
+    std::vector<char> buf(size_t(1) << 20);
+    uint64_t done = 0;
+    size_t next = 0;
+    char last = '\n';
+    while (done < size) {
+        uint64_t want = std::min<uint64_t>(buf.size(), size - done);
+        if (next < prefixEnds.size()) want = std::min(want, prefixEnds[next] - done);
+        in.read(buf.data(), std::streamsize(want));
+        const auto got = uint64_t(in.gcount());
+        if (got == 0)
+            throw InputError(path, 0,
+                             "the file shrank while it was read (" + std::to_string(done) + " of " +
+                                 std::to_string(size) + " bytes)");
+        XXH3_128bits_update(state, buf.data(), size_t(got));
+        done += got;
+        last = buf[size_t(got) - 1];
+        while (next < prefixEnds.size() && prefixEnds[next] == done) {
+            d.prefixDigests.push_back(hexOf(XXH3_128bits_digest(state)));
+            d.prefixEndsLine.push_back(last == '\n');
+            ++next;
+        }
+    }
+    d.digest = hexOf(XXH3_128bits_digest(state));
+    return d;
+}
+
 namespace {
 
 struct TemplateStats {
@@ -97,6 +136,7 @@ struct Batch {
     uint64_t linesRead = 0, imported = 0, skipped = 0;  // file totals after this batch
     std::string finalStatus;  // set on the last batch of a file: complete | failed
     std::string error;
+    std::string path;  // the file, for messages
 };
 
 // Writes batches on its own thread so that parsing and SQLite work overlap on two cores.
@@ -140,7 +180,7 @@ class BatchWriter {
         auto updTemplate = db.prepare("UPDATE templates SET template = ? WHERE id = ?");
         auto updStats = db.prepare(
             "UPDATE templates SET count = count + ?, anomalous = anomalous + ?, "
-            "labelled = labelled + ?, first_ts = CASE WHEN first_ts IS NULL OR ?1 < first_ts "
+            "labelled = labelled + ?, first_ts = CASE WHEN first_ts IS NULL OR ?4 < first_ts "
             "THEN ?4 ELSE first_ts END, last_ts = CASE WHEN last_ts IS NULL OR ?5 > last_ts THEN "
             "?5 ELSE last_ts END, first_line = coalesce(first_line, ?6), last_line = ?7 "
             "WHERE id = ?8");
@@ -221,6 +261,17 @@ class BatchWriter {
             } catch (...) {
                 std::lock_guard<std::mutex> lk(m_);
                 error_ = std::current_exception();
+                try {
+                    throw;
+                } catch (const sql::Error& e) {
+                    // Say which file and lines could not be stored, and that nothing is lost.
+                    error_ = std::make_exception_ptr(sql::Error(
+                        b.path + ": storing lines up to line " + std::to_string(b.linesRead) +
+                            " failed: " + e.what() +
+                            ". The lines committed before stay; import the file again to resume",
+                        e.code()));
+                } catch (...) {
+                }
                 busy_ = false;
                 queue_.clear();
                 cv_.notify_all();
@@ -315,16 +366,42 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
     for (const auto& path : files) {
         FileReport fr;
         fr.path = path;
-        std::string fingerprint;
+        std::string legacy;  // the fingerprint of projects before schema 5
+        uint64_t fsize = 0;
+        ContentDigest content;
+        // Earlier files of this system that this one may continue (a log that grew, or a
+        // complete copy of a file whose import failed on a truncation): any whose content is a
+        // prefix of this file's.
+        struct Candidate {
+            FileInfo file;
+            bool continues = false, midLine = false;
+        };
+        std::vector<Candidate> shorter;
         try {
-            fingerprint = fileFingerprint(path);
+            legacy = fileFingerprint(path);
+            fsize = fileSizeOf(path);
+            std::vector<uint64_t> ends;
+            for (const auto& f : project.files(systemId))
+                if (f.fingerprint.rfind("xxh3-128:", 0) == 0 && f.size > 0 && f.size < fsize) {
+                    shorter.push_back({f});
+                    ends.push_back(f.size);
+                }
+            std::sort(ends.begin(), ends.end());
+            ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+            content = contentDigest(path, fsize, ends);
+            for (auto& c : shorter) {
+                const auto k =
+                    size_t(std::lower_bound(ends.begin(), ends.end(), c.file.size) - ends.begin());
+                c.continues = content.prefixDigests[k] == c.file.fingerprint;
+                c.midLine = c.continues && !content.prefixEndsLine[k];
+            }
         } catch (const InputError& e) {
             fr.status = "failed";
             fr.message = e.what();
             report.files.push_back(fr);
             continue;
         }
-        const uint64_t fsize = fileSizeOf(path);
+        std::string fingerprint = content.digest;
         if (fsize == 0) {
             fr.status = "empty";
             fr.message = path + ": empty file (0 bytes), nothing imported";
@@ -333,6 +410,21 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
         }
         uint64_t skipLines = 0;
         auto existing = project.findFile(systemId, fingerprint);
+        if (!existing) existing = project.findFile(systemId, legacy);
+        // The longest earlier file this one continues (none with --force: import it whole).
+        std::optional<Candidate> continued;
+        if (!existing && !opt.force)
+            for (const auto& c : shorter)
+                if (c.continues && (!continued || c.file.size > continued->file.size))
+                    continued = c;
+        std::string note;  // said after the import's own message
+        if (!existing && !continued)
+            for (const auto& f : project.files(systemId))
+                if (f.path == path) {
+                    note = "; a file of this path was imported before with other content (file #" +
+                           std::to_string(f.id) + "): this one was imported as a new file";
+                    break;
+                }
         if (existing && existing->status == "complete" && !opt.force) {
             fr.status = "duplicate";
             fr.fileId = existing->id;
@@ -358,16 +450,40 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
         }
         int64_t fileId;
         uint64_t linesRead = 0, imported = 0, skipped = 0;
-        if (existing && existing->status != "complete") {
+        if (continued) {
+            // The new bytes of a grown log (or the rest of a file whose import failed): go on
+            // after the lines already read; the row takes the new size and digest.
+            fileId = continued->file.id;
+            skipLines = continued->file.linesRead;
+            linesRead = continued->file.linesRead;
+            imported = continued->file.linesImported;
+            skipped = continued->file.linesSkipped;
+            fr.resumedFrom = continued->file.linesRead;
+            db.prepare(
+                  "UPDATE files SET status = 'importing', error = NULL, path = ?, size = ?, "
+                  "fingerprint = ? WHERE id = ?")
+                .bind(1, path)
+                .bind(2, int64_t(fsize))
+                .bind(3, fingerprint)
+                .bind(4, fileId)
+                .run();
+            if (continued->midLine)
+                note = "; its line " + std::to_string(continued->file.linesRead) +
+                       " was imported before it was complete (the stored text is the part "
+                       "written then)";
+        } else if (existing && existing->status != "complete") {
             fileId = existing->id;
             skipLines = existing->linesRead;
             linesRead = existing->linesRead;
             imported = existing->linesImported;
             skipped = existing->linesSkipped;
             fr.resumedFrom = existing->linesRead;
-            db.prepare("UPDATE files SET status = 'importing', error = NULL, path = ? WHERE id = ?")
+            db.prepare(
+                  "UPDATE files SET status = 'importing', error = NULL, path = ?, "
+                  "fingerprint = ? WHERE id = ?")
                 .bind(1, path)
-                .bind(2, fileId)
+                .bind(2, fingerprint)
+                .bind(3, fileId)
                 .run();
         } else {
             if (existing) fingerprint += "#" + std::to_string(nextLineId);  // forced re-import
@@ -383,8 +499,10 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
         auto newBatch = [&] {
             batch = Batch{};
             batch.fileId = fileId;
+            batch.path = path;
         };
         newBatch();
+        const uint64_t forcedBefore = parser.drain().forcedLines();
         uint64_t storedIssues = 0;
         auto addIssue = [&](uint64_t line, const char* kind, std::string msg) {
             ImportIssue is{fileId, line, kind, path + ":" + std::to_string(line) + ": " + msg};
@@ -509,17 +627,33 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
                     }
                 }
             }
+            fr.templateCapLines = parser.drain().forcedLines() - forcedBefore;
+            if (fr.templateCapLines)
+                addIssue(reader->lineNumber(), "template_cap",
+                         std::to_string(fr.templateCapLines) +
+                             " lines joined their nearest template because Drain's template "
+                             "cap was reached (" +
+                             std::to_string(opt.preset.maxTemplates) + " templates, " +
+                             std::to_string(DrainOptions{}.maxLeafTemplates) +
+                             " per parse-tree leaf). The format or masks may not fit this log "
+                             "(ids in every word of the message?): check the templates, or "
+                             "raise the cap (--max-templates, preset key max_templates)");
             if (cancelled) {
                 flush("", "");
                 fr.status = "cancelled";
                 fr.message = path + ": cancelled after line " +
                              std::to_string(reader->lineNumber()) + "; import it again to resume";
             } else {
-                fr.status = fr.resumedFrom ? "resumed" : "imported";
+                fr.status = continued ? "appended" : fr.resumedFrom ? "resumed" : "imported";
                 flush("complete", "");
                 fr.message = path + ": " + std::to_string(fr.imported) + " lines imported";
-                if (fr.resumedFrom)
+                if (continued)
+                    fr.message += " (the file grew since file #" + std::to_string(fileId) +
+                                  " was imported: only the lines after line " +
+                                  std::to_string(fr.resumedFrom) + ")";
+                else if (fr.resumedFrom)
                     fr.message += " (resumed after line " + std::to_string(fr.resumedFrom) + ")";
+                fr.message += note;
             }
         } catch (const InputError& e) {
             fr.status = "failed";
@@ -535,6 +669,9 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
                           " with NUL bytes)";
         if (fr.repairedUtf8)
             fr.message += ", " + std::to_string(fr.repairedUtf8) + " with invalid UTF-8 repaired";
+        if (fr.templateCapLines)
+            fr.message += "; template cap reached: " + std::to_string(fr.templateCapLines) +
+                          " lines joined their nearest template (see the file's import issues)";
         writer.drain();
         report.imported += fr.imported;
         report.skipped += fr.skipped;

@@ -27,7 +27,8 @@ struct ImportOptions {
 
 struct FileReport {
     std::string path;
-    /// imported | resumed | duplicate | empty | failed | cancelled
+    /// imported | resumed | appended (a grown log: only its new lines) | duplicate | empty |
+    /// failed | cancelled
     std::string status;
     std::string message;  ///< human-readable summary or error (names the file and line)
     int64_t fileId = 0;
@@ -35,7 +36,9 @@ struct FileReport {
     uint64_t imported = 0;
     uint64_t skipped = 0;  ///< no_match + too_long + nul_bytes
     uint64_t noMatch = 0, tooLong = 0, nulBytes = 0, repairedUtf8 = 0;
-    uint64_t resumedFrom = 0;              ///< lines already in the project before this run
+    uint64_t resumedFrom = 0;  ///< lines already in the project before this run
+    /// lines that joined their nearest template because Drain's template cap was reached
+    uint64_t templateCapLines = 0;
     std::vector<ImportIssue> firstIssues;  ///< the first few issues, for display
 };
 
@@ -55,8 +58,22 @@ struct ImportReport {
     }
 };
 
-/// Fingerprint of a file's content: size + hashes of its first and last 64 KiB.
+/// The fingerprint projects before schema 5 stored: size + hashes of the first and last 64 KiB.
+/// Still computed to recognise files imported by earlier versions.
 std::string fileFingerprint(const std::string& path);
+
+/// A file's identity: "xxh3-128:" + the XXH3-128 digest of all its bytes (compressed bytes
+/// for .gz), plus the digests of the prefixes that end at `prefixEnds` (ascending, each below
+/// the size) and whether each prefix ends with a line break, to recognise a log that grew since
+/// it was imported. One streaming pass at disk speed.
+struct ContentDigest {
+    uint64_t size = 0;
+    std::string digest;
+    std::vector<std::string> prefixDigests;
+    std::vector<bool> prefixEndsLine;
+};
+ContentDigest contentDigest(const std::string& path, uint64_t size,
+                            const std::vector<uint64_t>& prefixEnds = {});
 
 /// Imports files into one system. Throws only for problems that concern the whole call (a
 /// bad preset, a project that cannot be written); per-file problems go into the report.

@@ -20,6 +20,8 @@ void Preset::validate() const {
     if (similarity < 0.0 || similarity > 1.0)
         throw std::invalid_argument("preset " + name + ": similarity must be in [0,1]");
     if (maxChildren < 2) throw std::invalid_argument("preset " + name + ": max_children < 2");
+    if (maxTemplates < 1 || maxTemplates > 100000000)
+        throw std::invalid_argument("preset " + name + ": max_templates must be in [1, 1e8]");
     if (label.kind == LabelRule::Kind::Field && label.field.empty())
         throw std::invalid_argument("preset " + name + ": label field missing");
 }
@@ -79,7 +81,10 @@ Preset parsePreset(const std::string& text, const std::string& origin) {
                 p.similarity = std::stod(value);
             else if (key == "max_children")
                 p.maxChildren = std::stoi(value);
-            else if (key == "label")
+            else if (key == "max_templates") {
+                if (value.empty() || value[0] == '-') throw std::invalid_argument(value);
+                p.maxTemplates = std::stoull(value);
+            } else if (key == "label")
                 p.label = parseLabelRule(value, where);
             else if (key == "time_fields") {
                 for (auto f : splitWhitespace(value)) p.timeFields.emplace_back(f);
@@ -107,6 +112,7 @@ std::string presetToText(const Preset& p) {
     for (const auto& m : p.masks) o << "mask = " << m << "\n";
     o << "depth = " << p.depth << "\nsimilarity = " << p.similarity
       << "\nmax_children = " << p.maxChildren << "\n";
+    if (p.maxTemplates != Preset{}.maxTemplates) o << "max_templates = " << p.maxTemplates << "\n";
     switch (p.label.kind) {
         case LabelRule::Kind::None:
             o << "label = none\n";

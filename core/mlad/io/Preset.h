@@ -23,6 +23,9 @@ struct Preset {
     int depth = 4;                   ///< Drain depth (root and leaf layers included)
     double similarity = 0.5;         ///< Drain similarity threshold st
     int maxChildren = 100;
+    /// Drain's template cap (see DrainOptions::maxTemplates): past it, lines that match no
+    /// template join their nearest one and the import reports how many did.
+    uint64_t maxTemplates = 100000;
     LabelRule label;
     std::vector<std::string> timeFields;  ///< fields joined by one space before time parsing
     std::string timeFormat;  ///< strptime-like format or "epoch" / "epoch_ms"; empty = none

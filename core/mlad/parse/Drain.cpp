@@ -63,7 +63,8 @@ int32_t Drain::newNode() {
 }
 
 // logparser's fastMatch: highest share of equal constant tokens, ties to more parameters.
-int Drain::fastMatch(const std::vector<int32_t>& leaf, const std::vector<int32_t>& ids) const {
+Drain::Match Drain::fastMatch(const std::vector<int32_t>& leaf,
+                              const std::vector<int32_t>& ids) const {
     int best = -1;
     double bestSim = -1.0;
     int bestParams = -1;
@@ -84,27 +85,34 @@ int Drain::fastMatch(const std::vector<int32_t>& leaf, const std::vector<int32_t
             best = c;
         }
     }
-    return bestSim >= opt_.similarity ? best : -1;
+    Match m;
+    m.nearest = best;
+    m.cluster = bestSim >= opt_.similarity ? best : -1;
+    m.leafFull = leaf.size() >= opt_.maxLeafTemplates;
+    return m;
 }
 
 std::string Drain::idKey(const std::vector<int32_t>& ids) {
     return std::string(reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(int32_t));
 }
 
-int Drain::search(const std::vector<int32_t>& ids) const {
+Drain::Match Drain::search(const std::vector<int32_t>& ids) const {
     if (ids.size() <= size_t(tokenLayers_)) {
+        // Short messages are matched exactly; there are at most (tokens in templates)^layers.
+        Match m;
         for (int32_t id : ids)
-            if (id < 0) return -1;
+            if (id < 0) return m;
         auto it = shortMessages_.find(idKey(ids));
-        return it == shortMessages_.end() ? -1 : it->second;
+        if (it != shortMessages_.end()) m.cluster = it->second;
+        return m;
     }
     auto it = lengthNodes_.find(ids.size());
-    if (it == lengthNodes_.end()) return -1;
+    if (it == lengthNodes_.end()) return {};
     int32_t node = it->second;
     for (size_t d = 0; d < size_t(tokenLayers_) && d < ids.size(); ++d) {
         int32_t next = ids[d] >= 0 ? nodes_[size_t(node)].child(ids[d]) : -1;
         if (next < 0) next = nodes_[size_t(node)].child(TokenTable::kWildcard);
-        if (next < 0) return -1;
+        if (next < 0) return {};
         node = next;
     }
     return fastMatch(nodes_[size_t(node)].clusters, ids);
@@ -179,7 +187,12 @@ int Drain::add(std::string_view content) {
     ids.resize(toks.size());
     for (size_t i = 0; i < toks.size(); ++i) ids[i] = tokens_.find(toks[i]);
 
-    int c = search(ids);
+    const Match m = search(ids);
+    int c = m.cluster;
+    if (c < 0 && m.nearest >= 0 && (m.leafFull || clusters_.size() >= opt_.maxTemplates)) {
+        c = m.nearest;  // a bound is reached: the nearest template takes the line
+        ++forced_;
+    }
     if (c < 0) {
         DrainCluster cl;
         cl.tokens.resize(toks.size());

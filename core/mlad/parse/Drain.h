@@ -35,6 +35,15 @@ struct DrainOptions {
     int depth = 4;
     double similarity = 0.5;
     int maxChildren = 100;
+    /// Safeguards for input Drain was not made for (e.g. a format whose message field holds
+    /// unique ids in every word): without them every line of such a log becomes a template of
+    /// its own and each new line is compared with all of them (quadratic). A leaf holds at most
+    /// maxLeafTemplates templates and the tree at most maxTemplates; past either bound a line
+    /// that matches no template joins the most similar template of its leaf (which then
+    /// generalises), and forcedLines() counts it. Real logs stay far below both (the loghub
+    /// samples have at most a few hundred templates per system).
+    size_t maxTemplates = 100000;
+    size_t maxLeafTemplates = 1000;
 };
 
 struct DrainCluster {
@@ -60,6 +69,8 @@ class Drain {
     /// Indices whose template changed since the last call, then clears the marks.
     std::vector<int> takeChanged();
     const DrainOptions& options() const { return opt_; }
+    /// Lines put with their nearest template because a bound of DrainOptions was reached.
+    uint64_t forcedLines() const { return forced_; }
 
   private:
     struct Node {
@@ -71,10 +82,15 @@ class Drain {
             return -1;
         }
     };
+    struct Match {
+        int cluster = -1;  ///< the template the line belongs to, -1 = a new one
+        int nearest = -1;  ///< the most similar template of the leaf reached, whatever its score
+        bool leafFull = false;
+    };
     int32_t newNode();
-    int search(const std::vector<int32_t>& ids) const;
+    Match search(const std::vector<int32_t>& ids) const;
     void insert(int cluster, const std::vector<std::string_view>* rawTokens);
-    int fastMatch(const std::vector<int32_t>& leaf, const std::vector<int32_t>& ids) const;
+    Match fastMatch(const std::vector<int32_t>& leaf, const std::vector<int32_t>& ids) const;
 
     DrainOptions opt_;
     int tokenLayers_;  // prefix-token layers below the length layer
@@ -87,6 +103,7 @@ class Drain {
     static std::string idKey(const std::vector<int32_t>& ids);
     std::vector<DrainCluster> clusters_;
     std::vector<int> changed_;
+    uint64_t forced_ = 0;
     // Scratch buffers reused across add() calls.
     std::vector<std::string_view> scratchTokens_;
     std::vector<int32_t> scratchIds_;

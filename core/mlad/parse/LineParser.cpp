@@ -11,7 +11,8 @@ LineParser::LineParser(const Preset& preset)
     : preset_(preset),
       format_(preset.format),
       masker_(preset.masks),
-      drain_(DrainOptions{preset.depth, preset.similarity, preset.maxChildren}),
+      drain_(DrainOptions{preset.depth, preset.similarity, preset.maxChildren,
+                          size_t(preset.maxTemplates), DrainOptions{}.maxLeafTemplates}),
       time_(preset.timeFormat) {
     if (format_.contentIndex() < 0)
         throw std::invalid_argument("format '" + preset.format + "' has no <Content> field");

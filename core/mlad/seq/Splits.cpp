@@ -187,6 +187,7 @@ void addLeakageFacts(Project& project, const Parts& parts,
         info.unseenTestTemplates.push_back(it != textOf.end() ? it->second
                                                               : "#" + std::to_string(t));
     }
+    info.unseenTestTemplateCount = info.unseenTestTemplates.size();
 }
 
 SplitInfo readSplit(sql::Statement& st) {
@@ -220,6 +221,9 @@ SplitInfo readSplit(sql::Statement& st) {
     if (auto it = r.find("unseen_examples"); it != r.end() && it->is_array())
         for (const auto& t : *it)
             if (t.is_string()) i.unseenTestTemplates.push_back(t.get<std::string>());
+    i.unseenTestTemplateCount = count(r, "unseen_test_templates");
+    if (i.unseenTestTemplateCount < i.unseenTestTemplates.size())
+        i.unseenTestTemplateCount = i.unseenTestTemplates.size();
     if (auto it = r.find("systems"); it != r.end() && it->is_array())
         for (const auto& t : *it)
             if (t.is_string()) i.systems.push_back(t.get<std::string>());
@@ -343,7 +347,7 @@ SplitInfo createSplit(Project& project, const SplitSpec& spec) {
                    {"test_identical_to_train", info.testIdenticalToTrain},
                    {"anomalous_test_identical_to_train", info.anomalousTestIdenticalToTrain},
                    {"anomalous_identical_to_normal", info.anomalousIdenticalToNormal},
-                   {"unseen_test_templates", info.unseenTestTemplates.size()},
+                   {"unseen_test_templates", info.unseenTestTemplateCount},
                    {"unseen_examples", examples}};
     info.reportJson = dumpJson(report);
 

@@ -53,6 +53,8 @@ struct SplitInfo {
     uint64_t anomalousTestIdenticalToTrain = 0;  ///< ... of which anomalous
     uint64_t anomalousIdenticalToNormal = 0;     ///< anomalous test seqs identical to a normal one
     std::vector<std::string> unseenTestTemplates;  ///< test templates never seen in training
+    /// how many there are: a split read back from the project keeps only the first 50 texts
+    size_t unseenTestTemplateCount = 0;
     std::vector<std::string> systems;
     std::string reportJson;
 };

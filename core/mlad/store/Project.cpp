@@ -1,11 +1,14 @@
 #include "mlad/store/Project.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "mlad/io/LogFormat.h"
+#include "mlad/store/ProjectLock.h"
 
 namespace mlad {
 
@@ -199,6 +202,14 @@ DROP TABLE run_epochs;
 ALTER TABLE runs ADD COLUMN threshold REAL;
 ALTER TABLE runs ADD COLUMN threshold_rule TEXT;
 )sql",
+    // 4 -> 5: imports before this version stored a template's first-seen time from the batch
+    // where its count was smallest, not its earliest line (the Templates view's "first seen"
+    // and its over-time chart): recomputed from the lines (through the template index).
+    R"sql(
+CREATE INDEX IF NOT EXISTS idx_lines_template ON lines(template_id, id);
+UPDATE templates SET first_ts = (SELECT min(ts) FROM lines WHERE lines.template_id = templates.id)
+ WHERE first_ts IS NOT NULL;
+)sql",
 };
 
 constexpr int kMigrationCount = int(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -247,8 +258,18 @@ std::unique_ptr<Project> Project::open(const std::string& path) {
     // WAL lets readers (the workbench views) run while an import writes; NORMAL sync is safe
     // in WAL mode against process crashes (only an OS crash can lose the last commits).
     try {
-        auto mode = db->queryText("PRAGMA journal_mode=WAL");
-        (void)mode;
+        // Switching a new file to WAL needs the database to itself and SQLite does not wait
+        // for that (no busy handler): when another process creates the same project at this
+        // moment, wait for it here, up to the connection's usual 10 s.
+        for (int waited = 0;; waited += 20) {
+            try {
+                db->queryText("PRAGMA journal_mode=WAL");
+                break;
+            } catch (const sql::Error& e) {
+                if (!e.busy() || waited >= 10000) throw;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }
         db->exec(
             "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
             "PRAGMA cache_size=-65536;");
@@ -257,6 +278,13 @@ std::unique_ptr<Project> Project::open(const std::string& path) {
     }
     std::unique_ptr<Project> p(new Project(std::move(db), path));
     p->migrate();
+    return p;
+}
+
+std::unique_ptr<Project> Project::open(const std::string& path, const std::string& job) {
+    auto lock = std::make_unique<ProjectLock>(path, job);
+    auto p = open(path);
+    p->lock_ = std::move(lock);
     return p;
 }
 
@@ -290,23 +318,33 @@ void Project::migrate() {
     } catch (const sql::Error& e) {
         throw sql::Error(path_ + " is not a MLAD project: " + e.what());
     }
-    if (v > kSchemaVersion)
-        throw sql::Error(path_ + " was written by a newer MLAD Workbench (schema " +
-                         std::to_string(v) + ", this build knows " +
-                         std::to_string(kSchemaVersion) + ")");
-    if (v == 0) {
-        // A non-empty database without our version stamp is someone else's file: refuse it.
-        auto tables = db_->queryInt("SELECT count(*) FROM sqlite_master");
-        if (tables && *tables > 0)
-            throw sql::Error(path_ + " is an SQLite file but not a MLAD project");
-    }
-    for (; v < kSchemaVersion; ++v) {
+    auto refuse = [this](int version) {
+        if (version > kSchemaVersion)
+            throw sql::Error(path_ + " was written by a newer MLAD Workbench (schema " +
+                             std::to_string(version) + ", this build knows " +
+                             std::to_string(kSchemaVersion) + ")");
+    };
+    refuse(v);
+    while (v < kSchemaVersion) {
+        // Each step re-reads the version inside its write transaction: two processes creating
+        // or upgrading one project at once apply each step once (the second one waits for the
+        // first one's transaction, then sees the new version).
         sql::Transaction tx(*db_);
+        v = schemaVersion();
+        refuse(v);
+        if (v == kSchemaVersion) break;
+        if (v == 0) {
+            // A non-empty database without our version stamp is someone else's file.
+            auto tables = db_->queryInt("SELECT count(*) FROM sqlite_master");
+            if (tables && *tables > 0)
+                throw sql::Error(path_ + " is an SQLite file but not a MLAD project");
+        }
         db_->exec(kMigrations[v]);
         db_->exec("PRAGMA user_version = " + std::to_string(v + 1));
         if (v == 0)
             db_->exec("INSERT INTO meta(key, value) VALUES ('application', 'mlad-workbench')");
         tx.commit();
+        ++v;
     }
     createLineIndexes();  // no-op when present; restores them after an interrupted bulk load
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mlad/io/Preset.h"
+#include "mlad/store/ProjectLock.h"
 #include "mlad/store/Sqlite.h"
 
 namespace mlad {
@@ -65,17 +66,21 @@ struct LineRecord {
 struct ImportIssue {
     int64_t fileId = 0;
     uint64_t line = 0;
-    std::string kind;  ///< no_match | too_long | nul_bytes | invalid_utf8 | error
+    std::string kind;  ///< no_match | too_long | nul_bytes | invalid_utf8 | template_cap | error
     std::string message;
 };
 
 class Project {
   public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     /// Opens or creates a project, applying pending migrations. Throws sql::Error with the
     /// file name when the file is not a project (or newer than this build understands).
     static std::unique_ptr<Project> open(const std::string& path);
+    /// The same, for a long write job: first takes the project's writer lock for `job` (see
+    /// ProjectLock; throws ProjectBusy when another job holds it) and keeps it until the
+    /// Project is destroyed.
+    static std::unique_ptr<Project> open(const std::string& path, const std::string& job);
     static std::unique_ptr<Project> openReadOnly(const std::string& path);
 
     sql::Database& db() { return *db_; }
@@ -146,6 +151,7 @@ class Project {
   private:
     Project(std::unique_ptr<sql::Database> db, std::string path);
     void migrate();
+    std::unique_ptr<ProjectLock> lock_;  // declared first: released after the database closes
     std::unique_ptr<sql::Database> db_;
     std::string path_;
 };

@@ -8,6 +8,14 @@ static std::string message(sqlite3* db, const std::string& what) {
     return what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
 }
 
+// SQLite says "disk I/O error" or "database or disk is full"; say what the user can do.
+static std::string hint(int rc) {
+    if (rc == SQLITE_FULL) return " (the disk is full: free some space and try again)";
+    if ((rc & 0xff) == SQLITE_IOERR)
+        return " (the disk may be full or failing: check free space and the device)";
+    return "";
+}
+
 Database::Database(const std::string& path, Mode mode) : path_(path) {
     int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY
                                        : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -31,10 +39,10 @@ void Database::exec(const std::string& sql) {
     char* err = nullptr;
     int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {
-        std::string m = std::string("SQL error in ") + path_ + ": " + (err ? err : "?") +
+        std::string m = std::string("SQL error in ") + path_ + ": " + (err ? err : "?") + hint(rc) +
                         " (while running: " + sql.substr(0, 120) + ")";
         sqlite3_free(err);
-        throw Error(m);
+        throw Error(m, rc);
     }
 }
 
@@ -121,9 +129,10 @@ bool Statement::step() {
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     std::string m = message(db_, std::string("SQL step failed for '") +
-                                     std::string(sqlite3_sql(st_)).substr(0, 160) + "'");
+                                     std::string(sqlite3_sql(st_)).substr(0, 160) + "'") +
+                    hint(rc);
     sqlite3_reset(st_);
-    throw Error(m);
+    throw Error(m, rc);
 }
 
 void Statement::run() {

@@ -14,7 +14,14 @@ namespace mlad::sql {
 
 class Error : public std::runtime_error {
   public:
-    explicit Error(const std::string& what) : std::runtime_error(what) {}
+    explicit Error(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
+    /// SQLite's extended result code, 0 when the error did not come from SQLite.
+    int code() const { return code_; }
+    /// Another connection holds a lock this one needed (SQLITE_BUSY / SQLITE_LOCKED).
+    bool busy() const { return (code_ & 0xff) == 5 || (code_ & 0xff) == 6; }
+
+  private:
+    int code_ = 0;
 };
 
 class Statement;

@@ -253,7 +253,7 @@ std::string splitFacts(const SplitInfo& s) {
       << "). Leakage: " << s.testIdenticalToTrain
       << " test sequences identical to a training sequence (" << s.anomalousTestIdenticalToTrain
       << " of them anomalous), " << s.anomalousIdenticalToNormal
-      << " anomalous sequences identical to a normal one, " << s.unseenTestTemplates.size()
+      << " anomalous sequences identical to a normal one, " << s.unseenTestTemplateCount
       << " test templates never seen in training.";
     return o.str();
 }

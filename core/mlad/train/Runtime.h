@@ -1,5 +1,9 @@
 #pragma once
 // Process-wide settings for LibTorch on CPU. Torch-free header: ui/ and app/ call it at start-up.
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace mlad {
 
 /// Sets LibTorch's intra-op CPU thread count. Debian's LibTorch defaults to one thread, so the
@@ -22,5 +26,10 @@ void configureTorchThreads(int threads = 0);
 /// Sets the BLAS library's own worker-thread count where it has one (OpenBLAS, found at run
 /// time); returns false when the BLAS in use offers no such call. 0 = all cores.
 bool setBlasThreads(int threads);
+
+/// What this process computes with, for `mlad doctor` and the workbench's Help > About: one
+/// (label, value) pair per line, e.g. ("LibTorch", "2.1.2"), ("BLAS", "OpenBLAS 0.3.21 ...
+/// (/usr/lib/.../libopenblas.so.0), 2 threads"), ("CUDA", "not available: ...").
+std::vector<std::pair<std::string, std::string>> runtimeReport();
 
 }  // namespace mlad

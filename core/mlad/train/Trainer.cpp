@@ -27,6 +27,7 @@
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/TorchTrainable.h"
 #include "mlad/train/TrainConfig.h"
+#include "mlad/util/AtomicFile.h"
 #include "mlad/util/Json.h"
 #include "mlad/util/Version.h"
 
@@ -104,8 +105,11 @@ void saveCheckpoint(const std::string& path, torch::nn::Module& module,
         ar.write("amp_scale", torch::tensor(scaler->currentScale(), torch::kFloat64));
         ar.write("amp_growth", torch::tensor(scaler->growthTracker()));
     }
-    ar.save_to(path + ".tmp");
-    fs::rename(path + ".tmp", path);
+    // Serialised in memory first: LibTorch's file writer aborts the process when a write
+    // fails during unwinding (a full disk), and the atomic write reports it instead.
+    std::ostringstream os;
+    ar.save_to(os);
+    writeFileAtomically(path, os.str());
 }
 
 std::string moduleState(torch::nn::Module& module) {
@@ -295,7 +299,7 @@ struct EpochLoop {
                 bestVal = valLoss;
                 badEpochs = 0;
                 bestState = moduleState(module);
-                std::ofstream(dir + "/best.pt", std::ios::binary) << bestState;
+                writeFileAtomically(dir + "/best.pt", bestState);
             } else {
                 ++badEpochs;
             }
@@ -406,6 +410,16 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
 
     const std::string dir = runDir(project, runName);
     fs::create_directories(dir);
+    // Temporaries of a process that was killed while saving (atomic writes never leave them
+    // otherwise); the files they were meant to replace are intact.
+    for (const auto& e : fs::directory_iterator(dir)) {
+        const std::string name = e.path().filename().string();
+        const bool oldStyle = name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0;
+        if (name.find(".tmp-") != std::string::npos || oldStyle) {
+            std::error_code ec;
+            fs::remove(e.path(), ec);
+        }
+    }
     const std::string modelPath = dir + "/model.pt";
     const std::string manifest = dumpJson(trainConfigToJson(config));
     int64_t runId;

@@ -4,7 +4,7 @@
 #include <iterator>
 #include <stdexcept>
 
-#include <stdexcept>
+#include "mlad/util/AtomicFile.h"
 
 namespace mlad {
 
@@ -21,10 +21,7 @@ Json parseJson(const std::string& text, const std::string& what) {
 }
 
 void writeJsonFile(const std::string& path, const Json& j) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << dumpJson(j);
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + path);
+    writeFileAtomically(path, dumpJson(j));
 }
 
 Json readJsonFile(const std::string& path) {
