@@ -7,6 +7,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QLabel>
 #include <QSettings>
 #include <QTimer>
@@ -29,6 +30,12 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("MLAD"));
     QApplication::setApplicationName(QStringLiteral("MLAD Workbench"));
     QApplication::setApplicationVersion(QStringLiteral(MLAD_VERSION));
+    // The installed desktop entry (resources/mlad-workbench.desktop) and its icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("mlad-workbench"));
+    QIcon icon(QStringLiteral(":/icons/mlad-workbench.svg"));
+    for (int size : {16, 32, 64, 256})
+        icon.addFile(QStringLiteral(":/icons/mlad-workbench-%1.png").arg(size), QSize(size, size));
+    QApplication::setWindowIcon(icon);
 
     QCommandLineParser cli;
     cli.setApplicationDescription(QStringLiteral("Unsupervised log anomaly detection workbench"));
