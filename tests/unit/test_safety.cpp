@@ -83,8 +83,7 @@ TEST(ProjectLock, SecondJobIsToldTheProjectIsBusyAndByWhom) {
         } catch (const ProjectBusy& e) {
             const std::string m = e.what();
             EXPECT_NE(m.find("p.mlad is busy"), std::string::npos) << m;
-            EXPECT_NE(m.find("mlad import (process " + std::to_string(getpid())),
-                      std::string::npos)
+            EXPECT_NE(m.find("mlad import (process " + std::to_string(getpid())), std::string::npos)
                 << m;
         }
         EXPECT_NE(ProjectLock::holder(path).find("mlad import"), std::string::npos);

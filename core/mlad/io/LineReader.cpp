@@ -34,6 +34,21 @@ LineReader::LineReader(const std::string& path, Options opt) : path_(path), opt_
         throw InputError(path, 0, "not a regular file");
     }
     fileSize_ = uint64_t(st.st_size);
+    try {
+        openStream();
+    } catch (...) {
+        // The destructor does not run for a constructor that throws (found by fuzzing: a gzip
+        // stream that fails on its first block leaked zlib's state and both descriptors).
+        if (gz_) gzclose(static_cast<gzFile>(gz_));
+        if (fd_ >= 0) ::close(fd_);
+        gz_ = nullptr;
+        fd_ = -1;
+        throw;
+    }
+}
+
+void LineReader::openStream() {
+    const std::string& path = path_;
     unsigned char magic[2] = {0, 0};
     ssize_t got = ::pread(fd_, magic, 2, 0);
     if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
@@ -41,7 +56,6 @@ LineReader::LineReader(const std::string& path, Options opt) : path_(path), opt_
         gz_ = gzdopen(dupFd, "rb");
         if (!gz_) {
             ::close(dupFd);
-            ::close(fd_);
             throw InputError(path, 0, "cannot open gzip stream");
         }
         gzbuffer(static_cast<gzFile>(gz_), 1 << 18);
@@ -61,10 +75,6 @@ LineReader::LineReader(const std::string& path, Options opt) : path_(path), opt_
             ++control;
     }
     if (probe > 0 && (nul * 100 > probe || (nul > 0 && (nul + control) * 20 > probe))) {
-        if (gz_) gzclose(static_cast<gzFile>(gz_));
-        ::close(fd_);
-        gz_ = nullptr;
-        fd_ = -1;
         throw InputError(path, 1,
                          "binary data (NUL and control bytes in the first 8 KiB): not a text log");
     }

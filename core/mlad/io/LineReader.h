@@ -59,7 +59,8 @@ class LineReader {
     const std::string& path() const { return path_; }
 
   private:
-    size_t fill();  // reads more data at the end of the buffer; returns bytes added
+    void openStream();  // gzip detection, first block, binary check (the constructor's work)
+    size_t fill();      // reads more data at the end of the buffer; returns bytes added
 
     std::string path_;
     Options opt_;

@@ -202,7 +202,7 @@ SplitInfo readSplit(sql::Statement& st) {
     // first 50 examples it keeps). A report that does not parse leaves them at zero.
     const Json r = Json::parse(i.reportJson, nullptr, /*allow_exceptions=*/false);
     if (!r.is_object()) return i;
-    auto count = [&r](const Json& j, const char* key) {
+    auto count = [](const Json& j, const char* key) {
         auto it = j.find(key);
         return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : uint64_t(0);
     };

@@ -65,12 +65,13 @@ ProjectLock::ProjectLock(const std::string& projectPath, const std::string& job)
             if (err != EWOULDBLOCK)
                 throw std::runtime_error("cannot lock project " + projectPath + " (" + path_ +
                                          "): " + std::strerror(err));
-            throw ProjectBusy("project " + projectPath + " is busy: " +
-                              (who.empty() ? std::string("another job") : who) +
+            throw ProjectBusy("project " + projectPath +
+                              " is busy: " + (who.empty() ? std::string("another job") : who) +
                               " is writing to it. Wait for it to finish (or stop it), then "
                               "try again");
         }
-        struct stat held {}, now {};
+        struct stat held = {};
+        struct stat now = {};
         if (::fstat(fd_, &held) == 0 && ::stat(path_.c_str(), &now) == 0 &&
             held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
             const std::string me = describeSelf(job) + "\n";
