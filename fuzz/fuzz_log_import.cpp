@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         while (reader.next(line) != LineReader::Status::End) parser.parse(line, pl);
         // Every template Drain made has text; reading them back must not fail.
         for (size_t c = 0; c < parser.drain().size(); ++c)
-            if (parser.drain().templateText(int(c)).empty() && parser.drain().cluster(int(c)).count == 0)
+            if (parser.drain().templateText(int(c)).empty() &&
+                parser.drain().cluster(int(c)).count == 0)
                 __builtin_trap();
     } catch (const std::exception&) {
         // invalid format, binary or truncated input: reported to the user, fine here

@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::filesystem::create_directories(dir);
     const std::string path = dir + "/p.mlad";
     {
-        std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(data), long(size));
+        std::ofstream(path, std::ios::binary)
+            .write(reinterpret_cast<const char*>(data), long(size));
     }
     for (int mode = 0; mode < 2; ++mode) {
         try {

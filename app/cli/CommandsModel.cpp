@@ -347,8 +347,9 @@ void addEvaluate(Cli& cli) {
     addProjectOption(s, o->project);
     s->add_option("--run", o->run, "the run")->required();
     s->add_option("--threshold", o->threshold,
-                  "quantile:Q | pot:RISK | target-quantile:Q | target-pot:RISK | value:X | "
-                  "oracle (default: the run's)");
+                  "quantile:Q | pot:RISK | target:RATE | target-quantile:Q | target-pot:RISK | "
+                  "value:X (or X) | oracle (default: the run's)")
+        ->type_name("RULE");
     s->add_flag("--json", o->json, "machine-readable output");
 }
 

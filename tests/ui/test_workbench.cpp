@@ -155,6 +155,7 @@ class WorkbenchTest : public QObject {
     Q_OBJECT
   private Q_SLOTS:
     void initTestCase();
+    void cleanupTestCase();
     void mainWindowEmptyProject();
     void endToEndImportTrainResults();
     void cancelImportLeavesConsistentProject();
@@ -182,10 +183,19 @@ class WorkbenchTest : public QObject {
 void WorkbenchTest::initTestCase() {
     // Keep the tests' settings (recent projects, geometry) away from the user's.
     QCoreApplication::setOrganizationName(QStringLiteral("MLAD-tests"));
-    QCoreApplication::setApplicationName(QStringLiteral("workbench-tests"));
+    // One settings file per process: ctest runs the test functions in parallel processes, and
+    // a shared file was cleared by one while another read what it had just saved.
+    QCoreApplication::setApplicationName(
+        QStringLiteral("workbench-tests-%1").arg(QCoreApplication::applicationPid()));
     QStandardPaths::setTestModeEnabled(true);
     QSettings().clear();  // every run starts from defaults
     QVERIFY(scratch_.isValid());
+}
+
+void WorkbenchTest::cleanupTestCase() {
+    const QString file = QSettings().fileName();
+    QSettings().clear();
+    QFile::remove(file);
 }
 
 QString WorkbenchTest::bigBglFile() {

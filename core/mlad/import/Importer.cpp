@@ -87,6 +87,7 @@ ContentDigest contentDigest(const std::string& path, uint64_t size,
                              "the file shrank while it was read (" + std::to_string(done) + " of " +
                                  std::to_string(size) + " bytes)");
         XXH3_128bits_update(state, buf.data(), size_t(got));
+        if (done == 0) d.gzip = got >= 2 && uint8_t(buf[0]) == 0x1f && uint8_t(buf[1]) == 0x8b;
         done += got;
         last = buf[size_t(got) - 1];
         while (next < prefixEnds.size() && prefixEnds[next] == done) {
@@ -393,7 +394,10 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
                 const auto k =
                     size_t(std::lower_bound(ends.begin(), ends.end(), c.file.size) - ends.begin());
                 c.continues = content.prefixDigests[k] == c.file.fingerprint;
-                c.midLine = c.continues && !content.prefixEndsLine[k];
+                // A .gz's compressed bytes do not tell where its lines end: one whose import
+                // failed on a truncation may have stored its last line cut short.
+                c.midLine = c.continues &&
+                            (content.gzip ? c.file.status == "failed" : !content.prefixEndsLine[k]);
             }
         } catch (const InputError& e) {
             fr.status = "failed";
@@ -469,8 +473,9 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
                 .run();
             if (continued->midLine)
                 note = "; its line " + std::to_string(continued->file.linesRead) +
-                       " was imported before it was complete (the stored text is the part "
-                       "written then)";
+                       (content.gzip ? " may have been imported before it was complete"
+                                     : " was imported before it was complete") +
+                       " (the stored text is the part read then)";
         } else if (existing && existing->status != "complete") {
             fileId = existing->id;
             skipLines = existing->linesRead;

@@ -70,7 +70,8 @@ struct ContentDigest {
     uint64_t size = 0;
     std::string digest;
     std::vector<std::string> prefixDigests;
-    std::vector<bool> prefixEndsLine;
+    std::vector<bool> prefixEndsLine;  ///< for plain text; a .gz's compressed bytes cannot tell
+    bool gzip = false;                 ///< starts with gzip's magic bytes
 };
 ContentDigest contentDigest(const std::string& path, uint64_t size,
                             const std::vector<uint64_t>& prefixEnds = {});

@@ -56,8 +56,10 @@ class LogFormat {
         std::string text;  // Literal text
         int field = -1;    // Field index
     };
-    bool matchFrom(std::string_view line, size_t atom, size_t pos,
-                   std::vector<FieldSpan>& spans) const;
+    /// The fast path from `atom` at `pos`; false on a miss or once `budget` backtracking
+    /// steps are spent (the caller then asks the regex).
+    bool matchFrom(std::string_view line, size_t atom, size_t pos, std::vector<FieldSpan>& spans,
+                   size_t& budget) const;
 
     std::string format_;
     std::string regexText_;

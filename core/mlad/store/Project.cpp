@@ -319,6 +319,9 @@ void Project::migrate() {
         throw sql::Error(path_ + " is not a MLAD project: " + e.what());
     }
     auto refuse = [this](int version) {
+        if (version < 0)
+            throw sql::Error(path_ + " is not a MLAD project (schema version " +
+                             std::to_string(version) + ")");
         if (version > kSchemaVersion)
             throw sql::Error(path_ + " was written by a newer MLAD Workbench (schema " +
                              std::to_string(version) + ", this build knows " +
