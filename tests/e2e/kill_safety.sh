@@ -46,6 +46,8 @@ dups=$(q "$p" "select count(*) from (select 1 from lines group by file_id, line_
 tsum=$(q "$p" "select sum(count) from templates")
 [ "$got" = "$expected" ] && [ "$dups" = 0 ] && [ "$tsum" = "$expected" ] ||
   fail "after the import kills: $got lines (expected $expected), $dups duplicated, template counts $tsum"
+"$mlad" import --project "$p" --preset BGL "$work/big.log" | grep -q "already imported" ||
+  fail "importing the same file once more was not detected as a duplicate"
 [ "$landed" -ge 10 ] || fail "only $landed kills landed during the import: make the file larger"
 echo "ok: import killed $landed times at seeded points; the project stayed whole and complete"
 

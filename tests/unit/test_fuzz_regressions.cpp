@@ -17,6 +17,14 @@ namespace {
 
 using namespace mlad;
 
+void expectSameSpans(const std::vector<FieldSpan>& fast, const std::vector<FieldSpan>& slow) {
+    ASSERT_EQ(fast.size(), slow.size());
+    for (size_t i = 0; i < fast.size(); ++i) {
+        EXPECT_EQ(fast[i].begin, slow[i].begin) << "field " << i;
+        EXPECT_EQ(fast[i].end, slow[i].end) << "field " << i;
+    }
+}
+
 // fuzz_log_import: a gzip stream that fails in its first block. The LineReader constructor
 // threw after opening zlib's stream and left it (and two descriptors) open: 794 KB leaked per
 // file. Now the error names the file; ASan builds (scripts/sanitize.sh) check the leak.
@@ -101,11 +109,7 @@ TEST(FuzzRegressions, FastPathAndRegexAgreeOnInvalidUtf8) {
     ASSERT_TRUE(f.usesFastPath());
     EXPECT_TRUE(f.match(line, fast));
     ASSERT_TRUE(f.matchRegex(line, slow));
-    ASSERT_EQ(fast.size(), slow.size());
-    for (size_t i = 0; i < fast.size(); ++i) {
-        EXPECT_EQ(fast[i].begin, slow[i].begin) << i;
-        EXPECT_EQ(fast[i].end, slow[i].end) << i;
-    }
+    expectSameSpans(fast, slow);
 }
 
 // fuzz_log_import: the fast format matcher backtracked exponentially on a line with many
@@ -237,11 +241,7 @@ TEST(FuzzRegressions, FastPathAndRegexAgreeOnVerticalTabs) {
     std::vector<FieldSpan> fast, slow;
     ASSERT_TRUE(f.match(line, fast));
     ASSERT_TRUE(f.matchRegex(line, slow));
-    ASSERT_EQ(fast.size(), slow.size());
-    for (size_t i = 0; i < fast.size(); ++i) {
-        EXPECT_EQ(fast[i].begin, slow[i].begin) << i;
-        EXPECT_EQ(fast[i].end, slow[i].end) << i;
-    }
+    expectSameSpans(fast, slow);
 }
 
 // fuzz_project_open: a project file with a negative schema version (user_version) indexed the

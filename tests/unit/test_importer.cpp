@@ -495,6 +495,10 @@ uint64_t duplicatedLines(Project& p) {
                                   "line_no HAVING count(*) > 1)")
                         .value_or(-1));
 }
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
 ImportOptions smallBatches() {
     ImportOptions opt;
     opt.preset = *findPreset("BGL");
@@ -511,11 +515,7 @@ TEST(ImportIdentity, AFileThatDiffersInTheMiddleIsImported) {
     ASSERT_EQ(importFiles(*p, {log}, smallBatches()).files[0].status, "imported");
     {
         // Same size, same first and last 64 KiB: one digit changed in the middle.
-        std::string text;
-        {
-            std::ifstream in(log, std::ios::binary);
-            text.assign(std::istreambuf_iterator<char>(in), {});
-        }
+        std::string text = readFile(log);
         const size_t at = text.find('7', text.size() / 2);
         ASSERT_NE(at, std::string::npos);
         text[at] = '8';
@@ -571,20 +571,12 @@ TEST(ImportIdentity, AGrownLogGetsOnlyItsNewLines) {
 TEST(ImportIdentity, ACompleteCopyContinuesAFailedTruncatedGzip) {
     TempDir dir;
     writeLines(dir.file("ras.log"), 0, 20000);
-    std::string whole;
-    {
-        std::ifstream in(dir.file("ras.log"), std::ios::binary);
-        whole.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    const std::string whole = readFile(dir.file("ras.log"));
     gzFile gz = gzopen(dir.file("full.log.gz").c_str(), "wb");
     ASSERT_NE(gz, nullptr);
     gzwrite(gz, whole.data(), unsigned(whole.size()));
     gzclose(gz);
-    std::string bytes;
-    {
-        std::ifstream in(dir.file("full.log.gz"), std::ios::binary);
-        bytes.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    const std::string bytes = readFile(dir.file("full.log.gz"));
     std::ofstream(dir.file("cut.log.gz"), std::ios::binary)
         .write(bytes.data(), std::streamsize(bytes.size() * 2 / 3));
     auto p = Project::open(dir.file("p.mlad"));
