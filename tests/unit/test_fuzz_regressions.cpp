@@ -260,4 +260,22 @@ TEST(FuzzRegressions, NegativeSchemaVersionIsRefused) {
     }
 }
 
+// fuzz_log_format: a format with an unescaped '[' (a character class holding "(.*?)") made the
+// walk that maps capture groups to fields count groups that do not exist and read past RE2's
+// captures (ASan: heap-buffer-overflow). Classes are skipped; spans stay inside the line.
+TEST(FuzzRegressions, CharacterClassInAFormatOpensNoField) {
+    LogFormat f(
+        "<Month>  <Date> <Time> [<Tim> <Component>\\[<PID>\\]( \\(<Address>\\))?: "
+        "<Content>");
+    const std::string line =
+        "Jul  1 09:00:55 calvisitor-10-105-160-95 kernel[0]: IOThunderboltSwitch<0>(0x0)::"
+        "listenerCallback - Thunderbolt HPD packet for route = 0x0 port = 11 unplug = 0";
+    std::vector<FieldSpan> spans;
+    f.match(line, spans);
+    for (const auto& sp : spans) {
+        EXPECT_LE(sp.begin, sp.end);
+        EXPECT_LE(sp.end, line.size());
+    }
+}
+
 }  // namespace

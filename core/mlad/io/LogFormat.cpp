@@ -210,8 +210,18 @@ bool LogFormat::matchRegex(std::string_view line, std::vector<FieldSpan>& spans)
             ++k;
             continue;
         }
+        if (rx[k] == '[') {
+            // A character class: its parentheses open no group (found by fuzzing: a format
+            // with an unescaped '[' made this walk count groups that do not exist and read
+            // past the captures). A ']' right after '[' or '[^' is a member.
+            ++k;
+            if (k < rx.size() && rx[k] == '^') ++k;
+            if (k < rx.size() && rx[k] == ']') ++k;
+            while (k < rx.size() && rx[k] != ']') k += rx[k] == '\\' ? 2 : 1;
+            continue;
+        }
         if (rx[k] == '(' && !(k + 1 < rx.size() && rx[k + 1] == '?')) {
-            ++group;
+            if (++group > groups) break;
             if (rx.compare(k, 5, "(.*?)") == 0 && field < int(names_.size())) {
                 const auto& sp = sub[size_t(group)];
                 if (sp.data() != nullptr)
