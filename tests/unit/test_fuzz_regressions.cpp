@@ -17,6 +17,14 @@ namespace {
 
 using namespace mlad;
 
+/// Writes a fuzz input into `dir` as `name`; returns its path.
+std::string writeInput(const mlad::test::TempDir& dir, const char* name, const char* bytes,
+                       size_t size) {
+    const std::string path = dir.file(name);
+    std::ofstream(path, std::ios::binary).write(bytes, std::streamsize(size));
+    return path;
+}
+
 void expectSameSpans(const std::vector<FieldSpan>& fast, const std::vector<FieldSpan>& slow) {
     ASSERT_EQ(fast.size(), slow.size());
     for (size_t i = 0; i < fast.size(); ++i) {
@@ -82,8 +90,7 @@ TEST(FuzzRegressions, GzipFailingInItsFirstBlockIsAnInputErrorWithoutLeaks) {
         "\xa1\xf5"
         "\xa6\x1b\x74\xb1\x02\xbe\x7b\x81\x4c\xbb\x0d\xbf\x01\x18\x78\x6b\x99\xb8\x0b\x00\x00";
     mlad::test::TempDir dir;
-    const std::string path = dir.file("bad.log.gz");
-    std::ofstream(path, std::ios::binary).write(kGzip, sizeof kGzip - 1);
+    const std::string path = writeInput(dir, "bad.log.gz", kGzip, sizeof kGzip - 1);
     for (int round = 0; round < 3; ++round) {
         try {
             LineReader reader(path);
@@ -207,8 +214,7 @@ TEST(FuzzRegressions, FormatMatchingIsBoundedOnPathologicalLines) {
         "\x97\xbd"
         "\x8c\xef\xdf\xd0\xca\xdf\x01\x90\x78\x80\xab\xb8\x0b\x00\x00";
     mlad::test::TempDir dir;
-    const std::string path = dir.file("slow.log.gz");
-    std::ofstream(path, std::ios::binary).write(kGzip, sizeof kGzip - 1);
+    const std::string path = writeInput(dir, "slow.log.gz", kGzip, sizeof kGzip - 1);
     LineParser parser(builtinPresets()[0 % builtinPresets().size()]);
     std::vector<FieldSpan> fast, slow;
     try {
