@@ -217,6 +217,7 @@ void addImport(Cli& cli) {
                 (bad ? std::cerr : std::cout) << (bad ? "error: " : "") << f.message << "\n";
                 size_t shown = 0;
                 for (const auto& is : f.firstIssues) {
+                    if (is.kind == "error" && is.message == f.message) continue;  // said above
                     if (shown++ >= 5) break;
                     std::cerr << "  " << is.kind << ": " << is.message << "\n";
                 }

@@ -33,6 +33,7 @@ set +e
 set -e
 [ $rc -eq 2 ] || fail "binary import exit code $rc"
 grep -q "garbage.bin:1" "$work/err" || fail "binary error does not name file:line: $(cat "$work/err")"
+[ "$(grep -c "garbage.bin:1" "$work/err")" = 1 ] || fail "the error is printed more than once: $(cat "$work/err")"
 
 if [ -f "$data/loghub-2k/HDFS/HDFS_2k.log" ]; then
   "$mlad" import --project "$work/p.mlad" --preset HDFS "$data/loghub-2k/HDFS/HDFS_2k.log" >/dev/null
