@@ -603,3 +603,16 @@ TEST(ImportIdentity, FilesImportedByEarlierVersionsAreStillRecognised) {
     p->db().exec("UPDATE files SET fingerprint = '" + fileFingerprint(log) + "'");
     EXPECT_EQ(importFiles(*p, {log}, smallBatches()).files[0].status, "duplicate");
 }
+
+// A first import whose labels file is bad is refused before anything is written: no empty
+// system stays in the project.
+TEST(Importer, ABadLabelsFileLeavesNoSystemBehind) {
+    TempDir dir;
+    writeLines(dir.file("ras.log"), 0, 10);
+    { std::ofstream(dir.file("labels.csv")) << "BlockId,Label\nblk_1,maybe\n"; }
+    auto p = Project::open(dir.file("p.mlad"));
+    ImportOptions opt = smallBatches();
+    opt.labelsCsv = dir.file("labels.csv");
+    EXPECT_THROW(importFiles(*p, {dir.file("ras.log")}, opt), InputError);
+    EXPECT_TRUE(p->systems().empty());
+}

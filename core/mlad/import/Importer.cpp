@@ -313,14 +313,18 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
     report.system = opt.system.empty() ? opt.preset.name : opt.system;
     LineParser parser(opt.preset);  // compiles format and masks before anything is written
     auto& db = project.db();
+    // Group labels (HDFS blocks) are read before the system row is written: a bad labels file
+    // must not leave a new, empty system behind.
+    std::vector<std::pair<std::string, int>> labelRows;
+    if (!opt.labelsCsv.empty()) labelRows = readGroupLabels(opt.labelsCsv);
     const bool systemExisted = project.system(report.system).has_value();
     const int64_t systemId = project.ensureSystem(report.system, opt.preset);
     report.systemId = systemId;
 
-    // Group labels (HDFS blocks): store them, then label lines by the groups they mention.
+    // Store the group labels, then label lines by the groups they mention.
     std::unique_ptr<RE2> groupRe;
     std::unordered_map<std::string, int> groupLabels;
-    if (!opt.labelsCsv.empty()) project.storeGroupLabels(systemId, readGroupLabels(opt.labelsCsv));
+    if (!opt.labelsCsv.empty()) project.storeGroupLabels(systemId, labelRows);
     if (!opt.preset.groupRegex.empty() && project.groupLabelCount(systemId) > 0) {
         groupRe = std::make_unique<RE2>("(" + opt.preset.groupRegex + ")");
         if (groupRe->ok() && RE2::PartialMatch("", *groupRe))
