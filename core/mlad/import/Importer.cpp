@@ -303,6 +303,60 @@ uint64_t fileSizeOf(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
 }
 
+// How a file stands against what its system already holds.
+struct FileIdentity {
+    uint64_t size = 0;
+    std::string digest;  ///< contentDigest's: the file's fingerprint from now on
+    bool gzip = false;
+    std::optional<FileInfo> same;          ///< a file of the same content (either fingerprint)
+    std::optional<FileInfo> continues;     ///< the longest earlier file this one extends
+    bool midLine = false;                  ///< ... whose imported part may end inside a line
+    std::optional<int64_t> samePathOther;  ///< an earlier file of this path, other content
+};
+
+// One pass over the file (its digest and those of the prefixes that earlier files of the
+// system might be: a log that grew, or the complete copy of a file whose import failed on a
+// truncation). Throws InputError for a file that cannot be read. With `force` the file is
+// imported whole, so it continues nothing.
+FileIdentity identifyFile(Project& project, int64_t systemId, const std::string& path, bool force) {
+    FileIdentity id;
+    const std::string legacy = fileFingerprint(path);  // also refuses FIFOs, devices, folders
+    id.size = fileSizeOf(path);
+    const std::vector<FileInfo> known = project.files(systemId);
+    std::vector<const FileInfo*> shorter;
+    std::vector<uint64_t> ends;
+    for (const auto& f : known)
+        if (f.fingerprint.rfind("xxh3-128:", 0) == 0 && f.size > 0 && f.size < id.size) {
+            shorter.push_back(&f);
+            ends.push_back(f.size);
+        }
+    std::sort(ends.begin(), ends.end());
+    ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
+    const ContentDigest content = contentDigest(path, id.size, ends);
+    id.digest = content.digest;
+    id.gzip = content.gzip;
+    for (const std::string& fingerprint : {id.digest, legacy})
+        for (const auto& f : known)
+            if (!id.same && f.fingerprint == fingerprint) id.same = f;
+    if (id.same) return id;
+    for (const FileInfo* f : force ? std::vector<const FileInfo*>{} : shorter) {
+        const auto k = size_t(std::lower_bound(ends.begin(), ends.end(), f->size) - ends.begin());
+        if (content.prefixDigests[k] != f->fingerprint) continue;
+        if (id.continues && id.continues->size >= f->size) continue;
+        id.continues = *f;
+        // A .gz's compressed bytes do not tell where its lines end: one whose import failed
+        // on a truncation may have stored its last line cut short.
+        id.midLine = content.gzip ? f->status == "failed" : !content.prefixEndsLine[k];
+    }
+    if (!id.continues)
+        for (const auto& f : known)
+            if (f.path == path) {
+                id.samePathOther = f.id;
+                break;
+            }
+    return id;
+}
+
 }  // namespace
 
 ImportReport importFiles(Project& project, const std::vector<std::string>& files,
@@ -371,45 +425,17 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
     for (const auto& path : files) {
         FileReport fr;
         fr.path = path;
-        std::string legacy;  // the fingerprint of projects before schema 5
-        uint64_t fsize = 0;
-        ContentDigest content;
-        // Earlier files of this system that this one may continue (a log that grew, or a
-        // complete copy of a file whose import failed on a truncation): any whose content is a
-        // prefix of this file's.
-        struct Candidate {
-            FileInfo file;
-            bool continues = false, midLine = false;
-        };
-        std::vector<Candidate> shorter;
+        FileIdentity id;
         try {
-            legacy = fileFingerprint(path);
-            fsize = fileSizeOf(path);
-            std::vector<uint64_t> ends;
-            for (const auto& f : project.files(systemId))
-                if (f.fingerprint.rfind("xxh3-128:", 0) == 0 && f.size > 0 && f.size < fsize) {
-                    shorter.push_back({f});
-                    ends.push_back(f.size);
-                }
-            std::sort(ends.begin(), ends.end());
-            ends.erase(std::unique(ends.begin(), ends.end()), ends.end());
-            content = contentDigest(path, fsize, ends);
-            for (auto& c : shorter) {
-                const auto k =
-                    size_t(std::lower_bound(ends.begin(), ends.end(), c.file.size) - ends.begin());
-                c.continues = content.prefixDigests[k] == c.file.fingerprint;
-                // A .gz's compressed bytes do not tell where its lines end: one whose import
-                // failed on a truncation may have stored its last line cut short.
-                c.midLine = c.continues &&
-                            (content.gzip ? c.file.status == "failed" : !content.prefixEndsLine[k]);
-            }
+            id = identifyFile(project, systemId, path, opt.force);
         } catch (const InputError& e) {
             fr.status = "failed";
             fr.message = e.what();
             report.files.push_back(fr);
             continue;
         }
-        std::string fingerprint = content.digest;
+        const uint64_t fsize = id.size;
+        std::string fingerprint = id.digest;
         if (fsize == 0) {
             fr.status = "empty";
             fr.message = path + ": empty file (0 bytes), nothing imported";
@@ -417,22 +443,12 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
             continue;
         }
         uint64_t skipLines = 0;
-        auto existing = project.findFile(systemId, fingerprint);
-        if (!existing) existing = project.findFile(systemId, legacy);
-        // The longest earlier file this one continues (none with --force: import it whole).
-        std::optional<Candidate> continued;
-        if (!existing && !opt.force)
-            for (const auto& c : shorter)
-                if (c.continues && (!continued || c.file.size > continued->file.size))
-                    continued = c;
+        const std::optional<FileInfo>& existing = id.same;
+        const std::optional<FileInfo>& continued = id.continues;
         std::string note;  // said after the import's own message
-        if (!existing && !continued)
-            for (const auto& f : project.files(systemId))
-                if (f.path == path) {
-                    note = "; a file of this path was imported before with other content (file #" +
-                           std::to_string(f.id) + "): this one was imported as a new file";
-                    break;
-                }
+        if (id.samePathOther)
+            note = "; a file of this path was imported before with other content (file #" +
+                   std::to_string(*id.samePathOther) + "): this one was imported as a new file";
         if (existing && existing->status == "complete" && !opt.force) {
             fr.status = "duplicate";
             fr.fileId = existing->id;
@@ -461,12 +477,12 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
         if (continued) {
             // The new bytes of a grown log (or the rest of a file whose import failed): go on
             // after the lines already read; the row takes the new size and digest.
-            fileId = continued->file.id;
-            skipLines = continued->file.linesRead;
-            linesRead = continued->file.linesRead;
-            imported = continued->file.linesImported;
-            skipped = continued->file.linesSkipped;
-            fr.resumedFrom = continued->file.linesRead;
+            fileId = continued->id;
+            skipLines = continued->linesRead;
+            linesRead = continued->linesRead;
+            imported = continued->linesImported;
+            skipped = continued->linesSkipped;
+            fr.resumedFrom = continued->linesRead;
             db.prepare(
                   "UPDATE files SET status = 'importing', error = NULL, path = ?, size = ?, "
                   "fingerprint = ? WHERE id = ?")
@@ -475,10 +491,10 @@ ImportReport importFiles(Project& project, const std::vector<std::string>& files
                 .bind(3, fingerprint)
                 .bind(4, fileId)
                 .run();
-            if (continued->midLine)
-                note = "; its line " + std::to_string(continued->file.linesRead) +
-                       (content.gzip ? " may have been imported before it was complete"
-                                     : " was imported before it was complete") +
+            if (id.midLine)
+                note = "; its line " + std::to_string(continued->linesRead) +
+                       (id.gzip ? " may have been imported before it was complete"
+                                : " was imported before it was complete") +
                        " (the stored text is the part read then)";
         } else if (existing && existing->status != "complete") {
             fileId = existing->id;
