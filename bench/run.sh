@@ -23,6 +23,8 @@ echo "== model (CPU, LibTorch on all cores)"
 build/bench/mlad_bench_model cpu "$(nproc)"
 echo "== model (CPU, mixed precision: bfloat16 autocast as 'mlad train --amp')"
 build/bench/mlad_bench_model cpu 0 --amp
+echo "== data-parallel training: 1 process vs 2 CPU ranks (mlad launch), BGL 20k windows"
+bench/data_parallel.sh build/app/mlad 2 2
 echo "== detectors (train and score throughput on the shared HDFS sessions, 2 epochs)"
 build/bench/mlad_bench_detectors 2 3
 echo "== t-SNE: ours beside scikit-learn's Barnes-Hut TSNE (10,000 x 100), then at scale (100,000 x 50)"

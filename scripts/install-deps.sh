@@ -5,7 +5,7 @@
 set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git
-  libtorch-dev libopenblas0-pthread libeigen3-dev
+  libtorch-dev libgloo-dev libopenblas0-pthread libeigen3-dev
   libsqlite3-dev sqlite3 libre2-dev zlib1g-dev libxxhash-dev
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev fonts-dejavu-core
   libgtest-dev libgmock-dev

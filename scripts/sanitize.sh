@@ -17,7 +17,7 @@ esac
 ./scripts/install-deps.sh >/dev/null
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLAD_SANITIZE="$san" \
-  -DMLAD_BUILD_BENCH=OFF -DMLAD_WERROR=ON >/dev/null
+  -DMLAD_BUILD_BENCH=OFF -DMLAD_BUILD_UI=ON -DMLAD_WERROR=ON >/dev/null
 if [ "$kind" = asan-data ]; then
   cmake --build "$dir" -j "$(nproc)" --target mlad_data_tests
 else

@@ -37,6 +37,8 @@ const std::vector<CommandEntry>& commandTable() {
         {"score", "score sequences with a trained run and write a CSV", Half::Ml},
         {"tsne", "2-D t-SNE layout of a numeric CSV or of a run's test sequences", Half::Ml},
         {"demo", "generate the built-in demo logs and run the whole pipeline headless", Half::Ml},
+        {"launch", "run a command (train) as several data-parallel ranks, like torchrun",
+         Half::Data},
         {"doctor", "show the versions, threads, BLAS and CUDA this installation uses", Half::Ml},
     };
     return table;

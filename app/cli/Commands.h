@@ -6,6 +6,8 @@
 namespace mlad::cli {
 
 void addDataCommands(Cli& cli);
+/// `mlad launch`: data-parallel ranks (CommandsLaunch.cpp).
+void addLaunchCommand(Cli& cli);
 /// argv: `train` generates the options of the model named by --model.
 void addModelCommands(Cli& cli, int argc, char** argv);
 void addDemoCommand(Cli& cli);

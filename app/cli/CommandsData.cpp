@@ -718,6 +718,7 @@ void addDataCommands(Cli& cli) {
     addImportSessions(cli);
     addSplit(cli);
     addRuns(cli);
+    addLaunchCommand(cli);
 }
 
 }  // namespace mlad::cli

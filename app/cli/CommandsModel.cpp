@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -195,17 +196,28 @@ void addTrain(Cli& cli, const std::string& requested) {
         } catch (const std::invalid_argument& e) {
             throw UsageError(e.what());
         }
-        auto project = Project::open(o->project, "mlad train");
+        // One rank of a data-parallel training when torchrun's variables say so (mlad launch).
+        std::optional<DistSettings> dist;
+        try {
+            dist = distSettingsFromEnvironment();
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(e.what());
+        }
+        const bool rank0 = !dist || dist->rank == 0;
+        // Rank 0 writes and holds the project's lock; the other ranks only read.
+        auto project = rank0 ? Project::open(o->project, "mlad train") : Project::open(o->project);
         const std::string run = o->run.empty() ? defaultRunName(*project, o->split, c) : o->run;
-        TaskContext ctx(terminalProgress(), 0.2);
+        TaskContext ctx(rank0 ? terminalProgress() : TaskContext::ProgressFn(), 0.2);
         TrainCallbacks cb;
         const bool json = o->json;
-        cb.onEpoch = [json](const EpochStats& e) {
+        cb.onEpoch = [json, rank0](const EpochStats& e) {
+            if (!rank0) return;
             endProgressLine();
             if (!json) std::fprintf(stderr, "%s\n", epochLine(e).c_str());
         };
-        RunInfo r = trainRun(*project, o->split, run, c, &ctx, cb);
+        RunInfo r = trainRun(*project, o->split, run, c, &ctx, cb, dist ? &*dist : nullptr);
         endProgressLine();
+        if (!rank0) return 0;  // rank 0 reports the run
         if (json) {
             printJson({{"run", r.name},
                        {"model", r.model},

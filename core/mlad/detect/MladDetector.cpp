@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 #include "mlad/detect/Builtins.h"
 #include "mlad/embed/TemplateVectors.h"
 #include "mlad/model/Mlad.h"
+#include "mlad/model/Shard.h"
 #include "mlad/train/Amp.h"
 #include "mlad/train/TorchTrainable.h"
 #include "mlad/util/AtomicFile.h"
@@ -222,7 +224,10 @@ struct Batch {
 Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tensor& rows,
                 torch::Device dev) {
     auto idx = ds.index.index_select(0, rows);
-    int64_t len = std::max<int64_t>(1, ds.lengths.index_select(0, rows).max().item<int64_t>());
+    // A data-parallel rank pads to the global batch's longest sequence, as the single process
+    // does (model/Shard.h); the padding changes no value, only where dropout draws.
+    int64_t len = model::globalMax(
+        std::max<int64_t>(1, ds.lengths.index_select(0, rows).max().item<int64_t>()));
     idx = idx.narrow(1, 0, len).to(dev);
     Batch b;
     b.pad = idx.eq(0);
@@ -305,6 +310,7 @@ class MladDetector final : public Detector, public TorchTrainable {
     std::vector<torch::Tensor> epochBatches(int64_t batchSize) override {
         return lengthBuckets(train_, batchSize);
     }
+    bool shardAware() const override { return true; }
     LossTerms trainStep(const torch::Tensor& rows) override {
         Batch bt = makeBatch(train_, table_, rows, device_);
         auto out = net_->forward(bt.x, bt.pad, true, bt.extra);
@@ -330,14 +336,28 @@ class MladDetector final : public Detector, public TorchTrainable {
             return sum / double(vn);
         }
         double sum = 0;
+        const model::RankGroup* group = model::activeGroup();
+        const int world = group ? group->world : 1;
         // Batches in data order, not by length: the loss estimates a GMM per batch, and
         // batches of equal-length sequences would have unrepresentatively small spread.
         for (int64_t s = 0; s < vn; s += batchSize) {
             auto rows = torch::arange(s, std::min<int64_t>(vn, s + batchSize), torch::kInt64);
-            Batch bt = makeBatch(vd, table_, rows, device_);
+            // Data-parallel ranks split each batch (their losses are parts of the batch's); a
+            // batch smaller than the number of ranks is computed whole by every rank.
+            const bool split = rows.size(0) >= world;
+            std::optional<model::ShardScope> shard;
+            if (split) shard.emplace(rows);
+            const torch::Tensor local = split ? shard->rows() : rows;
+            Batch bt = makeBatch(vd, table_, local, device_);
             AutocastScope autocast(device_.type(), amp);
             auto out = net_->forward(bt.x, bt.pad, false, bt.extra);
-            sum += net_->loss(out, bt.x, bt.pad).total.item<double>() * double(rows.size(0));
+            sum += net_->loss(out, bt.x, bt.pad).total.item<double>() * double(rows.size(0)) /
+                   (split ? 1.0 : double(world));
+        }
+        if (group) {
+            torch::Tensor t = torch::tensor({sum}, torch::kDouble);
+            group->allReduceSum(t);
+            sum = t.item<double>();
         }
         return sum / double(vn);
     }

@@ -1,5 +1,7 @@
 #include "mlad/model/Elementwise.h"
 
+#include "mlad/model/Shard.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
@@ -10,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mlad::model {
 
@@ -74,15 +77,34 @@ void maskChunk(const T* __restrict in, T* __restrict out, int64_t count, uint64_
     }
 }
 
-/// out[i] = in[i] * scale when kept, 0 when dropped.
+/// out[i] = in[i] * scale when kept, 0 when dropped, for the entries [offset, offset + n) of a
+/// tensor whose entry 0 is at `offset` in the global numbering (data-parallel ranks hold slices
+/// of one batch; model/Shard.h). The chunks are those of the global numbering, so a slice draws
+/// what the whole tensor draws there; a chunk cut by the slice's ends is drawn whole into a
+/// scratch buffer when the slice starts inside it (in * (scale * keep) is the same product).
 template <class T>
-void applyMask(const T* in, T* out, int64_t n, uint64_t seed, uint32_t threshold, T scale) {
-    const int64_t chunks = (n + kChunk - 1) / kChunk;
+void applyMask(const T* in, T* out, int64_t n, uint64_t seed, uint32_t threshold, T scale,
+               int64_t offset = 0) {
+    if (n <= 0) return;
+    const int64_t firstChunk = offset / kChunk, endChunk = (offset + n + kChunk - 1) / kChunk;
+    const int64_t chunks = endChunk - firstChunk;
     at::parallel_for(0, chunks, std::max<int64_t>(1, kGrain / kChunk), [=](int64_t c0, int64_t c1) {
-        for (int64_t c = c0; c < c1; ++c) {
-            const int64_t first = c * kChunk;
-            maskChunk(in + first, out + first, std::min(kChunk, n - first), seed, c, threshold,
-                      scale);
+        std::vector<T> ones, keep;
+        for (int64_t c = firstChunk + c0; c < firstChunk + c1; ++c) {
+            const int64_t begin = std::max(c * kChunk, offset);
+            const int64_t end = std::min((c + 1) * kChunk, offset + n);
+            if (begin == c * kChunk) {
+                // The chunk starts in this slice: its first entries are drawn as always (a
+                // chunk's entries do not depend on how many follow).
+                maskChunk(in + (begin - offset), out + (begin - offset), end - begin, seed, c,
+                          threshold, scale);
+                continue;
+            }
+            ones.assign(size_t(kChunk), T(1));
+            keep.resize(size_t(kChunk));
+            maskChunk(ones.data(), keep.data(), kChunk, seed, c, threshold, scale);
+            for (int64_t e = begin; e < end; ++e)
+                out[e - offset] = in[e - offset] * keep[size_t(e - c * kChunk)];
         }
     });
 }
@@ -93,25 +115,35 @@ uint64_t drawSeed() {
     return at::check_generator<at::CPUGeneratorImpl>(gen)->random64();
 }
 
-void maskInto(const Tensor& in, Tensor& out, uint64_t seed, double p) {
+void maskInto(const Tensor& in, Tensor& out, uint64_t seed, double p, int64_t offset) {
     const uint32_t threshold = dropThreshold(p);
     if (in.scalar_type() == torch::kFloat)
         applyMask<float>(in.data_ptr<float>(), out.data_ptr<float>(), in.numel(), seed, threshold,
-                         float(1.0 / (1.0 - p)));
+                         float(1.0 / (1.0 - p)), offset);
     else
         applyMask<double>(in.data_ptr<double>(), out.data_ptr<double>(), in.numel(), seed,
-                          threshold, 1.0 / (1.0 - p));
+                          threshold, 1.0 / (1.0 - p), offset);
+}
+
+// The global index of x's first entry when x is a data-parallel rank's slice of a batch (its
+// first dimension the batch): rowOffset rows of the same size come before it.
+int64_t globalOffset(const Tensor& x) {
+    const BatchShard* shard = activeShard();
+    if (shard == nullptr || x.dim() == 0 || x.size(0) == 0) return 0;
+    return shard->rowOffset * (x.numel() / x.size(0));
 }
 
 struct DropoutFn : public torch::autograd::Function<DropoutFn> {
     static Tensor forward(AutogradContext* ctx, const Tensor& xIn, double p) {
         const Tensor x = xIn.contiguous();
         const uint64_t seed = drawSeed();
+        const int64_t offset = globalOffset(x);
         Tensor y = torch::empty_like(x);
-        maskInto(x, y, seed, p);
+        maskInto(x, y, seed, p, offset);
         // The seed travels bit for bit as an int64 (IValue has no unsigned type).
         ctx->saved_data["seed"] = static_cast<int64_t>(seed);
         ctx->saved_data["p"] = p;
+        ctx->saved_data["offset"] = offset;
         return y;
     }
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -119,7 +151,7 @@ struct DropoutFn : public torch::autograd::Function<DropoutFn> {
         const Tensor dy = grads[0].contiguous();
         Tensor dx = torch::empty_like(dy);
         maskInto(dy, dx, static_cast<uint64_t>(ctx->saved_data["seed"].toInt()),
-                 ctx->saved_data["p"].toDouble());
+                 ctx->saved_data["p"].toDouble(), ctx->saved_data["offset"].toInt());
         return {dx, Tensor()};
     }
 };

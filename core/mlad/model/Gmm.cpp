@@ -1,5 +1,7 @@
 #include "mlad/model/Gmm.h"
 
+#include "mlad/model/Shard.h"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -65,6 +67,23 @@ GmmParams gmmEstimate(const Tensor& z, const Tensor& gamma) {
     const Tensor zd = asDouble(z);
     const Tensor gd = asDoubleOn(gamma, z.device());
 
+    if (activeShard() != nullptr) {
+        // A data-parallel rank holds part of the batch: the mixture is the whole batch's, from
+        // statistics summed over the ranks (sum gamma and sum gamma z, then the scatter around
+        // the global means), differentiably (model/Shard.h).
+        const int64_t k = gd.size(1), d = zd.size(1);
+        const Tensor first = allReduceSum(torch::cat({gd.sum(0), gd.t().mm(zd).reshape({-1})}));
+        const Tensor sumG = first.narrow(0, 0, k);
+        const Tensor denom = safeDenominator(sumG);
+        const Tensor mu = first.narrow(0, k, k * d).view({k, d}) / denom.unsqueeze(1);
+        const double total =
+            allReduceSumNoGrad(torch::tensor({double(n)}, torch::kDouble)).item<double>();
+        const Tensor diff = zd.unsqueeze(0) - mu.unsqueeze(1);
+        const Tensor scatter =
+            allReduceSum((gd.t().unsqueeze(2) * diff).transpose(1, 2).matmul(diff));
+        const Tensor sigma = symmetrise(scatter / denom.view({-1, 1, 1}));
+        return {(sumG / total).to(outType), mu.to(outType), sigma.to(outType)};
+    }
     const Tensor sumG = gd.sum(0);                          // [K]
     const Tensor denom = safeDenominator(sumG);             // [K]
     const Tensor phi = sumG / static_cast<double>(n);       // [K]

@@ -1,5 +1,7 @@
 #include "mlad/model/Mlad.h"
 
+#include "mlad/model/Shard.h"
+
 #include "mlad/model/Attention.h"
 #include "mlad/model/Elementwise.h"
 
@@ -166,8 +168,10 @@ Tensor MladImpl::preparePad(const Tensor& x, const Tensor& padMask) const {
 Tensor MladImpl::randomMask(const Tensor& valid) const {
     // Rank positions by a uniform key (padding sorts last) and take the first k of each row:
     // exactly floor(ratio * l + 1/2) masked positions, at least one, all on the device.
-    const Tensor u = torch::rand(valid.sizes(), torch::TensorOptions().device(valid.device()))
-                         .masked_fill(~valid, 2.0);
+    // Under a data-parallel shard the keys are drawn for the whole global batch and sliced.
+    const Tensor u =
+        shardRand(valid.size(0), valid.size(1), torch::TensorOptions().device(valid.device()))
+            .masked_fill(~valid, 2.0);
     const Tensor rank = u.argsort(int64_t{1}, false).argsort(int64_t{1}, false);
     const Tensor len = valid.sum(1);
     const Tensor k = torch::minimum(
@@ -294,7 +298,10 @@ MladImpl::LossParts MladImpl::loss(const MladOutput& out, const Tensor& x, const
     const Tensor xc = xf.masked_fill(pad.unsqueeze(-1), 0.0);
     const Tensor pos = out.maskedPositions.logical_and(~pad);
     const Tensor sq = (out.recon - xc).pow(2).masked_fill(~pos.unsqueeze(-1), 0.0).sum();
-    const Tensor n = pos.sum().to(sq.scalar_type()).clamp_min(1) * static_cast<double>(cfg_.dIn);
+    // Data-parallel ranks divide by the global batch's counts, so their parts sum to the loss of
+    // the whole batch (model/Shard.h); without a shard the counts are this batch's.
+    const Tensor n = allReduceSumNoGrad(pos.sum().to(sq.scalar_type())).clamp_min(1) *
+                     static_cast<double>(cfg_.dIn);
 
     LossParts parts;
     parts.mse = sq / n;
@@ -307,8 +314,17 @@ MladImpl::LossParts MladImpl::loss(const MladOutput& out, const Tensor& x, const
     const Tensor zd = (cfg_.detachGmm ? out.z.detach() : out.z).to(torch::kDouble);
     const GmmParams batch = gmmEstimate(zd, out.gamma.to(torch::kDouble));
     const auto type = parts.mse.scalar_type();
-    parts.energy = gmmEnergy(zd, batch, cfg_.covEps).mean().to(type);
-    parts.cov = covariancePenalty(batch, cfg_.covEps).to(type);
+    const BatchShard* shard = activeShard();
+    if (shard == nullptr) {
+        parts.energy = gmmEnergy(zd, batch, cfg_.covEps).mean().to(type);
+        parts.cov = covariancePenalty(batch, cfg_.covEps).to(type);
+    } else {
+        // The rank's share: its samples' energies over the global batch size, and 1/world of
+        // the penalty (every rank holds the same mixture).
+        parts.energy =
+            (gmmEnergy(zd, batch, cfg_.covEps).sum() / double(shard->globalRows)).to(type);
+        parts.cov = (covariancePenalty(batch, cfg_.covEps) / double(shard->world)).to(type);
+    }
     parts.total = parts.mse + cfg_.lambdaEnergy * parts.energy + cfg_.lambdaCov * parts.cov;
     return parts;
 }

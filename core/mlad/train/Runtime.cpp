@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "mlad/train/Distributed.h"
 #include "mlad/util/Version.h"
 
 #if defined(__GLIBC__)
@@ -42,6 +43,14 @@ void tuneAllocator() {
 void configureTorchThreads(int threads) {
     static std::once_flag once;
     std::call_once(once, tuneAllocator);
+    if (threads <= 0) {
+        // OMP_NUM_THREADS, as PyTorch honours it (mlad launch sets 1 for CPU ranks).
+        if (const char* env = std::getenv("OMP_NUM_THREADS"); env != nullptr) {
+            char* end = nullptr;
+            const long n = std::strtol(env, &end, 10);
+            if (end != env && *end == '\0' && n >= 1 && n <= 4096) threads = int(n);
+        }
+    }
     at::set_num_threads(threads > 0 ? threads : std::max(1, cores() / 2));
 }
 
@@ -108,6 +117,10 @@ std::vector<std::pair<std::string, std::string>> runtimeReport() {
                              : "not available (this LibTorch is a CPU build)";
     }
     r.emplace_back("CUDA", cuda);
+    r.emplace_back("Data-parallel",
+                   distributedAvailable()
+                       ? "c10d with Gloo (mlad launch --nproc-per-node N -- train ...)"
+                       : "not available (built without c10d/Gloo headers)");
     return r;
 }
 

@@ -10,11 +10,12 @@ namespace mlad {
 /// CLI, the workbench, the tests and the benchmarks call this at start-up (and a training run
 /// again on its own thread: OpenMP keeps the count per calling thread).
 ///
-/// threads > 0 is taken as given. threads = 0 (auto) gives LibTorch half the cores (at least
-/// one) and leaves OpenBLAS its own pool on all cores. The two pools are separate (LibTorch's
-/// OpenMP, OpenBLAS's pthreads) and both spin while idle, so on all cores each they fight over
-/// the CPUs: measured on the 2-core VM with bench/mlad_bench_model, training ran at ~2,200
-/// sequences/s with 1 LibTorch thread and ~1,470 with 2 (OMP_WAIT_POLICY=PASSIVE, which only
+/// threads > 0 is taken as given. threads = 0 (auto) takes OMP_NUM_THREADS when it is set to a
+/// positive integer (as PyTorch does; `mlad launch` sets 1 for CPU ranks), else gives LibTorch
+/// half the cores (at least one) and leaves OpenBLAS its own pool on all cores. The two pools are
+/// separate (LibTorch's OpenMP, OpenBLAS's pthreads) and both spin while idle, so on all cores each
+/// they fight over the CPUs: measured on the 2-core VM with bench/mlad_bench_model, training ran at
+/// ~2,200 sequences/s with 1 LibTorch thread and ~1,470 with 2 (OMP_WAIT_POLICY=PASSIVE, which only
 /// takes effect from the environment at start-up, gave ~1,900).
 ///
 /// The first call also tunes glibc's allocator for tensor work: blocks up to 32 MiB come from

@@ -34,6 +34,12 @@ class TorchTrainable {
     virtual LossTerms trainStep(const torch::Tensor& rows) = 0;
     /// Mean validation loss (eval mode and no-grad set by the manager; autocast when `amp`).
     virtual double validationLoss(int64_t batchSize, bool amp) = 0;
+    /// Whether the detector trains data-parallel on its own terms (model/Shard.h): its
+    /// trainStep returns this rank's part of the global batch's loss and its validationLoss
+    /// splits the batches over the ranks. Otherwise the manager weights each rank's loss (a
+    /// mean over its rows) by the rank's share of the batch, and every rank computes the whole
+    /// validation loss.
+    virtual bool shardAware() const { return false; }
     /// After the last epoch, with the best epoch's weights restored, in eval mode: e.g.
     /// re-estimating a mixture over the whole training set.
     virtual void finishTraining(int64_t batchSize) { (void)batchSize; }

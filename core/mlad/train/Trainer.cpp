@@ -13,17 +13,20 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "mlad/eval/Metrics.h"
+#include "mlad/model/Shard.h"
 #include "mlad/seq/Adapters.h"
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Runs.h"
 #include "mlad/train/Amp.h"
+#include "mlad/train/DistGroup.h"
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/TorchTrainable.h"
 #include "mlad/train/TrainConfig.h"
@@ -175,6 +178,28 @@ struct EpochLoop {
     TaskContext* ctx;
     const TrainCallbacks& cb;
     bool resume;
+    DistGroup* group = nullptr;  ///< data-parallel ranks (Distributed.h), or none
+
+    bool writer() const { return group == nullptr || group->rank() == 0; }
+
+    // Sums the gradients over the ranks. A parameter with a gradient on some rank gets zeros
+    // where it has none, so that every rank's optimiser sees the same gradients (Adam treats a
+    // missing gradient and a zero one differently).
+    void sumGradients(torch::nn::Module& module) {
+        auto params = module.parameters();
+        torch::Tensor has = torch::zeros({int64_t(params.size())}, torch::kDouble);
+        for (size_t i = 0; i < params.size(); ++i)
+            if (params[i].grad().defined()) has[int64_t(i)] = 1.0;
+        group->allReduceSum(has);
+        std::vector<torch::Tensor> grads;
+        for (size_t i = 0; i < params.size(); ++i) {
+            if (has[int64_t(i)].item<double>() == 0) continue;
+            if (!params[i].grad().defined())
+                params[i].mutable_grad() = torch::zeros_like(params[i]);
+            grads.push_back(params[i].grad());
+        }
+        group->allReduceSumBucketed(grads);
+    }
 
     // Trains epoch by epoch from the checkpoint (if any), then restores the best epoch's
     // weights and lets the detector finish (e.g. re-estimate its mixture).
@@ -187,6 +212,11 @@ struct EpochLoop {
         const bool amp = config.flag("amp");
         const std::string ckptPath = dir + "/checkpoint.pt";
 
+        const int world = group ? group->world() : 1;
+        // The model's view of the group (model/Shard.h), for the whole loop.
+        std::optional<model::GroupScope> groupScope;
+        if (group) groupScope.emplace(group->rankGroup());
+
         torch::manual_seed(seed);
         net.build(dev);
         torch::nn::Module& module = net.module();
@@ -197,34 +227,59 @@ struct EpochLoop {
         if (resume && fs::exists(ckptPath))
             st = restoreCheckpoint(ckptPath, dir + "/best.pt", module, opt, amp ? &scaler : nullptr,
                                    dev);
+        if (group) {
+            // Every rank built the same weights from the same seed (or read the same
+            // checkpoint); rank 0's are made everyone's all the same.
+            torch::NoGradGuard ng;
+            for (auto& p : module.parameters()) {
+                torch::Tensor t = p.detach();
+                group->broadcast(t);
+            }
+        }
         const int startEpoch = st.startEpoch;
         int& badEpochs = st.badEpochs;
         double& bestVal = st.bestVal;
         std::string& bestState = st.bestState;
 
         const int64_t n = net.trainSize();
-        const int64_t batches = (n + batchSize - 1) / batchSize;
+        // --batch-size is per rank: a step takes one global batch of world x batch_size.
+        const int64_t globalBatch = batchSize * world;
+        const int64_t batches = (n + globalBatch - 1) / globalBatch;
         for (int epoch = startEpoch; epoch <= epochs; ++epoch) {
             auto te = Clock::now();
             // Per-epoch seeds make a resumed run continue exactly like an uninterrupted one.
             torch::manual_seed(seed * 1000003ULL + uint64_t(epoch));
-            auto order = net.epochBatches(batchSize);
+            auto order = net.epochBatches(globalBatch);
             module.train();
             std::vector<std::string> names;
             std::vector<double> sums;
             for (int64_t b = 0; b < int64_t(order.size()); ++b) {
                 if (ctx && ctx->isCancelled()) throw Cancelled();
                 const auto& rows = order[size_t(b)];
+                // A global batch with fewer sequences than ranks (at most the epoch's last)
+                // cannot be split: every rank skips it.
+                if (rows.size(0) < world) continue;
+                // This rank's part of the batch (all of it in a single process).
+                model::ShardScope shard(rows);
                 LossTerms terms;
                 {
                     AutocastScope autocast(dev.type(), amp);
-                    terms = net.trainStep(rows);
+                    terms = net.trainStep(shard.rows());
                 }
                 if (terms.empty()) throw std::logic_error("trainStep returned no loss");
+                if (group && !net.shardAware()) {
+                    // A mean over the rank's part, weighted by its share of the batch: the
+                    // ranks' losses sum to the mean over the whole batch.
+                    const double share = double(shard.rows().size(0)) / double(rows.size(0));
+                    for (auto& t : terms) t.second = t.second * share;
+                }
                 // One host synchronisation for all loss terms.
                 std::vector<torch::Tensor> parts;
                 for (const auto& t : terms) parts.push_back(t.second.detach().to(torch::kDouble));
-                const torch::Tensor values = torch::stack(parts).to(torch::kCPU);
+                torch::Tensor values = torch::stack(parts).to(torch::kCPU);
+                // The batch's loss is the sum of the ranks' parts (every rank checks the same
+                // value for NaN, so all stop together).
+                if (group) group->allReduceSum(values);
                 const double* v = values.data_ptr<double>();
                 const double loss = v[0];
                 if (!std::isfinite(loss))
@@ -238,6 +293,7 @@ struct EpochLoop {
                 const torch::Tensor& total = terms[0].second;
                 if (amp) {
                     scaler.scale(total).backward();
+                    if (group) sumGradients(module);
                     const bool finite = scaler.unscale(module.parameters());
                     if (finite) {
                         if (clipNorm > 0)
@@ -255,6 +311,7 @@ struct EpochLoop {
                             "; training stopped (train without mixed precision)");
                 } else {
                     total.backward();
+                    if (group) sumGradients(module);
                     if (clipNorm > 0)
                         torch::nn::utils::clip_grad_norm_(module.parameters(), clipNorm);
                     opt.step();
@@ -290,7 +347,9 @@ struct EpochLoop {
             {
                 torch::NoGradGuard ng;
                 module.eval();
-                valLoss = net.validationLoss(batchSize, amp);
+                // Detectors that know about ranks split the validation batches; the others
+                // compute it whole on every rank (the same value).
+                valLoss = net.validationLoss(globalBatch, amp);
             }
             es.values.emplace_back("val_loss", valLoss);
             es.values.emplace_back("seconds", secondsSince(te));
@@ -299,16 +358,21 @@ struct EpochLoop {
                 bestVal = valLoss;
                 badEpochs = 0;
                 bestState = moduleState(module);
-                writeFileAtomically(dir + "/best.pt", bestState);
+                if (writer()) writeFileAtomically(dir + "/best.pt", bestState);
             } else {
                 ++badEpochs;
             }
-            insertRunEpoch(project, runId, es);
-            saveCheckpoint(ckptPath, module, opt, epoch, bestVal, badEpochs,
-                           amp ? &scaler : nullptr);
+            if (writer()) {
+                insertRunEpoch(project, runId, es);
+                saveCheckpoint(ckptPath, module, opt, epoch, bestVal, badEpochs,
+                               amp ? &scaler : nullptr);
+            }
             if (cb.onEpoch) cb.onEpoch(es);
             if (patience > 0 && badEpochs >= patience) break;
         }
+        // Rank 0 alone finishes, saves and scores.
+        if (!writer()) return;
+        groupScope.reset();
         if (!bestState.empty()) loadModuleState(module, bestState, dev);
         module.eval();
         net.finishTraining(batchSize);
@@ -363,13 +427,23 @@ std::string defaultRunName(Project& project, const std::string& splitName,
 }
 
 RunInfo trainRun(Project& project, const std::string& splitName, const std::string& runName,
-                 const TrainConfig& config, TaskContext* ctx, const TrainCallbacks& cb) {
+                 const TrainConfig& config, TaskContext* ctx, const TrainCallbacks& cb,
+                 const DistSettings* dist) {
     validateConfig(config);
     if (runName.empty()) throw std::invalid_argument("a run needs a name");
     auto split = findSplit(project, splitName);
     if (!split) throw std::invalid_argument("no split named '" + splitName + "'");
     const auto t0 = Clock::now();
     const DetectorInfo& info = detectorInfo(config.model);
+    std::unique_ptr<DistGroup> group;
+    if (dist != nullptr && dist->active()) {
+        if (!info.iterative)
+            throw std::invalid_argument("--model " + config.label() +
+                                        " is fitted in one pass, not trained in epochs: it does "
+                                        "not train data-parallel (run it without mlad launch)");
+        group = std::make_unique<DistGroup>(*dist);
+    }
+    const bool writer = group == nullptr || group->rank() == 0;
 
     configureTorchThreads(config.has("threads") ? int(config.integer("threads")) : 0);
     const std::string deviceParam = config.has("device") ? config.text("device") : "cpu";
@@ -380,12 +454,16 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     std::string deviceText =
         useCuda ? "cuda" : "cpu (" + std::to_string(at::get_num_threads()) + " threads)";
     if (amp) deviceText += std::string(", mixed precision ") + (useCuda ? "float16" : "bfloat16");
+    if (group)
+        deviceText += " x " + std::to_string(group->world()) + " ranks (" + group->backend() + ")";
 
     // A run of the same name may be resumed when it did not finish.
     std::optional<RunInfo> existing = findRun(project, runName);
     if (existing && existing->status == "done")
         throw std::invalid_argument("run '" + runName + "' exists; choose another name");
     if (existing) checkResumable(*existing, config, info);
+    // Every rank has looked the run up before rank 0 writes it.
+    if (group) group->barrier();
 
     TrainData data;
     data.project = &project;
@@ -409,10 +487,10 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         throw std::logic_error("detector " + info.id + ": iterative and trainable() disagree");
 
     const std::string dir = runDir(project, runName);
-    fs::create_directories(dir);
+    if (writer) fs::create_directories(dir);
     // Temporaries of a process that was killed while saving (atomic writes never leave them
     // otherwise); the files they were meant to replace are intact.
-    for (const auto& e : fs::directory_iterator(dir)) {
+    for (const auto& e : writer ? fs::directory_iterator(dir) : fs::directory_iterator()) {
         const std::string name = e.path().filename().string();
         const bool oldStyle = name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0;
         if (name.find(".tmp-") != std::string::npos || oldStyle) {
@@ -421,7 +499,26 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
         }
     }
     const std::string modelPath = dir + "/model.pt";
-    const std::string manifest = dumpJson(trainConfigToJson(config));
+    Json manifestJson = trainConfigToJson(config);
+    if (group)
+        manifestJson["data_parallel"] = {
+            {"world_size", group->world()},
+            {"backend", group->backend()},
+            {"global_batch", config.integer("batch_size") * group->world()}};
+    const std::string manifest = dumpJson(manifestJson);
+    if (!writer) {
+        // The other ranks train their part and write nothing.
+        EpochLoop loop{project, -1,  config, *trainable,     dev,
+                       dir,     ctx, cb,     bool(existing), group.get()};
+        loop.run();
+        RunInfo r;
+        r.name = runName;
+        r.model = config.label();
+        r.status = "done";
+        r.device = deviceText;
+        r.trainSeconds = secondsSince(t0);
+        return r;
+    }
     int64_t runId;
     if (existing) {
         runId = existing->id;
@@ -443,7 +540,8 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
 
     try {
         if (trainable) {
-            EpochLoop loop{project, runId, config, *trainable, dev, dir, ctx, cb, bool(existing)};
+            EpochLoop loop{project, runId, config, *trainable,     dev,
+                           dir,     ctx,   cb,     bool(existing), group.get()};
             loop.run();
         } else {
             FitObserver obs;

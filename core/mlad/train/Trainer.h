@@ -20,6 +20,7 @@
 #include "mlad/store/Project.h"
 #include "mlad/store/Runs.h"
 #include "mlad/task/Task.h"
+#include "mlad/train/Distributed.h"
 #include "mlad/train/Runtime.h"
 #include "mlad/train/TrainConfig.h"
 
@@ -48,9 +49,13 @@ struct TrainCallbacks {
 /// last checkpoint). Throws std::invalid_argument for a bad config / unknown split (before any
 /// run record is written), Cancelled when cancelled (the run is kept as 'cancelled' with its
 /// checkpoint), std::runtime_error with a clear message on a NaN loss (the run is 'failed').
+/// With `dist` (active: more than one rank) this process is one rank of a data-parallel
+/// training (Distributed.h): rank 0 writes the run and returns it as stored; the other ranks
+/// write nothing and return the run's name, model and device with status "done" once their
+/// part of the training is over.
 RunInfo trainRun(Project& project, const std::string& splitName, const std::string& runName,
                  const TrainConfig& config, TaskContext* ctx = nullptr,
-                 const TrainCallbacks& callbacks = {});
+                 const TrainCallbacks& callbacks = {}, const DistSettings* dist = nullptr);
 
 /// A free run name for a split and detector: SPLIT-LABEL ("chrono-mlad", "chrono-w/o-gmm"),
 /// with -2, -3... appended when taken by any run (a run is resumed by naming it).
