@@ -240,6 +240,20 @@ TEST(Strings, Utf8AndCsv) {
     EXPECT_EQ(cols[1], "a, \"b\"");
     EXPECT_EQ(cols[2], "");
     EXPECT_EQ(csvField("a,b"), "\"a,b\"");
+    // Every character that needs quotes, alone and amid text; the round trip restores it.
+    for (const std::string s : {"plain", "", "say \"hi\"", "cr\rhere", "nl\nhere", ",", "\""}) {
+        const std::string f = csvField(s);
+        const bool quoted = s.find_first_of(",\"\r\n") != std::string::npos;
+        EXPECT_EQ(f.front() == '"' && !s.empty(), quoted) << f;
+        std::string row = "x,";
+        appendCsvField(row, s);
+        EXPECT_EQ(row, "x," + f);
+        if (s.find_first_of("\r\n") == std::string::npos) {
+            const auto back = parseCsvLine(row);
+            ASSERT_EQ(back.size(), 2u) << row;
+            EXPECT_EQ(back[1], s);
+        }
+    }
     EXPECT_THROW(parseCsvLine("\"open"), std::runtime_error);
 }
 

@@ -28,20 +28,26 @@ static void writeHeader(AtomicFile& out, const LogFormat& format) {
     out << h << ",EventId,EventTemplate\n";
 }
 
+// One row; `tail` is ",EventId,EventTemplate\n" already escaped (the same for every line of a
+// template).
 static void writeRow(AtomicFile& out, std::string& row, uint64_t lineId, std::string_view line,
-                     const std::vector<FieldSpan>& spans, const std::string& eventId,
-                     const std::string& templ) {
+                     const std::vector<FieldSpan>& spans, std::string_view tail) {
     row = std::to_string(lineId);
     for (const auto& s : spans) {
         row += ',';
-        row += csvField(line.substr(s.begin, s.end - s.begin));
+        appendCsvField(row, line.substr(s.begin, s.end - s.begin));
     }
-    row += ',';
-    row += eventId;
-    row += ',';
-    row += csvField(templ);
-    row += '\n';
+    row += tail;
     out << row;
+}
+
+static std::string rowTail(const std::string& eventId, const std::string& templ) {
+    std::string t = ",";
+    t += eventId;
+    t += ',';
+    appendCsvField(t, templ);
+    t += '\n';
+    return t;
 }
 
 std::string safeFileStem(const std::string& name) {
@@ -69,8 +75,9 @@ ExportResult exportLoghub(Project& project, const std::string& system, const std
     if (!replace) refuseExisting({r.structuredCsv, r.templatesCsv});
     LogFormat format(sys->preset.format);
     auto templates = project.templates(sys->id);
-    std::unordered_map<int64_t, const TemplateInfo*> byId;
-    for (const auto& t : templates) byId[t.id] = &t;
+    std::unordered_map<int64_t, std::string> tailOf;  // template id -> ",E<n>,<text>\n"
+    for (const auto& t : templates) tailOf[t.id] = rowTail("E" + std::to_string(t.ordinal), t.text);
+    const std::string noTemplate = rowTail("", "");
 
     // Both files are written beside their targets and renamed over them once complete.
     AtomicFile out(r.structuredCsv);
@@ -83,11 +90,9 @@ ExportResult exportLoghub(Project& project, const std::string& system, const std
     while (st.step()) {
         std::string_view raw = st.getTextView(0);
         auto spans = unpackSpans(st.getBlob(1));
-        auto it = byId.find(st.getInt(2));
-        const TemplateInfo* t = it == byId.end() ? nullptr : it->second;
+        auto it = tailOf.find(st.getInt(2));
         ++r.lines;
-        writeRow(out, row, r.lines, raw, spans, t ? "E" + std::to_string(t->ordinal) : "",
-                 t ? t->text : "");
+        writeRow(out, row, r.lines, raw, spans, it == tailOf.end() ? noTemplate : it->second);
         if (ctx && (r.lines & 0xFFFF) == 0) {
             ctx->checkCancelled();
             Progress p;
@@ -147,8 +152,11 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
     fs::create_directories(outDir);
     const Drain& drain = parser.drain();
     r.templateCapLines = drain.forcedLines();
-    std::vector<std::string> texts(drain.size());
-    for (size_t c = 0; c < drain.size(); ++c) texts[c] = drain.templateText(int(c));
+    std::vector<std::string> texts(drain.size()), tails(drain.size());
+    for (size_t c = 0; c < drain.size(); ++c) {
+        texts[c] = drain.templateText(int(c));
+        tails[c] = rowTail("E" + std::to_string(c + 1), texts[c]);
+    }
 
     AtomicFile out(r.files.structuredCsv);
     writeHeader(out, parser.format());
@@ -164,8 +172,7 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
             if (c < 0) continue;
             std::string_view stripped = trim(line);
             parser.format().match(stripped, spans);
-            writeRow(out, row, ++lineId, stripped, spans, "E" + std::to_string(c + 1),
-                     texts[size_t(c)]);
+            writeRow(out, row, ++lineId, stripped, spans, tails[size_t(c)]);
         }
         r.files.lines = lineId;
     }

@@ -40,6 +40,8 @@ std::string hex64(uint64_t v);
 
 /// One CSV field, quoted when needed (RFC 4180).
 std::string csvField(std::string_view s);
+/// Appends csvField(s) to `out` without a temporary.
+void appendCsvField(std::string& out, std::string_view s);
 /// Splits one CSV record (RFC 4180 quoting, no embedded newlines). Throws on a bad quote.
 std::vector<std::string> parseCsvLine(std::string_view line);
 
