@@ -32,6 +32,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 
 #include "AttentionView.h"
@@ -60,6 +61,7 @@
 #include "mlad/seq/Sequences.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/store/Project.h"
+#include "mlad/store/ProjectLock.h"
 #include "mlad/train/Evaluate.h"
 #include "mlad/train/TrainConfig.h"
 #include "mlad/train/Trainer.h"
@@ -160,6 +162,7 @@ class WorkbenchTest : public QObject {
     void endToEndImportTrainResults();
     void cancelImportLeavesConsistentProject();
     void cancelTrainingLeavesConsistentProject();
+    void projectBusyIsReported();
     void responsivenessDuringImport();
     void sliderAtOneMillionScores();
     void histogramRobustRange();
@@ -605,6 +608,50 @@ void WorkbenchTest::cancelImportLeavesConsistentProject() {
     QCOMPARE(QString::fromStdString(files[0].status), QStringLiteral("complete"));
     QCOMPARE(files[0].linesImported + files[0].linesSkipped, uint64_t(bigLines_));
     QCOMPARE(files[0].linesImported, p->lineCount());
+}
+
+// Another job (here a CLI training, as its lock says) writes to the project: the workbench's
+// import refuses with the "project busy" message naming it, changes nothing, and goes through
+// once the other job has finished.
+void WorkbenchTest::projectBusyIsReported() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("busy.mlad"));
+    { Project::open(path.toStdString()); }
+    const QString log = dir.filePath(QStringLiteral("small.log"));
+    {
+        std::ofstream out(log.toStdString());
+        for (int i = 0; i < 5; ++i)
+            out << "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.5" << i
+                << ".363779 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error "
+                   "corrected\n";
+    }
+    auto other = std::make_unique<mlad::ProjectLock>(path.toStdString(), "mlad train");
+    {
+        ImportWizard wiz(path);
+        wiz.setFiles({log});
+        QVERIFY(wiz.setPresetName(QStringLiteral("BGL")));
+        QSignalSpy done(&wiz, &ImportWizard::importFinished);
+        QVERIFY(wiz.startImport());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        QCOMPARE(done.at(0).at(0).toBool(), false);
+        const QString error = wiz.errorText();
+        QVERIFY2(error.contains(QStringLiteral("busy")), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("mlad train")), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("Wait for it to finish")), qPrintable(error));
+    }
+    QCOMPARE(Project::open(path.toStdString())->lineCount(), uint64_t(0));
+    other.reset();
+    {
+        ImportWizard wiz(path);
+        wiz.setFiles({log});
+        QVERIFY(wiz.setPresetName(QStringLiteral("BGL")));
+        QSignalSpy done(&wiz, &ImportWizard::importFinished);
+        QVERIFY(wiz.startImport());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+        QVERIFY2(done.at(0).at(0).toBool(), qPrintable(wiz.errorText()));
+    }
+    QCOMPARE(Project::open(path.toStdString())->lineCount(), uint64_t(5));
 }
 
 void WorkbenchTest::cancelTrainingLeavesConsistentProject() {
