@@ -1,5 +1,7 @@
 #include "mlad/store/Project.h"
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -250,6 +252,34 @@ std::vector<FieldSpan> unpackSpans(const std::string& blob) {
     return out;
 }
 
+namespace {
+
+// Why a project could not be opened. A full disk or an unwritable folder (SQLite creates
+// PROJECT-wal and PROJECT-shm beside the file) is not called "not a MLAD project".
+[[noreturn]] void refuseOpen(const std::string& path, const sql::Error& e) {
+    switch (e.code() & 0xff) {
+        case SQLITE_IOERR:
+        case SQLITE_FULL:
+        case SQLITE_CANTOPEN:
+        case SQLITE_READONLY:
+        case SQLITE_PERM: {
+            const std::string what = e.what();
+            const bool hinted = what.find("disk may be full") != std::string::npos;
+            throw sql::Error("cannot open " + path + ": " + what +
+                                 (hinted ? std::string()
+                                         : " (is the disk full, or the file or its folder not "
+                                           "writable? SQLite needs room for " +
+                                               path + "-wal and -shm beside it)"),
+                             e.code());
+        }
+        default:
+            throw sql::Error(path + " is not a MLAD project (or not an SQLite file): " + e.what(),
+                             e.code());
+    }
+}
+
+}  // namespace
+
 Project::Project(std::unique_ptr<sql::Database> db, std::string path)
     : db_(std::move(db)), path_(std::move(path)) {}
 
@@ -274,7 +304,7 @@ std::unique_ptr<Project> Project::open(const std::string& path) {
             "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
             "PRAGMA cache_size=-65536;");
     } catch (const sql::Error& e) {
-        throw sql::Error(path + " is not a MLAD project (or not an SQLite file): " + e.what());
+        refuseOpen(path, e);
     }
     std::unique_ptr<Project> p(new Project(std::move(db), path));
     p->migrate();
@@ -292,7 +322,12 @@ std::unique_ptr<Project> Project::openReadOnly(const std::string& path) {
     auto db = std::make_unique<sql::Database>(path, sql::Database::Mode::ReadOnly);
     db->exec("PRAGMA foreign_keys=ON;");
     std::unique_ptr<Project> p(new Project(std::move(db), path));
-    int v = p->schemaVersion();
+    int v = 0;
+    try {
+        v = p->schemaVersion();
+    } catch (const sql::Error& e) {
+        refuseOpen(path, e);
+    }
     if (v != kSchemaVersion)
         throw sql::Error(path + ": schema version " + std::to_string(v) + ", this build needs " +
                          std::to_string(kSchemaVersion) + " (open it read-write once to migrate)");
@@ -316,7 +351,7 @@ void Project::migrate() {
     try {
         v = schemaVersion();
     } catch (const sql::Error& e) {
-        throw sql::Error(path_ + " is not a MLAD project: " + e.what());
+        refuseOpen(path_, e);
     }
     auto refuse = [this](int version) {
         if (version < 0)

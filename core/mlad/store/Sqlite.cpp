@@ -25,7 +25,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
         std::string m = message(db_, "cannot open project " + path);
         sqlite3_close(db_);
         db_ = nullptr;
-        throw Error(m);
+        throw Error(m, rc);
     }
     sqlite3_busy_timeout(db_, 10000);
     sqlite3_extended_result_codes(db_, 1);
@@ -73,7 +73,8 @@ std::optional<std::string> Database::queryText(const std::string& sql) {
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db) {
     if (sqlite3_prepare_v2(db, sql.c_str(), int(sql.size()), &st_, nullptr) != SQLITE_OK)
-        throw Error(message(db, "cannot prepare '" + sql.substr(0, 160) + "'"));
+        throw Error(message(db, "cannot prepare '" + sql.substr(0, 160) + "'"),
+                    sqlite3_extended_errcode(db));
 }
 
 Statement::~Statement() {
@@ -94,7 +95,7 @@ Statement& Statement::operator=(Statement&& o) noexcept {
 }
 
 static void check(sqlite3* db, int rc, const char* what) {
-    if (rc != SQLITE_OK) throw Error(message(db, what));
+    if (rc != SQLITE_OK) throw Error(message(db, what), rc);
 }
 
 Statement& Statement::bind(int i, int64_t v) {
