@@ -69,6 +69,16 @@ assert worst < 1e-3, worst
 q "$t" "select config from runs where name = 'two'" | grep -q '"data_parallel":{"backend":"gloo","global_batch":16,"world_size":2}' ||
   fail "the manifest does not record the data-parallel setup: $(q "$t" "select config from runs where name = 'two'")"
 
+# A failing command: every rank says why, launch names the rank and passes its exit status on.
+set +e
+"$mlad" launch --nproc-per-node 2 --grace 5 -- train --project "$t" --split nosuch --epochs 1 \
+  > /dev/null 2> "$work/bad.err"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "launch of a failing command exited $rc: $(cat "$work/bad.err")"
+grep -q "no split named 'nosuch'" "$work/bad.err" || fail "the ranks' errors are missing: $(cat "$work/bad.err")"
+grep -q "mlad launch: rank [01] (process [0-9]*) exited with status 2" "$work/bad.err" ||
+  fail "launch does not name the failed rank: $(cat "$work/bad.err")"
+
 # --- 2. a rank that dies or hangs ----------------------------------------------------------
 start_ranks() {  # run-name port; sets pid0 pid1
   local r
