@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 kind="${1:-asan}"; regex="${2:-}"
 case "$kind" in
   asan|asan-data) dir=build-asan; san="address,undefined" ;;
-  tsan) dir=build-tsan; san="thread"; regex="${regex:-ui\.|Worker|ProjectLock}" ;;
+  tsan) dir=build-tsan; san="thread"; regex="${regex:-ui\.|Worker|ProjectLock|DataParallel|TaskRunner|ParseOnly}" ;;
   *) echo "usage: scripts/sanitize.sh [asan|asan-data|tsan] [CTEST_REGEX]"; exit 2 ;;
 esac
 ./scripts/install-deps.sh >/dev/null

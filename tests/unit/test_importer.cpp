@@ -5,12 +5,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "TestData.h"
 #include "mlad/import/Export.h"
 #include "mlad/import/Importer.h"
 #include "mlad/io/Labels.h"
+#include "mlad/parse/LineParser.h"
 #include "mlad/store/Project.h"
+#include "mlad/util/Strings.h"
 
 namespace {
 
@@ -373,6 +376,64 @@ TEST(Importer, ExportWritesLoghubLayout) {
     std::string row;
     while (std::getline(t, row)) total += std::stoull(row.substr(row.rfind(',') + 1));
     EXPECT_EQ(total, 2000u);
+}
+
+// `mlad parse` splits and masks blocks of lines on worker threads and feeds Drain in file
+// order: the rows are those of the plain per-line parser, in order, over several blocks (4096
+// lines each) and with lines the format rejects; a line with nothing after its level (accepted
+// with an empty Content) gets its own fields, not a neighbour's (the old second pass reused the
+// spans of a failed match and wrote "RAS KERNEL,KERNEL,KERNEL,...").
+TEST(ParseOnly, BlocksOnWorkerThreadsGiveThePerLineParsersRows) {
+    TempDir dir;
+    const std::string emptyTail =
+        "- 1120866516 2005.07.08 R12-M0-N8-C:J12-U01 2005-07-08-16.48.36.430166 "
+        "R12-M0-N8-C:J12-U01 RAS KERNEL FATAL";
+    std::string text;
+    const int n = 10000;
+    for (int i = 0; i < n; ++i) {
+        if (i % 997 == 5)
+            text += "not a BGL line\n";
+        else if (i % 1009 == 7)
+            text += emptyTail + "\n";
+        else if (i % 3 == 0)
+            text += std::string(kBglAlert) + " " + std::to_string(i % 17) + "\n";
+        else
+            text += std::string(kBglLine) + " at 0x" + std::to_string(i) + "\n";
+    }
+    writeFile(dir.file("b.log"), text);
+    const Preset& preset = *findPreset("BGL");
+    auto r = parseToLoghub(preset, dir.file("b.log"), dir.file("out"));
+    // The reference: one LineParser, line by line.
+    LineParser ref(preset);
+    std::vector<int> clusters;
+    std::istringstream in(text);
+    std::string line;
+    ParsedLine pl;
+    while (std::getline(in, line))
+        if (ref.parse(line, pl)) clusters.push_back(pl.cluster);
+    EXPECT_EQ(r.linesRead, uint64_t(n));
+    EXPECT_EQ(r.parsed, clusters.size());
+    EXPECT_EQ(r.skipped, uint64_t(n) - clusters.size());
+    EXPECT_EQ(r.files.templates, ref.drain().size());
+    std::ifstream s(r.files.structuredCsv);
+    std::string header, row;
+    std::getline(s, header);
+    size_t k = 0, emptyTails = 0;
+    while (std::getline(s, row)) {
+        const auto cols = parseCsvLine(row);
+        ASSERT_EQ(cols.size(), 13u) << row;
+        EXPECT_EQ(cols[0], std::to_string(k + 1));
+        ASSERT_LT(k, clusters.size());
+        EXPECT_EQ(cols[11], "E" + std::to_string(clusters[k] + 1)) << row;
+        EXPECT_EQ(cols[12], ref.drain().templateText(clusters[k])) << row;
+        if (cols[1] == "-" && cols[9] == "FATAL" && cols[10].empty()) {
+            EXPECT_EQ(cols[8], "KERNEL") << row;
+            ++emptyTails;
+        }
+        ++k;
+    }
+    EXPECT_EQ(k, clusters.size());
+    EXPECT_GE(emptyTails, 9u);
 }
 
 TEST(Importer, ExportKeepsHostileSystemNamesInsideTheFolder) {

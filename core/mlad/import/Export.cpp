@@ -1,14 +1,17 @@
 #include "mlad/import/Export.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 #include "mlad/io/LineReader.h"
 #include "mlad/parse/LineParser.h"
 #include "mlad/util/AtomicFile.h"
+#include "mlad/util/OrderedWorkers.h"
 #include "mlad/util/Strings.h"
 
 namespace mlad {
@@ -39,6 +42,18 @@ static void writeRow(AtomicFile& out, std::string& row, uint64_t lineId, std::st
     }
     row += tail;
     out << row;
+}
+
+// The same row appended to `rows` (for blocks formatted by worker threads).
+static void appendRow(std::string& rows, std::string& row, uint64_t lineId, std::string_view line,
+                      const std::vector<FieldSpan>& spans, std::string_view tail) {
+    row = std::to_string(lineId);
+    for (const auto& s : spans) {
+        row += ',';
+        appendCsvField(row, line.substr(s.begin, s.end - s.begin));
+    }
+    row += tail;
+    rows += row;
 }
 
 static std::string rowTail(const std::string& eventId, const std::string& templ) {
@@ -114,6 +129,55 @@ ExportResult exportLoghub(Project& project, const std::string& system, const std
     return r;
 }
 
+namespace {
+
+// A block of lines read by the calling thread, for the workers (OrderedWorkers): the lines are
+// copied, since a LineReader's views last only until its next line.
+struct LineBlock {
+    // Reserved beyond the small-string buffer, so that moving a block keeps its text where it
+    // is: ParsedLine views into it travel with the block.
+    LineBlock() { text.reserve(1 << 16); }
+    std::string text;
+    std::vector<uint32_t> begin, size;
+    std::vector<uint8_t> readable;  // LineReader::Status::Line (not too long)
+    std::vector<int32_t> cluster;   // pass 2: the line's cluster
+    uint64_t firstLineId = 0;       // pass 2: the LineId of its first written line
+    void clear() {
+        text.clear();
+        begin.clear();
+        size.clear();
+        readable.clear();
+        cluster.clear();
+    }
+    void add(std::string_view line, bool ok) {
+        begin.push_back(uint32_t(text.size()));
+        size.push_back(uint32_t(line.size()));
+        readable.push_back(ok);
+        text.append(line.data(), line.size());
+    }
+    std::string_view line(size_t i) const {
+        return std::string_view(text).substr(begin[i], size[i]);
+    }
+    size_t lines() const { return begin.size(); }
+};
+
+struct SplitBlock {
+    LineBlock block;
+    std::vector<ParsedLine> parsed;
+    std::vector<uint8_t> ok;
+};
+
+constexpr size_t kBlockLines = 4096;
+// A block's text stays below this (LineReader allows lines up to 64 MiB by default).
+constexpr size_t kBlockBytes = 4 << 20;
+
+int parseWorkers() {
+    const unsigned hw = std::thread::hardware_concurrency();
+    return int(std::clamp(hw == 0 ? 1u : hw, 1u, 8u));
+}
+
+}  // namespace
+
 ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
                               const std::string& outDir, bool replace, TaskContext* ctx) {
     auto t0 = std::chrono::steady_clock::now();
@@ -124,19 +188,46 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
     if (!replace) refuseExisting({r.files.structuredCsv, r.files.templatesCsv});
     LineParser parser(preset);
     std::vector<int32_t> clusterOfLine;  // -1 = skipped
+    const int workers = parseWorkers();
     {
+        // Pass 1: the workers split and mask blocks of lines; this thread reads and feeds
+        // Drain in file order (Drain's result depends on the order).
+        OrderedWorkers<SplitBlock, SplitBlock> splitters(
+            workers,
+            [&parser](SplitBlock& in, SplitBlock& out) {
+                const size_t n = in.block.lines();
+                in.parsed.resize(n);
+                in.ok.assign(n, 0);
+                for (size_t i = 0; i < n; ++i)
+                    in.ok[i] = in.block.readable[i] && parser.split(in.block.line(i), in.parsed[i]);
+                out = std::move(in);
+            },
+            size_t(2 * workers + 2));
+        auto drainBlock = [&](SplitBlock& b) {
+            for (size_t i = 0; i < b.block.lines(); ++i) {
+                if (b.ok[i]) {
+                    parser.finish(b.parsed[i]);
+                    clusterOfLine.push_back(b.parsed[i].cluster);
+                    ++r.parsed;
+                } else {
+                    clusterOfLine.push_back(-1);
+                    ++r.skipped;
+                }
+            }
+        };
         LineReader reader(file);
         std::string_view line;
-        ParsedLine pl;
         LineReader::Status s;
+        SplitBlock cur, done;
         while ((s = reader.next(line)) != LineReader::Status::End) {
             ++r.linesRead;
-            if (s == LineReader::Status::Line && parser.parse(line, pl)) {
-                clusterOfLine.push_back(pl.cluster);
-                ++r.parsed;
-            } else {
-                clusterOfLine.push_back(-1);
-                ++r.skipped;
+            cur.block.add(line, s == LineReader::Status::Line);
+            if (cur.block.lines() >= kBlockLines || cur.block.text.size() >= kBlockBytes) {
+                splitters.submit(std::move(cur));
+                cur = SplitBlock();
+                // Take back what is finished without waiting (keeps Drain busy alongside).
+                while (splitters.pending() >= size_t(2 * workers + 2) && splitters.next(done))
+                    drainBlock(done);
             }
             if (ctx && (r.linesRead & 0xFFFF) == 0) {
                 ctx->checkCancelled();
@@ -148,6 +239,8 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
                 ctx->report(p);
             }
         }
+        if (cur.block.lines() > 0) splitters.submit(std::move(cur));
+        while (splitters.next(done)) drainBlock(done);
     }
     fs::create_directories(outDir);
     const Drain& drain = parser.drain();
@@ -161,19 +254,56 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
     AtomicFile out(r.files.structuredCsv);
     writeHeader(out, parser.format());
     {
-        std::string row;
+        // Pass 2: the workers format blocks of rows; this thread reads and writes in order.
+        const LogFormat& format = parser.format();
+        OrderedWorkers<LineBlock, std::string> formatters(
+            workers,
+            [&format, &tails](LineBlock& b, std::string& rows) {
+                std::vector<FieldSpan> spans;
+                std::string row;
+                rows.clear();
+                rows.reserve(b.text.size() + b.lines() * 64);
+                uint64_t lineId = b.firstLineId;
+                std::string tail;
+                for (size_t i = 0; i < b.lines(); ++i) {
+                    std::string_view stripped = trim(b.line(i));
+                    if (!format.match(stripped, spans)) {
+                        // Pass 1 accepted it with an empty Content (LineParser::split).
+                        tail.assign(stripped);
+                        tail.push_back(' ');
+                        format.match(tail, spans);
+                        for (auto& sp : spans) {
+                            sp.begin = std::min(sp.begin, uint32_t(stripped.size()));
+                            sp.end = std::min(sp.end, uint32_t(stripped.size()));
+                        }
+                    }
+                    appendRow(rows, row, lineId++, stripped, spans, tails[size_t(b.cluster[i])]);
+                }
+            },
+            size_t(2 * workers + 2));
+        std::string rows;
         LineReader reader(file);
         std::string_view line;
-        std::vector<FieldSpan> spans;
         uint64_t i = 0, lineId = 0;
+        LineBlock cur;
+        cur.firstLineId = 1;
         while (reader.next(line) != LineReader::Status::End) {
             int32_t c = i < clusterOfLine.size() ? clusterOfLine[i] : -1;
             ++i;
             if (c < 0) continue;
-            std::string_view stripped = trim(line);
-            parser.format().match(stripped, spans);
-            writeRow(out, row, ++lineId, stripped, spans, tails[size_t(c)]);
+            ++lineId;
+            cur.add(line, true);
+            cur.cluster.push_back(c);
+            if (cur.lines() >= kBlockLines || cur.text.size() >= kBlockBytes) {
+                formatters.submit(std::move(cur));
+                cur = LineBlock();
+                cur.firstLineId = lineId + 1;
+                while (formatters.pending() >= size_t(2 * workers + 2) && formatters.next(rows))
+                    out << rows;
+            }
         }
+        if (cur.lines() > 0) formatters.submit(std::move(cur));
+        while (formatters.next(rows)) out << rows;
         r.files.lines = lineId;
     }
     AtomicFile tout(r.files.templatesCsv);

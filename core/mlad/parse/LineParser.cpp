@@ -40,9 +40,9 @@ bool LineParser::split(std::string_view rawLine, ParsedLine& out) const {
         // "... KERNEL FATAL" with nothing after the level: accept it with an empty Content
         // rather than dropping an event that may matter (logparser drops it).
         if (!format_.emptyTailAllowed()) return false;
-        tailScratch_.assign(out.line);
-        tailScratch_.push_back(' ');
-        if (!format_.match(tailScratch_, out.spans)) return false;
+        std::string tail(out.line);
+        tail.push_back(' ');
+        if (!format_.match(tail, out.spans)) return false;
         const auto n = uint32_t(out.line.size());
         for (auto& sp : out.spans) {
             sp.begin = std::min(sp.begin, n);
@@ -56,6 +56,11 @@ bool LineParser::split(std::string_view rawLine, ParsedLine& out) const {
 
 bool LineParser::parse(std::string_view rawLine, ParsedLine& out) {
     if (!split(rawLine, out)) return false;
+    finish(out);
+    return true;
+}
+
+void LineParser::finish(ParsedLine& out) {
     out.cluster = drain_.add(out.masked);
     if (!timeFields_.empty()) {
         if (timeFields_.size() == 1) {
@@ -71,7 +76,6 @@ bool LineParser::parse(std::string_view rawLine, ParsedLine& out) {
     }
     if (labelField_ >= 0)
         out.label = out.field(size_t(labelField_)) == preset_.label.normalValue ? 0 : 1;
-    return true;
 }
 
 }  // namespace mlad

@@ -35,8 +35,12 @@ class LineParser {
     /// Parses one raw line (without its newline). False when it does not match the format
     /// (nothing is added to Drain then).
     bool parse(std::string_view rawLine, ParsedLine& out);
-    /// Splits and masks only, without touching Drain (for previews).
+    /// Splits and masks only, without touching Drain (for previews). Thread-safe: several
+    /// threads may split lines with one parser while another thread calls finish().
     bool split(std::string_view rawLine, ParsedLine& out) const;
+    /// The rest of parse() for a line that split() accepted: Drain, timestamp, label. So
+    /// parse(l, out) is split(l, out) && finish(out).
+    void finish(ParsedLine& out);
 
     Drain& drain() { return drain_; }
     const Drain& drain() const { return drain_; }
@@ -52,7 +56,6 @@ class LineParser {
     std::vector<int> timeFields_;
     int labelField_ = -1;
     std::string timeScratch_;
-    mutable std::string tailScratch_;
 };
 
 }  // namespace mlad

@@ -449,6 +449,10 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
     const std::string deviceParam = config.has("device") ? config.text("device") : "cpu";
     const bool useCuda = info.iterative && (deviceParam == "cuda" ||
                                             (deviceParam == "auto" && torch::cuda::is_available()));
+    if (group && useCuda && dist->localRank > 0)
+        throw std::invalid_argument(
+            "data-parallel training on CUDA uses one GPU per machine for now: start one rank per "
+            "machine (mlad launch --nproc-per-node 1), or train on CPU ranks (--device cpu)");
     const torch::Device dev = useCuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     const bool amp = config.has("amp") && config.flag("amp");
     std::string deviceText =
