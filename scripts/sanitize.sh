@@ -29,7 +29,9 @@ fi
 leaks=0; [ "$kind" = asan-data ] && leaks=1
 export ASAN_OPTIONS="detect_odr_violation=0:detect_leaks=$leaks:abort_on_error=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:${TSAN_OPTIONS:-}"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp:${TSAN_OPTIONS:-}"
+# LibTorch's OpenMP pool (libgomp, not instrumented) stays off under TSan: one intra-op thread.
+if [ "$kind" = tsan ]; then export MLAD_TEST_THREADS=1 OMP_NUM_THREADS=1; fi
 export MLAD_SHARED_DATA="${MLAD_SHARED_DATA:-$(cd .. && pwd)/shared/datasets}"
 export QT_QPA_PLATFORM=offscreen
 if [ "$kind" = asan-data ]; then
