@@ -17,7 +17,7 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 p="$work/p.mlad"
 "$mlad" import --project "$p" --preset BGL "$sample" >/dev/null
 "$mlad" sequences --project "$p" --system BGL --window 20 >/dev/null
-"$mlad" split --project "$p" --name s --system BGL --protocol random --seed 1 >/dev/null
+"$mlad" split --project "$p" --name s --system BGL --protocol paper --seed 1 >/dev/null
 "$mlad" embed --project "$p" >/dev/null
 args=(--project "$p" --split s --epochs "$epochs" --patience 0 --seed 3)
 rate() {  # run name -> sequences/s

@@ -239,6 +239,36 @@ TEST(FuzzRegressions, FormatMatchingIsBoundedOnPathologicalLines) {
 
 // fuzz_log_format: the fast path's whitespace includes \v (Python's \s, as loghub's formats
 // assume) and RE2's \s does not, so a field ending in a vertical tab split differently.
+// fuzz_log_import (second finding): the step budget counted only the fast matcher's recursive
+// calls, not the positions each call scans for a field's end, so one 6 KB line of junk read
+// with the Android preset scanned ~2 billion characters (1.2 s in a release build, minutes
+// under the fuzzer). Every position tried now costs a step.
+TEST(FuzzRegressions, TheFormatBudgetCountsScannedPositions) {
+    const LogFormat f("<A> <B>: <Content>");
+    ASSERT_TRUE(f.usesFastPath());
+    // <A> has no end for 5000 characters: scanning them is 5000 steps.
+    const std::string line = std::string(5000, 'x') + " y: z";
+    std::vector<FieldSpan> spans;
+    size_t budget = 1000;
+    EXPECT_FALSE(f.matchFast(line, spans, budget));
+    EXPECT_EQ(budget, 0u);
+    budget = 100000;
+    ASSERT_TRUE(f.matchFast(line, spans, budget));
+    EXPECT_LT(budget, 100000u - 5000u);
+    EXPECT_EQ(spans[1].begin, 5001u);
+    EXPECT_EQ(spans[1].end, 5002u);
+    // match() (fast path, then the regex) gives the same fields.
+    std::vector<FieldSpan> viaMatch, viaRegex;
+    ASSERT_TRUE(f.match(line, viaMatch));
+    ASSERT_TRUE(f.matchRegex(line, viaRegex));
+    expectSameSpans(viaMatch, viaRegex);
+    // The Android format on a long line of words and no ": ": bounded, and still no match.
+    const LogFormat android(findPreset("Android")->format);
+    std::string junk;
+    for (int i = 0; i < 1500; ++i) junk += "a1 b2=c ";
+    EXPECT_FALSE(android.match(junk, spans));
+}
+
 TEST(FuzzRegressions, FastPathAndRegexAgreeOnVerticalTabs) {
     LogFormat f(findPreset("BGL")->format);
     const std::string line =

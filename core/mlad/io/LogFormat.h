@@ -41,6 +41,10 @@ class LogFormat {
     bool match(std::string_view line, std::vector<FieldSpan>& spans) const;
     /// Same through the regex engine only (used by tests to check the fast path).
     bool matchRegex(std::string_view line, std::vector<FieldSpan>& spans) const;
+    /// The backtracking fast path alone (formats with usesFastPath()), spending at most
+    /// `budget` steps: one per position tried for a field's end. False on a miss or when the
+    /// budget ran out (then 0); match() asks the regex then. For match() and tests.
+    bool matchFast(std::string_view line, std::vector<FieldSpan>& spans, size_t& budget) const;
     /// True when the format ends in "<space><Field>": such a line may end right after the
     /// previous field with an empty last field (loghub's regex would reject it).
     bool emptyTailAllowed() const {
@@ -56,8 +60,8 @@ class LogFormat {
         std::string text;  // Literal text
         int field = -1;    // Field index
     };
-    /// The fast path from `atom` at `pos`; false on a miss or once `budget` backtracking
-    /// steps are spent (the caller then asks the regex).
+    /// The fast path from `atom` at `pos`; false on a miss or once `budget` steps are spent
+    /// (the caller then asks the regex).
     bool matchFrom(std::string_view line, size_t atom, size_t pos, std::vector<FieldSpan>& spans,
                    size_t& budget) const;
 
