@@ -151,6 +151,29 @@ void buildHdfsBlockSplit(Project& p) {
     createSplit(p, split);
 }
 
+// Imports one file through the import wizard with a preset and waits for the end (at most
+// timeoutMs): whether it succeeded, its error text and its report.
+struct WizardImport {
+    bool finished = false, ok = false;
+    QString error;
+    ImportReport report;
+};
+WizardImport importWithWizard(const QString& project, const QString& file, const QString& preset,
+                              int timeoutMs) {
+    WizardImport r;
+    ImportWizard wiz(project);
+    wiz.setFiles({file});
+    if (!wiz.setPresetName(preset)) return r;
+    QSignalSpy done(&wiz, &ImportWizard::importFinished);
+    if (!wiz.startImport()) return r;
+    if (done.isEmpty() && !done.wait(timeoutMs)) return r;
+    r.finished = true;
+    r.ok = done.at(0).at(0).toBool() && !done.at(0).at(1).toBool();
+    r.error = wiz.errorText();
+    r.report = wiz.report();
+    return r;
+}
+
 }  // namespace
 
 class WorkbenchTest : public QObject {
@@ -581,18 +604,13 @@ void WorkbenchTest::cancelImportLeavesConsistentProject() {
     }
     // Importing again resumes and completes without duplicating lines.
     {
-        ImportWizard wiz(path);
-        wiz.setFiles({big});
-        QVERIFY(wiz.setPresetName(QStringLiteral("BGL")));
-        QSignalSpy done(&wiz, &ImportWizard::importFinished);
-        QVERIFY(wiz.startImport());
-        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 600000);
-        QCOMPARE(done.at(0).at(0).toBool(), true);
-        QCOMPARE(done.at(0).at(1).toBool(), false);
-        QVERIFY(!wiz.report().cancelled);
-        QCOMPARE(int(wiz.report().files.size()), 1);
-        QVERIFY(wiz.report().files[0].status == "resumed" ||
-                wiz.report().files[0].status == "imported");
+        const WizardImport again = importWithWizard(path, big, QStringLiteral("BGL"), 600000);
+        QVERIFY(again.finished);
+        QVERIFY2(again.ok, qPrintable(again.error));
+        QVERIFY(!again.report.cancelled);
+        QCOMPARE(int(again.report.files.size()), 1);
+        QVERIFY(again.report.files[0].status == "resumed" ||
+                again.report.files[0].status == "imported");
     }
     auto p = Project::open(path.toStdString());
     QCOMPARE(QString::fromStdString(p->integrityCheck()), QStringLiteral("ok"));
@@ -627,30 +645,18 @@ void WorkbenchTest::projectBusyIsReported() {
                    "corrected\n";
     }
     auto other = std::make_unique<mlad::ProjectLock>(path.toStdString(), "mlad train");
-    {
-        ImportWizard wiz(path);
-        wiz.setFiles({log});
-        QVERIFY(wiz.setPresetName(QStringLiteral("BGL")));
-        QSignalSpy done(&wiz, &ImportWizard::importFinished);
-        QVERIFY(wiz.startImport());
-        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
-        QCOMPARE(done.at(0).at(0).toBool(), false);
-        const QString error = wiz.errorText();
-        QVERIFY2(error.contains(QStringLiteral("busy")), qPrintable(error));
-        QVERIFY2(error.contains(QStringLiteral("mlad train")), qPrintable(error));
-        QVERIFY2(error.contains(QStringLiteral("Wait for it to finish")), qPrintable(error));
-    }
+    const WizardImport refused = importWithWizard(path, log, QStringLiteral("BGL"), 60000);
+    QVERIFY(refused.finished);
+    QVERIFY(!refused.ok);
+    QVERIFY2(refused.error.contains(QStringLiteral("busy")), qPrintable(refused.error));
+    QVERIFY2(refused.error.contains(QStringLiteral("mlad train")), qPrintable(refused.error));
+    QVERIFY2(refused.error.contains(QStringLiteral("Wait for it to finish")),
+             qPrintable(refused.error));
     QCOMPARE(Project::open(path.toStdString())->lineCount(), uint64_t(0));
     other.reset();
-    {
-        ImportWizard wiz(path);
-        wiz.setFiles({log});
-        QVERIFY(wiz.setPresetName(QStringLiteral("BGL")));
-        QSignalSpy done(&wiz, &ImportWizard::importFinished);
-        QVERIFY(wiz.startImport());
-        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
-        QVERIFY2(done.at(0).at(0).toBool(), qPrintable(wiz.errorText()));
-    }
+    const WizardImport after = importWithWizard(path, log, QStringLiteral("BGL"), 60000);
+    QVERIFY(after.finished);
+    QVERIFY2(after.ok, qPrintable(after.error));
     QCOMPARE(Project::open(path.toStdString())->lineCount(), uint64_t(5));
 }
 

@@ -31,29 +31,16 @@ static void writeHeader(AtomicFile& out, const LogFormat& format) {
     out << h << ",EventId,EventTemplate\n";
 }
 
-// One row; `tail` is ",EventId,EventTemplate\n" already escaped (the same for every line of a
-// template).
-static void writeRow(AtomicFile& out, std::string& row, uint64_t lineId, std::string_view line,
-                     const std::vector<FieldSpan>& spans, std::string_view tail) {
-    row = std::to_string(lineId);
-    for (const auto& s : spans) {
-        row += ',';
-        appendCsvField(row, line.substr(s.begin, s.end - s.begin));
-    }
-    row += tail;
-    out << row;
-}
-
-// The same row appended to `rows` (for blocks formatted by worker threads).
-static void appendRow(std::string& rows, std::string& row, uint64_t lineId, std::string_view line,
+// Appends one row to `rows`; `tail` is ",EventId,EventTemplate\n" already escaped (the same for
+// every line of a template).
+static void appendRow(std::string& rows, uint64_t lineId, std::string_view line,
                       const std::vector<FieldSpan>& spans, std::string_view tail) {
-    row = std::to_string(lineId);
+    rows += std::to_string(lineId);
     for (const auto& s : spans) {
-        row += ',';
-        appendCsvField(row, line.substr(s.begin, s.end - s.begin));
+        rows += ',';
+        appendCsvField(rows, line.substr(s.begin, s.end - s.begin));
     }
-    row += tail;
-    rows += row;
+    rows += tail;
 }
 
 static std::string rowTail(const std::string& eventId, const std::string& templ) {
@@ -107,7 +94,9 @@ ExportResult exportLoghub(Project& project, const std::string& system, const std
         auto spans = unpackSpans(st.getBlob(1));
         auto it = tailOf.find(st.getInt(2));
         ++r.lines;
-        writeRow(out, row, r.lines, raw, spans, it == tailOf.end() ? noTemplate : it->second);
+        row.clear();
+        appendRow(row, r.lines, raw, spans, it == tailOf.end() ? noTemplate : it->second);
+        out << row;
         if (ctx && (r.lines & 0xFFFF) == 0) {
             ctx->checkCancelled();
             Progress p;
@@ -260,7 +249,6 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
             workers,
             [&format, &tails](LineBlock& b, std::string& rows) {
                 std::vector<FieldSpan> spans;
-                std::string row;
                 rows.clear();
                 rows.reserve(b.text.size() + b.lines() * 64);
                 uint64_t lineId = b.firstLineId;
@@ -277,7 +265,7 @@ ParseOnlyResult parseToLoghub(const Preset& preset, const std::string& file,
                             sp.end = std::min(sp.end, uint32_t(stripped.size()));
                         }
                     }
-                    appendRow(rows, row, lineId++, stripped, spans, tails[size_t(b.cluster[i])]);
+                    appendRow(rows, lineId++, stripped, spans, tails[size_t(b.cluster[i])]);
                 }
             },
             size_t(2 * workers + 2));
