@@ -27,22 +27,153 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>  // environ
+#include <QCoreApplication>
+#include <QThread>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <limits>
+#include <thread>
 
 #include "ProjectWorker.h"
 #include "TaskRunner.h"
 #include "UiUtil.h"
 #include "mlad/detect/Registry.h"
 #include "mlad/seq/Splits.h"
+#include "mlad/train/Distributed.h"
 #include "mlad/train/TrainConfig.h"
+#include "mlad/util/FreePort.h"
 #include "mlad/util/Json.h"
 
 namespace mlad::ui {
 
 namespace {
+
+// The other ranks of a data-parallel training started from the workbench: `mlad train`
+// processes with torchrun's variables (rank 0 trains in the workbench). Their stderr goes to a
+// temporary file, so that a failure can be shown with the rank's own last words. The
+// destructor stops (SIGTERM, then SIGKILL) and reaps every rank still running.
+class HelperRanks {
+  public:
+    HelperRanks(const std::string& cli, const std::vector<std::string>& args,
+                const DistSettings& d) {
+        if (::access(cli.c_str(), X_OK) != 0)
+            throw std::runtime_error("training on " + std::to_string(d.world) +
+                                     " processes needs the mlad command line, not found at " + cli);
+        const std::vector<std::pair<std::string, std::string>> vars = {
+            {"MASTER_ADDR", d.masterAddr},
+            {"MASTER_PORT", std::to_string(d.masterPort)},
+            {"WORLD_SIZE", std::to_string(d.world)},
+            {"LOCAL_WORLD_SIZE", std::to_string(d.world)},
+            {"MLAD_DIST_TIMEOUT", std::to_string(d.timeoutSeconds)}};
+        for (int r = 1; r < d.world; ++r) {
+            std::vector<std::string> env;
+            for (char** e = environ; *e != nullptr; ++e) {
+                const std::string kv = *e;
+                const std::string key = kv.substr(0, kv.find('='));
+                bool ours = key == "RANK" || key == "LOCAL_RANK";
+                for (const auto& v : vars) ours = ours || key == v.first;
+                if (!ours) env.push_back(kv);
+            }
+            for (const auto& v : vars) env.push_back(v.first + "=" + v.second);
+            env.push_back("RANK=" + std::to_string(r));
+            env.push_back("LOCAL_RANK=" + std::to_string(r));
+            if (std::getenv("OMP_NUM_THREADS") == nullptr) env.emplace_back("OMP_NUM_THREADS=1");
+            char tmpl[] = "/tmp/mlad-rank-XXXXXX";
+            const int fd = ::mkstemp(tmpl);
+            if (fd < 0)
+                throw std::runtime_error(std::string("cannot create a log file: ") +
+                                         std::strerror(errno));
+            logs_.push_back(tmpl);
+            posix_spawn_file_actions_t fa;
+            posix_spawn_file_actions_init(&fa);
+            posix_spawn_file_actions_adddup2(&fa, fd, 1);
+            posix_spawn_file_actions_adddup2(&fa, fd, 2);
+            std::vector<std::string> argvS = {cli};
+            argvS.insert(argvS.end(), args.begin(), args.end());
+            std::vector<char*> argv, envp;
+            for (auto& a : argvS) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            for (auto& e : env) envp.push_back(e.data());
+            envp.push_back(nullptr);
+            pid_t pid = -1;
+            const int rc = posix_spawn(&pid, cli.c_str(), &fa, nullptr, argv.data(), envp.data());
+            posix_spawn_file_actions_destroy(&fa);
+            ::close(fd);
+            if (rc != 0)
+                throw std::runtime_error("cannot start rank " + std::to_string(r) + " (" + cli +
+                                         "): " + std::strerror(rc));
+            pids_.push_back(pid);
+        }
+    }
+    ~HelperRanks() {
+        stop();
+        for (const auto& l : logs_) std::remove(l.c_str());
+    }
+    HelperRanks(const HelperRanks&) = delete;
+    HelperRanks& operator=(const HelperRanks&) = delete;
+
+    /// Waits up to `seconds` for every rank to end; "" when all ended well, else what the
+    /// first that did not said.
+    std::string wait(double seconds) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+        std::string failure;
+        for (size_t i = 0; i < pids_.size(); ++i) {
+            int status = 0;
+            while (pids_[i] > 0) {
+                const pid_t got = ::waitpid(pids_[i], &status, WNOHANG);
+                if (got == pids_[i]) {
+                    pids_[i] = -1;
+                    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                    if (!ok && failure.empty()) failure = describe(i, status);
+                } else if (got < 0 || std::chrono::steady_clock::now() >= end) {
+                    if (failure.empty()) failure = "rank " + std::to_string(i + 1) + " did not end";
+                    break;
+                } else {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                }
+            }
+        }
+        return failure;
+    }
+    /// Stops the ranks still running; what the first failed one said ("" when none failed).
+    std::string stop() {
+        for (pid_t p : pids_)
+            if (p > 0) ::kill(p, SIGTERM);
+        std::string why = wait(10);
+        for (pid_t& p : pids_)
+            if (p > 0) {
+                ::kill(p, SIGKILL);
+                ::waitpid(p, nullptr, 0);
+                p = -1;
+            }
+        return why;
+    }
+
+  private:
+    std::string describe(size_t i, int status) const {
+        std::string last;
+        std::ifstream in(logs_[i]);
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty()) last = line;
+        std::string how = WIFEXITED(status)
+                              ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                              : "was killed by signal " + std::to_string(WTERMSIG(status));
+        return "rank " + std::to_string(i + 1) + " " + how + (last.empty() ? "" : ": " + last);
+    }
+    std::vector<pid_t> pids_;
+    std::vector<std::string> logs_;
+};
 // A spin box for reals that shows them as people write them (0.001, 1e-06), not with a fixed
 // number of decimals.
 class RealBox : public QDoubleSpinBox {
@@ -214,6 +345,19 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     runForm->addRow(tr("Model:"), model_);
     runForm->addRow(QString(), modelInfo_);
     runForm->addRow(tr("Run name:"), runName_);
+    processes_ = new QSpinBox(runBox);
+    processes_->setObjectName(QStringLiteral("processesBox"));
+    processes_->setRange(1, std::max(1, QThread::idealThreadCount()));
+    processes_->setValue(1);
+    processes_->setToolTip(
+        tr("Train as this many data-parallel processes, one thread each (like mlad launch): "
+           "the batch size is per process, so 2 processes with batch 256 take steps of 512"));
+    runForm->addRow(tr("Processes:"), processes_);
+    // Only where it can help: a build with c10d and a machine with more than one core.
+    const bool parallel = distributedAvailable() && QThread::idealThreadCount() > 1;
+    processes_->setVisible(parallel);
+    runForm->labelForField(processes_)->setVisible(parallel);
+    cliPath_ = QCoreApplication::applicationDirPath() + QStringLiteral("/mlad");
     settingsLayout->addWidget(runBox);
     for (const auto& [group, title] : kGroups) {
         auto* box = new QGroupBox(tr(title), settings);
@@ -790,11 +934,35 @@ bool TrainingPanel::startRun(const QString& split, const QString& name, const Tr
     };
     etaClock_ = clock;
     Q_EMIT trainingStarted(name);
+    const int processes = processes_->isVisibleTo(this) ? processes_->value() : 1;
+    const std::string cli = cliPath_.toStdString();
     runner_->start(
         tr("Training"),
-        [projectPath, splitName, runName, cfg, callbacks](TaskContext& ctx) {
+        [projectPath, splitName, runName, cfg, callbacks, processes, cli](TaskContext& ctx) {
             auto project = Project::open(projectPath, "workbench training");
-            trainRun(*project, splitName, runName, cfg, &ctx, callbacks);
+            if (processes <= 1) {
+                trainRun(*project, splitName, runName, cfg, &ctx, callbacks);
+                return;
+            }
+            // Data-parallel: this thread is rank 0, `mlad train` processes the others.
+            DistSettings d;
+            d.world = processes;
+            d.masterPort = freeLoopbackPort();
+            d.timeoutSeconds = 120;
+            std::vector<std::string> args = {"train",   "--project", projectPath, "--split",
+                                             splitName, "--run",     runName};
+            for (auto& o : trainOptions(cfg)) args.push_back(std::move(o));
+            HelperRanks helpers(cli, args, d);
+            try {
+                trainRun(*project, splitName, runName, cfg, &ctx, callbacks, &d);
+            } catch (const Cancelled&) {
+                throw;
+            } catch (const std::exception& e) {
+                const std::string why = helpers.stop();
+                throw std::runtime_error(std::string(e.what()) + (why.empty() ? "" : "; " + why));
+            }
+            const std::string failed = helpers.wait(60);
+            if (!failed.empty()) throw std::runtime_error(failed);
         },
         [this, name] {
             status_->setText(tr("Run %1 finished after %2 epochs in %3.")

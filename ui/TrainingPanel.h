@@ -49,6 +49,12 @@ class TrainingPanel : public QWidget {
     /// The generated editor of a parameter of the current model (nullptr when it has none).
     QWidget* paramEditor(const QString& key) const;
     QLineEdit* runNameEdit() const { return runName_; }
+    /// Data-parallel processes for the next run (shown where the build has it and the machine
+    /// more than one core): rank 0 trains in the workbench, the others are `mlad train`
+    /// processes (train/Distributed.h).
+    QSpinBox* processesBox() const { return processes_; }
+    /// The `mlad` command line the other ranks run (default: beside the workbench).
+    void setCliPath(const QString& path) { cliPath_ = path; }
     QTableWidget* runsTable() const { return runs_; }
     QPlainTextEdit* manifestView() const { return manifest_; }
     QPushButton* reuseButton() const { return reuseButton_; }
@@ -111,6 +117,8 @@ class TrainingPanel : public QWidget {
     QComboBox* model_;
     QLabel* modelInfo_;
     QLineEdit* runName_;
+    QSpinBox* processes_;
+    QString cliPath_;
     std::string formModel_;
     std::map<std::string, QFormLayout*> groupForms_;  ///< by parameter group
     std::map<std::string, QWidget*> editors_;         ///< by parameter key

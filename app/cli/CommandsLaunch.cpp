@@ -2,10 +2,7 @@
 // (core/mlad/train/Distributed.h): one process per rank, each with MASTER_ADDR, MASTER_PORT,
 // WORLD_SIZE, RANK, LOCAL_RANK and LOCAL_WORLD_SIZE set, running `mlad COMMAND...`. When a rank
 // fails the others are given time to notice and end with their own message, then stopped.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,30 +17,11 @@
 #include <vector>
 
 #include "Commands.h"
+#include "mlad/util/FreePort.h"
 
 namespace mlad::cli {
 
 namespace {
-
-// A TCP port that was free a moment ago (bound to port 0, then closed): the single-machine
-// default, like torchrun's --standalone.
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error(std::string("cannot open a socket: ") + strerror(errno));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-        const int err = errno;
-        ::close(fd);
-        throw std::runtime_error(std::string("cannot find a free port: ") + strerror(err));
-    }
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 volatile sig_atomic_t gStopSignal = 0;
 extern "C" void onStopSignal(int sig) {
@@ -124,7 +102,7 @@ void addLaunchCommand(Cli& cli) {
                 " needs --master-addr (the address of node 0, reachable from every node)");
         const std::string addr = o->addr.empty() ? "127.0.0.1" : o->addr;
         int port = o->port;
-        if (port == 0) port = o->nnodes == 1 ? freePort() : 29500;
+        if (port == 0) port = o->nnodes == 1 ? freeLoopbackPort() : 29500;
         const int world = o->nproc * o->nnodes;
 
         std::vector<std::string> args = {"mlad"};

@@ -186,6 +186,7 @@ class WorkbenchTest : public QObject {
     void cancelImportLeavesConsistentProject();
     void cancelTrainingLeavesConsistentProject();
     void projectBusyIsReported();
+    void trainingOnTwoProcesses();
     void responsivenessDuringImport();
     void sliderAtOneMillionScores();
     void histogramRobustRange();
@@ -658,6 +659,59 @@ void WorkbenchTest::projectBusyIsReported() {
     QVERIFY(after.finished);
     QVERIFY2(after.ok, qPrintable(after.error));
     QCOMPARE(Project::open(path.toStdString())->lineCount(), uint64_t(5));
+}
+
+// The training panel's "Processes": rank 0 trains in the workbench, rank 1 is `mlad train`
+// started with torchrun's variables; the run records both and its losses are those of one
+// process with the doubled batch. A rank that cannot start is a clear failure, not a hang.
+void WorkbenchTest::trainingOnTwoProcesses() {
+    REQUIRE_SHARED(log, "loghub-2k/HDFS/HDFS_2k.log");
+    const QString labels =
+        sharedFile(QStringLiteral("hdfs-2k-block-labels-logllm/anomaly_label.csv"));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("two.mlad"));
+    QVERIFY(prepareHdfsProject(path, log, labels));
+    TrainingPanel tp;
+    if (!tp.processesBox()->isVisibleTo(&tp))
+        QSKIP("no data-parallel training in this build or one core only");
+    tp.setCliPath(QStringLiteral(MLAD_CLI_PATH));
+    tp.setProjectPath(path);
+    QTRY_COMPARE(tp.splitCombo()->count(), 1);
+    auto train = [&](const QString& name, int processes, int batch) -> QString {
+        TrainConfig c = tinyConfig(3);
+        c.set("batch_size", batch).set("seed", 9);
+        tp.setConfig(c);
+        tp.processesBox()->setValue(processes);
+        tp.runNameEdit()->setText(name);
+        QSignalSpy finished(&tp, &TrainingPanel::trainingFinished);
+        if (!tp.startTraining()) return QStringLiteral("not started");
+        if (!finished.wait(600000)) return QStringLiteral("timed out");
+        for (int i = 0; i < 600 && tp.isTraining(); ++i) QTest::qWait(100);
+        return finished.at(0).at(1).toString();
+    };
+    QCOMPARE(train(QStringLiteral("one"), 1, 32), QStringLiteral("finished"));
+    QCOMPARE(train(QStringLiteral("two"), 2, 16), QStringLiteral("finished"));
+    {
+        auto p = Project::open(path.toStdString());
+        const auto one = findRun(*p, "one"), two = findRun(*p, "two");
+        QVERIFY(one && two);
+        QVERIFY2(two->device.find("x 2 ranks") != std::string::npos, two->device.c_str());
+        const auto e1 = runEpochs(*p, one->id), e2 = runEpochs(*p, two->id);
+        QCOMPARE(e1.size(), e2.size());
+        for (size_t i = 0; i < e1.size(); ++i)
+            for (const char* key : {"train_loss", "val_loss"})
+                QVERIFY2(std::abs(e1[i].value(key) - e2[i].value(key)) <=
+                             1e-4 * std::max(1.0, std::abs(e1[i].value(key))),
+                         key);
+    }
+    // The other rank's program is missing: the run fails at once and says why.
+    tp.setCliPath(dir.filePath(QStringLiteral("no-such-mlad")));
+    QSignalSpy errors(&tp, &TrainingPanel::errorOccurred);
+    QCOMPARE(train(QStringLiteral("three"), 2, 16), QStringLiteral("failed"));
+    QVERIFY(!errors.isEmpty());
+    QVERIFY2(errors.last().at(0).toString().contains(QStringLiteral("not found")),
+             qPrintable(errors.last().at(0).toString()));
 }
 
 void WorkbenchTest::cancelTrainingLeavesConsistentProject() {

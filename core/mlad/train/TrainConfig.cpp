@@ -124,4 +124,28 @@ TrainConfig trainConfigFromJson(const std::string& text) {
     return c;
 }
 
+std::vector<std::string> trainOptions(const TrainConfig& c) {
+    std::vector<std::string> out = {"--model", c.model};
+    for (const auto& p : detectorInfo(c.model).params) {
+        auto it = c.params.find(p.key);
+        if (it == c.params.end() || it->is_null()) continue;
+        const std::string name = "--" + p.option();
+        switch (p.type) {
+            case ParamSpec::Type::Flag:
+                out.push_back(name + (it->get<bool>() ? "=true" : "=false"));
+                break;
+            case ParamSpec::Type::Text:
+                out.push_back(name);
+                out.push_back(it->get<std::string>());
+                break;
+            case ParamSpec::Type::Integer:
+            case ParamSpec::Type::Real:
+                out.push_back(name);
+                out.push_back(it->dump());  // JSON numbers round-trip exactly
+                break;
+        }
+    }
+    return out;
+}
+
 }  // namespace mlad

@@ -5,6 +5,7 @@
 // settings are all generated from it. Torch-free.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mlad/util/Json.h"
 
@@ -45,5 +46,10 @@ Json trainConfigToJson(const TrainConfig& c);
 /// older, wider ranges still loads); old model names ("w/o-gmm") become MLAD's ablation.
 /// Throws std::runtime_error on malformed JSON or a wrong type.
 TrainConfig trainConfigFromJson(const std::string& text);
+
+/// The `mlad train` options that give exactly this configuration: "--model", ID, then
+/// "--KEY", VALUE per parameter set (flags as "--KEY=true|false", reals at full precision).
+/// For starting other data-parallel ranks of a run (the workbench).
+std::vector<std::string> trainOptions(const TrainConfig& c);
 
 }  // namespace mlad
