@@ -34,6 +34,8 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/t
 if [ "$kind" = tsan ]; then export MLAD_TEST_THREADS=1 OMP_NUM_THREADS=1; fi
 export MLAD_SHARED_DATA="${MLAD_SHARED_DATA:-$(cd .. && pwd)/shared/datasets}"
 export QT_QPA_PLATFORM=offscreen
+# QtTest stops a test function after 5 minutes by default; sanitizers run several times slower.
+export QTEST_FUNCTION_TIMEOUT="${QTEST_FUNCTION_TIMEOUT:-3600000}"
 if [ "$kind" = asan-data ]; then
   exec "$dir/tests/mlad_data_tests"
 fi
