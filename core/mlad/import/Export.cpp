@@ -131,13 +131,6 @@ struct LineBlock {
     std::vector<uint8_t> readable;  // LineReader::Status::Line (not too long)
     std::vector<int32_t> cluster;   // pass 2: the line's cluster
     uint64_t firstLineId = 0;       // pass 2: the LineId of its first written line
-    void clear() {
-        text.clear();
-        begin.clear();
-        size.clear();
-        readable.clear();
-        cluster.clear();
-    }
     void add(std::string_view line, bool ok) {
         begin.push_back(uint32_t(text.size()));
         size.push_back(uint32_t(line.size()));

@@ -30,7 +30,6 @@ class DistGroup {
 
     int rank() const { return settings_.rank; }
     int world() const { return settings_.world; }
-    const DistSettings& settings() const { return settings_; }
     /// "gloo"
     std::string backend() const;
 

@@ -201,6 +201,31 @@ struct EpochLoop {
         group->allReduceSumBucketed(grads);
     }
 
+    // Backward, the sum of the ranks' gradients, clipping and the optimiser's step; with a loss
+    // scaler (amp) a step whose gradients are not finite is skipped, and too many in a row end
+    // the run.
+    void optimiserStep(const torch::Tensor& total, torch::nn::Module& module,
+                       torch::optim::Adam& opt, LossScaler* scaler, double clipNorm, int epoch,
+                       int64_t b) {
+        opt.zero_grad();
+        (scaler ? scaler->scale(total) : total).backward();
+        if (group) sumGradients(module);
+        const bool finite = scaler == nullptr || scaler->unscale(module.parameters());
+        if (finite) {
+            if (clipNorm > 0) torch::nn::utils::clip_grad_norm_(module.parameters(), clipNorm);
+            opt.step();
+        }
+        if (scaler == nullptr) return;
+        scaler->update(finite);
+        if (scaler->consecutiveSkips() >= kMaxSkippedSteps)
+            throw std::runtime_error("mixed precision: the gradients were not finite in " +
+                                     std::to_string(kMaxSkippedSteps) +
+                                     " steps in a row (loss scale down to " +
+                                     formatNumber(scaler->currentScale()) + ") at epoch " +
+                                     std::to_string(epoch) + ", batch " + std::to_string(b + 1) +
+                                     "; training stopped (train without mixed precision)");
+    }
+
     // Trains epoch by epoch from the checkpoint (if any), then restores the best epoch's
     // weights and lets the detector finish (e.g. re-estimate its mixture).
     void run() {
@@ -289,33 +314,8 @@ struct EpochLoop {
                         "; training stopped (try a lower learning rate" +
                         (config.has("lambda_energy") ? " or lambda_energy" : "") +
                         (amp ? ", or train without mixed precision)" : ")"));
-                opt.zero_grad();
-                const torch::Tensor& total = terms[0].second;
-                if (amp) {
-                    scaler.scale(total).backward();
-                    if (group) sumGradients(module);
-                    const bool finite = scaler.unscale(module.parameters());
-                    if (finite) {
-                        if (clipNorm > 0)
-                            torch::nn::utils::clip_grad_norm_(module.parameters(), clipNorm);
-                        opt.step();
-                    }
-                    scaler.update(finite);
-                    if (scaler.consecutiveSkips() >= kMaxSkippedSteps)
-                        throw std::runtime_error(
-                            "mixed precision: the gradients were not finite in " +
-                            std::to_string(kMaxSkippedSteps) +
-                            " steps in a row (loss scale down to " +
-                            formatNumber(scaler.currentScale()) + ") at epoch " +
-                            std::to_string(epoch) + ", batch " + std::to_string(b + 1) +
-                            "; training stopped (train without mixed precision)");
-                } else {
-                    total.backward();
-                    if (group) sumGradients(module);
-                    if (clipNorm > 0)
-                        torch::nn::utils::clip_grad_norm_(module.parameters(), clipNorm);
-                    opt.step();
-                }
+                optimiserStep(terms[0].second, module, opt, amp ? &scaler : nullptr, clipNorm,
+                              epoch, b);
                 const double w = double(rows.size(0));
                 if (names.empty()) {
                     for (const auto& t : terms) {
