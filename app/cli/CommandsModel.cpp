@@ -394,7 +394,7 @@ std::vector<int64_t> sequencesToScore(Project& project, const std::string& ofSpl
                          "': not a time (give UTC as 2005-09-01, 2005-09-01T00:00 or "
                          "2005-09-01 00:00:00, or @SECONDS)");
     uint64_t undated = 0;
-    for (const auto& q : sequencesOfSet(project, set->id)) {
+    for (const auto& q : sequenceStartsOfSet(project, set->id)) {
         if (since && !q.startTs) ++undated;
         if (!since || (q.startTs && *q.startTs >= *since)) ids.push_back(q.id);
     }
@@ -405,38 +405,6 @@ std::vector<int64_t> sequencesToScore(Project& project, const std::string& ofSpl
         throw UsageError("no sequence of " + system + ":" + set->name + " starts at or after " +
                          formatUtcTime(*since));
     return ids;
-}
-
-// Templates the run never saw in training, per scored sequence: a validation-fitted threshold
-// does not carry over to data full of them. Unknown (known = false) for a run whose split was
-// deleted.
-struct UnseenTemplates {
-    bool known = false;
-    std::unordered_map<int64_t, uint64_t> perSequence;
-    uint64_t sequencesWithAny = 0;
-    uint64_t of(int64_t id) const {
-        auto it = perSequence.find(id);
-        return it == perSequence.end() ? 0 : it->second;
-    }
-};
-
-UnseenTemplates unseenTemplates(Project& project, const RunInfo& run,
-                                const std::vector<int64_t>& ids) {
-    UnseenTemplates u;
-    if (run.splitId == 0) return u;
-    u.known = true;
-    std::unordered_set<int32_t> seen;
-    for (const auto& ev :
-         seq::loadEventSequences(project, splitPart(project, run.splitId, "train")).events)
-        seen.insert(ev.begin(), ev.end());
-    const seq::EventSequences mine = seq::loadEventSequences(project, ids);
-    for (size_t k = 0; k < mine.size(); ++k) {
-        uint64_t n = 0;
-        for (int32_t t : mine.events[k]) n += !seen.count(t);
-        u.perSequence[mine.ids[k]] = n;
-        u.sequencesWithAny += n > 0;
-    }
-    return u;
 }
 
 }  // namespace
@@ -476,43 +444,72 @@ void addScore(Cli& cli) {
         } catch (const std::invalid_argument& e) {
             throw UsageError(std::string("--threshold: ") + e.what());
         }
+        // Two passes a chunk at a time, so that memory holds per sequence only its score,
+        // label and unseen count (13 bytes) whatever the number of sequences: score, fit the
+        // threshold (a target rule needs every score), then write.
         TaskContext ctx(terminalProgress());
-        auto scored = scoreSequences(*project, o->run, ids, std::nullopt, &ctx);
-        endProgressLine();
+        auto detector = loadRunDetector(*project, *run);
+        const auto seen = trainingTemplates(*project, *run, &ctx);
+        const seq::SequenceStream seqs(*project, ids, &ctx);
         std::vector<double> values;
         std::vector<uint8_t> labels;
-        for (const auto& q : scored) {
-            values.push_back(q.score);
-            labels.push_back(q.label < 0 ? uint8_t(2) : uint8_t(q.label));
-        }
+        std::vector<uint32_t> unseen;
+        values.reserve(seqs.size());
+        labels.reserve(seqs.size());
+        uint64_t withUnseen = 0;
+        scoreInChunks(
+            *detector, *project, seqs,
+            [&](const seq::EventSequences& part, const std::vector<double>& scores) {
+                values.insert(values.end(), scores.begin(), scores.end());
+                labels.insert(labels.end(), part.labels.begin(), part.labels.end());
+                if (!seen) return;
+                for (const auto& ev : part.events) {
+                    uint32_t n = 0;
+                    for (int32_t t : ev) n += !seen->count(t);
+                    unseen.push_back(n);
+                    withUnseen += n > 0;
+                }
+            },
+            &ctx);
+        endProgressLine();
         const std::optional<double> threshold = resolveThreshold(choice, rs, values, labels);
         std::string rule =
             choice.runDefault ? "the run's default, " + rs.thresholdRule : choice.describe();
-        for (auto& q : scored) q.predicted = std::isfinite(q.score) && q.score >= *threshold;
-        const UnseenTemplates unseen = unseenTemplates(*project, *run, ids);
+        std::unordered_map<int64_t, std::string> systemNames;
+        for (const auto& sys : project->systems()) systemNames[sys.id] = sys.name;
         // Written next to the target and renamed over it: a failed write leaves no half file.
         AtomicFile out(o->out);
         out << "sequence_id,system,first_line,last_line,label,score,predicted,unseen_templates\n";
         uint64_t flagged = 0;
-        for (const auto& q : scored) {
-            out << std::to_string(q.sequenceId) << "," << csvField(q.system) << ","
-                << std::to_string(q.firstLine) << "," << std::to_string(q.lastLine) << ","
-                << (q.label < 0 ? std::string() : std::to_string(q.label)) << ","
-                << (std::isfinite(q.score) ? fmtNumber(q.score) : std::string()) << ","
-                << (q.predicted ? "1," : "0,")
-                << (unseen.known ? std::to_string(unseen.of(q.sequenceId)) : std::string()) << "\n";
-            flagged += q.predicted;
-        }
+        seqs.forEachChunk(
+            4096,
+            [&](const seq::EventSequences& part, size_t offset) {
+                for (size_t k = 0; k < part.size(); ++k) {
+                    const size_t i = offset + k;
+                    const double score = values[i];
+                    const bool predicted = std::isfinite(score) && score >= *threshold;
+                    out << std::to_string(part.ids[k]) << ","
+                        << csvField(systemNames[part.systemIds[k]]) << ","
+                        << std::to_string(part.firstLines[k]) << ","
+                        << std::to_string(part.lastLines[k]) << ","
+                        << (labels[i] > 1 ? std::string() : std::to_string(labels[i])) << ","
+                        << (std::isfinite(score) ? fmtNumber(score) : std::string()) << ","
+                        << (predicted ? "1," : "0,")
+                        << (seen ? std::to_string(unseen[i]) : std::string()) << "\n";
+                    flagged += predicted;
+                }
+            },
+            &ctx);
         out.commit();
-        std::cout << "scored " << scored.size() << " sequences, " << flagged
+        std::cout << "scored " << values.size() << " sequences, " << flagged
                   << " at or above the threshold " << (threshold ? fmtNumber(*threshold) : "")
                   << " (" << rule << "); wrote " << o->out << "\n";
         const bool validationRule = !choice.runDefault
                                         ? choice.kind == ThresholdChoice::Kind::Quantile ||
                                               choice.kind == ThresholdChoice::Kind::Pot
                                         : !rs.detectorRule;
-        if (!scored.empty() && validationRule && unseen.sequencesWithAny * 5 > scored.size())
-            std::cout << "note: " << unseen.sequencesWithAny << " of " << scored.size()
+        if (!values.empty() && validationRule && withUnseen * 5 > values.size())
+            std::cout << "note: " << withUnseen << " of " << values.size()
                       << " scored sequences hold templates the run never saw in training. A "
                          "threshold fitted on validation scores does not carry over to data "
                          "this new (expect many flags); --threshold target:RATE recalibrates "

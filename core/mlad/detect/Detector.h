@@ -49,6 +49,9 @@ struct DetectorInfo {
     /// by reconstruction error); empty = scoreName.
     std::function<std::string(const Json& values)> scoreNameFor;
     bool iterative = false;  ///< trained in epochs through a TorchTrainable
+    /// Reads its training data from TrainData's streams (bounded memory on large splits); the
+    /// run manager then leaves TrainData's loaded sequences empty.
+    bool streams = false;
     Capabilities caps;
     ParamList params;  ///< every parameter, in the order forms and help list them
     /// Rules across parameters (e.g. d_model divisible by heads); throws std::invalid_argument
@@ -56,10 +59,13 @@ struct DetectorInfo {
     std::function<void(const Json& values)> check;
 };
 
-/// What a detector is fitted on: one split's training and validation sequences.
+/// What a detector is fitted on: one split's training and validation sequences, loaded whole
+/// (train, val) or, for detectors whose info says streams, as streams read from the project per
+/// batch (trainStream, valStream; `train` and `val` are then empty).
 struct TrainData {
     Project* project = nullptr;
     seq::EventSequences train, val;
+    std::shared_ptr<const seq::SequenceStream> trainStream, valStream;
     std::string device = "cpu";  ///< "cpu" or "cuda"
     /// The training sequences are windows of lines (fixed or time windows), not sessions.
     bool windows = false;

@@ -125,11 +125,20 @@ VectorTable buildTable(const embed::TemplateVectors& tv) {
     return vt;
 }
 
-// Sequences as rows of indices into the vector table, truncated to maxLen.
+// Sequences as rows of indices into the vector table, truncated to maxLen: held in memory
+// (index, extra), or streamed from the project (stream: the events are read and turned into
+// rows per batch, so a large split never sits in memory whole).
+struct TemplateCounts;
 struct Dataset {
-    torch::Tensor index;    // [N, L] int64, 0 = padding
-    torch::Tensor lengths;  // [N]
-    torch::Tensor extra;    // [N, nExtra] float32, undefined without extra features
+    torch::Tensor index;    // [N, L] int64, 0 = padding; undefined when streamed
+    torch::Tensor lengths;  // [N] (at most maxLen)
+    torch::Tensor extra;    // [N, nExtra] float32, undefined without extra features or streamed
+    std::shared_ptr<const seq::SequenceStream> stream;
+    // What a streamed batch is built with (see makeDataset).
+    const VectorTable* vt = nullptr;
+    const TemplateCounts* counts = nullptr;
+    bool diversity = false, leaveOut = false;
+    int64_t maxLen = 0;
     int64_t size() const { return lengths.defined() ? lengths.size(0) : 0; }
 };
 
@@ -140,13 +149,17 @@ struct TemplateCounts {
     int64_t total = 0;
 };
 
-TemplateCounts countTemplates(const seq::EventSequences& train, int64_t maxLen) {
-    TemplateCounts c;
+void addCounts(TemplateCounts& c, const seq::EventSequences& train, int64_t maxLen) {
     for (const auto& events : train.events) {
         const size_t n = std::min(events.size(), size_t(maxLen));
         for (size_t i = 0; i < n; ++i) ++c.count[events[i]];
         c.total += int64_t(n);
     }
+}
+
+TemplateCounts countTemplates(const seq::EventSequences& train, int64_t maxLen) {
+    TemplateCounts c;
+    addCounts(c, train, maxLen);
     return c;
 }
 
@@ -221,18 +234,53 @@ struct Batch {
     torch::Tensor x, pad, extra;
 };
 
+// A streamed dataset: lengths only; the rows are built per batch from the stream.
+Dataset streamedDataset(std::shared_ptr<const seq::SequenceStream> stream, const VectorTable& vt,
+                        int64_t maxLen, const TemplateCounts* counts, bool diversity,
+                        bool leaveOut) {
+    Dataset ds;
+    const auto& lengths = stream->lengths();
+    ds.lengths = torch::empty({int64_t(lengths.size())}, torch::kInt64);
+    int64_t* l = ds.lengths.data_ptr<int64_t>();
+    for (size_t i = 0; i < lengths.size(); ++i) l[i] = std::min(lengths[i], maxLen);
+    ds.stream = std::move(stream);
+    ds.vt = &vt;
+    ds.counts = counts;
+    ds.diversity = diversity;
+    ds.leaveOut = leaveOut;
+    ds.maxLen = maxLen;
+    return ds;
+}
+
 Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tensor& rows,
                 torch::Device dev) {
-    auto idx = ds.index.index_select(0, rows);
+    torch::Tensor idx, extra;
+    if (ds.stream) {
+        const torch::Tensor r = rows.to(torch::kCPU).contiguous();
+        seq::EventSequences part;
+        part.events = ds.stream->events(r.data_ptr<int64_t>(), size_t(r.numel()));
+        const Dataset d =
+            makeDataset(part, *ds.vt, ds.maxLen, ds.counts, ds.diversity, ds.leaveOut);
+        idx = d.index;
+        extra = d.extra;
+    } else {
+        idx = ds.index.index_select(0, rows);
+        if (ds.extra.defined()) extra = ds.extra.index_select(0, rows);
+    }
     // A data-parallel rank pads to the global batch's longest sequence, as the single process
     // does (model/Shard.h); the padding changes no value, only where dropout draws.
     int64_t len = model::globalMax(
         std::max<int64_t>(1, ds.lengths.index_select(0, rows).max().item<int64_t>()));
+    if (len > idx.size(1)) {
+        auto wider = torch::zeros({idx.size(0), len}, torch::kInt64);
+        wider.narrow(1, 0, idx.size(1)).copy_(idx);
+        idx = wider;
+    }
     idx = idx.narrow(1, 0, len).to(dev);
     Batch b;
     b.pad = idx.eq(0);
     b.x = table.index_select(0, idx.reshape({-1})).reshape({idx.size(0), len, table.size(1)});
-    if (ds.extra.defined()) b.extra = ds.extra.index_select(0, rows).to(dev);
+    if (extra.defined()) b.extra = extra.to(dev);
     return b;
 }
 
@@ -292,9 +340,35 @@ class MladDetector final : public Detector, public TorchTrainable {
         vt_ = buildTable(tv);
         dIn_ = tv.dim;
         const int64_t maxLen = params_.at("max_len").get<int64_t>();
-        counts_ = countTemplates(data.train, maxLen);
-        train_ = makeDataset(data.train, vt_, maxLen, rarityCounts(), diversity(), true);
-        val_ = makeDataset(data.val, vt_, maxLen, rarityCounts(), diversity());
+        if (data.trainStream) {
+            // One pass over each part: the training counts, and every template has a vector
+            // (refused here, not in the middle of an epoch).
+            counts_ = TemplateCounts{};
+            auto check = [&](const seq::EventSequences& part, size_t) {
+                for (const auto& events : part.events)
+                    for (int32_t t : events)
+                        if (!vt_.row.count(t))
+                            throw std::runtime_error("template " + std::to_string(t) +
+                                                     " has no vector");
+            };
+            data.trainStream->forEachChunk(
+                kChunk,
+                [&](const seq::EventSequences& part, size_t at) {
+                    check(part, at);
+                    addCounts(counts_, part, maxLen);
+                },
+                ctx);
+            if (data.valStream) data.valStream->forEachChunk(kChunk, check, ctx);
+            train_ =
+                streamedDataset(data.trainStream, vt_, maxLen, rarityCounts(), diversity(), true);
+            val_ = data.valStream ? streamedDataset(data.valStream, vt_, maxLen, rarityCounts(),
+                                                    diversity(), false)
+                                  : Dataset{};
+        } else {
+            counts_ = countTemplates(data.train, maxLen);
+            train_ = makeDataset(data.train, vt_, maxLen, rarityCounts(), diversity(), true);
+            val_ = makeDataset(data.val, vt_, maxLen, rarityCounts(), diversity());
+        }
         device_ = torch::Device(data.device == "cuda" ? torch::kCUDA : torch::kCPU);
         table_ = vt_.table.to(device_);
     }
@@ -552,6 +626,7 @@ class MladDetector final : public Detector, public TorchTrainable {
     }
 
   private:
+    static constexpr size_t kChunk = 4096;  // sequences per read of a streamed pass
     const TemplateCounts* rarityCounts() const {
         return option(params_, "rarity_channel") ? &counts_ : nullptr;
     }
@@ -589,6 +664,7 @@ DetectorInfo mladInfo(const std::string& id, const std::string& name,
         return v.value("ablation", "none") == "w/o-gmm" ? "reconstruction error" : "energy";
     };
     info.iterative = true;
+    info.streams = true;
     info.caps.attention = true;
     info.caps.representation = true;
     info.caps.contributions = true;

@@ -1,6 +1,7 @@
 #include "mlad/seq/Adapters.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "mlad/seq/Sequences.h"
@@ -21,6 +22,85 @@ EventSequences loadEventSequences(Project& project, const std::vector<int64_t>& 
         out.firstLines.push_back(s->firstLine);
         out.lastLines.push_back(s->lastLine);
         out.events.push_back(std::move(s->events));
+    }
+    return out;
+}
+
+namespace {
+
+std::vector<int32_t> unpackEvents(const std::string& blob) {
+    std::vector<int32_t> v(blob.size() / sizeof(int32_t));
+    if (!v.empty()) std::memcpy(v.data(), blob.data(), v.size() * sizeof(int32_t));
+    return v;
+}
+
+std::runtime_error damaged(int64_t id, const std::string& what) {
+    return std::runtime_error("sequence " + std::to_string(id) + " " + what +
+                              " (was the project changed while reading, or is it damaged? "
+                              "mlad check says)");
+}
+
+}  // namespace
+
+SequenceStream::SequenceStream(Project& project, const std::vector<int64_t>& ids, TaskContext* ctx)
+    : project_(&project) {
+    auto st = project.db().prepare("SELECT length FROM sequences WHERE id = ?");
+    size_t done = 0;
+    for (int64_t id : ids) {
+        if (ctx && (++done & 4095) == 0) ctx->checkCancelled();
+        st.bind(1, id);
+        if (st.step()) {
+            const int64_t n = st.getInt(0);
+            if (n > 0) {
+                ids_.push_back(id);
+                lengths_.push_back(n);
+            }
+        }
+        st.reset();
+    }
+}
+
+std::vector<std::vector<int32_t>> SequenceStream::events(const int64_t* positions, size_t n) const {
+    auto st = project_->db().prepare("SELECT events, length FROM sequences WHERE id = ?");
+    std::vector<std::vector<int32_t>> out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t p = positions[i];
+        if (p < 0 || size_t(p) >= ids_.size())
+            throw std::out_of_range("sequence stream: position " + std::to_string(p) + " of " +
+                                    std::to_string(ids_.size()));
+        const int64_t id = ids_[size_t(p)];
+        st.bind(1, id);
+        if (!st.step()) throw damaged(id, "is gone");
+        out.push_back(unpackEvents(st.getBlob(0)));
+        if (out.back().empty() || int64_t(out.back().size()) != st.getInt(1))
+            throw damaged(id, "holds " + std::to_string(out.back().size()) +
+                                  " events but its stored length is " +
+                                  std::to_string(st.getInt(1)));
+        st.reset();
+    }
+    return out;
+}
+
+EventSequences SequenceStream::load(size_t begin, size_t end) const {
+    end = std::min(end, ids_.size());
+    EventSequences out;
+    if (begin >= end) return out;
+    auto st = project_->db().prepare(
+        "SELECT label, system_id, coalesce(first_line,0), coalesce(last_line,0), events "
+        "FROM sequences WHERE id = ?");
+    for (size_t k = begin; k < end; ++k) {
+        const int64_t id = ids_[k];
+        st.bind(1, id);
+        if (!st.step()) throw damaged(id, "is gone");
+        out.ids.push_back(id);
+        out.labels.push_back(st.isNull(0) || st.getInt(0) < 0 ? 2 : uint8_t(st.getInt(0)));
+        out.systemIds.push_back(st.getInt(1));
+        out.firstLines.push_back(st.getInt(2));
+        out.lastLines.push_back(st.getInt(3));
+        out.events.push_back(unpackEvents(st.getBlob(4)));
+        if (out.events.back().empty()) throw damaged(id, "has no events");
+        st.reset();
     }
     return out;
 }

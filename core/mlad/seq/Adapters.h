@@ -9,6 +9,7 @@
 //    templates never seen in training map to the explicit key kUnknown;
 //  - nextEventWindows: event-key windows with the next key as target (DeepLog);
 //  - countVectors: one row of template-key counts per sequence (DAGMM, PCA, ...).
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -32,6 +33,40 @@ struct EventSequences {
 /// ids are left out. Cancellable.
 EventSequences loadEventSequences(Project& project, const std::vector<int64_t>& ids,
                                   TaskContext* ctx = nullptr);
+
+/// Sequences read from the project on demand, for data too large to hold: the ids and lengths
+/// stay in memory (16 bytes a sequence), the events are read when asked for, by position.
+/// Sequences without events and unknown ids are left out, as by loadEventSequences. One
+/// prepared statement on the project's connection: use it on the thread that owns the project,
+/// and keep the project open while the stream lives.
+class SequenceStream {
+  public:
+    SequenceStream(Project& project, const std::vector<int64_t>& ids, TaskContext* ctx = nullptr);
+    size_t size() const { return ids_.size(); }
+    bool empty() const { return ids_.empty(); }
+    const std::vector<int64_t>& ids() const { return ids_; }
+    /// Stored number of events of each sequence.
+    const std::vector<int64_t>& lengths() const { return lengths_; }
+    /// The events of the sequences at `positions`, in that order. Throws std::runtime_error
+    /// naming the sequence when it is gone or its events disagree with its stored length
+    /// (a damaged project).
+    std::vector<std::vector<int32_t>> events(const int64_t* positions, size_t n) const;
+    /// The sequences at positions [begin, end), loaded whole.
+    EventSequences load(size_t begin, size_t end) const;
+    /// Calls f(part, offset) on consecutive chunks of at most `chunk` sequences; cancellable
+    /// between chunks.
+    template <class F>
+    void forEachChunk(size_t chunk, F&& f, TaskContext* ctx = nullptr) const {
+        for (size_t b = 0; b < size(); b += chunk) {
+            if (ctx && b > 0) ctx->checkCancelled();
+            f(load(b, std::min(size(), b + chunk)), b);
+        }
+    }
+
+  private:
+    Project* project_;
+    std::vector<int64_t> ids_, lengths_;
+};
 
 /// Template keys by text. Key 0 pads, key 1 stands for every template never seen in training,
 /// keys 2.. are the training templates in order of first appearance.

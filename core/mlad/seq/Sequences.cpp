@@ -513,6 +513,17 @@ std::optional<SequenceRow> sequenceById(Project& project, int64_t id) {
     return readSequence(st);
 }
 
+std::vector<SequenceStart> sequenceStartsOfSet(Project& project, int64_t setId) {
+    auto st = project.db().prepare(
+        "SELECT id, start_ts FROM sequences WHERE set_id = ? ORDER BY ordinal");
+    st.bind(1, setId);
+    std::vector<SequenceStart> out;
+    while (st.step())
+        out.push_back(
+            {st.getInt(0), st.isNull(1) ? std::nullopt : std::optional<int64_t>(st.getInt(1))});
+    return out;
+}
+
 std::vector<int64_t> systemsOfSequences(Project& project, const std::vector<int64_t>& ids) {
     auto st = project.db().prepare("SELECT system_id FROM sequences WHERE id = ?");
     std::vector<int64_t> out;

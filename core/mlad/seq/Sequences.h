@@ -87,6 +87,13 @@ std::optional<SequenceSetInfo> findSequenceSet(Project& project, const std::stri
 std::vector<SequenceRow> sequencesOfSet(Project& project, int64_t setId, int64_t afterOrdinal = 0,
                                         int limit = -1);
 std::optional<SequenceRow> sequenceById(Project& project, int64_t id);
+/// The ids and start times of a set's sequences in ordinal order, without their events or
+/// keys (24 bytes a sequence, for sets too large to load whole).
+struct SequenceStart {
+    int64_t id = 0;
+    std::optional<int64_t> startTs;
+};
+std::vector<SequenceStart> sequenceStartsOfSet(Project& project, int64_t setId);
 /// The system id of each sequence of `ids`, in that order (0 for an unknown id): one indexed
 /// lookup each, without reading the events.
 std::vector<int64_t> systemsOfSequences(Project& project, const std::vector<int64_t>& ids);

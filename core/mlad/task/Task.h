@@ -54,6 +54,10 @@ class TaskContext {
     /// ETA from the fraction done.
     void report(Progress p, bool force = false) {
         if (!fn_) return;
+        if (spanTotal_ > 0 && p.total > 0) {
+            p.done += spanOffset_;
+            p.total = spanTotal_;
+        }
         auto now = Clock::now();
         if (!force && now - lastReport_ < std::chrono::duration<double>(minInterval_)) return;
         lastReport_ = now;
@@ -64,8 +68,26 @@ class TaskContext {
         fn_(p);
     }
 
+    /// A job done in parts (scoring in chunks) reports one bar: while a Span lives, a part's
+    /// progress of done/total units is reported as offset + done of `overall`.
+    class Span {
+      public:
+        Span(TaskContext* ctx, uint64_t offset, uint64_t overall) : ctx_(ctx) {
+            if (ctx_) ctx_->spanOffset_ = offset, ctx_->spanTotal_ = overall;
+        }
+        ~Span() {
+            if (ctx_) ctx_->spanOffset_ = 0, ctx_->spanTotal_ = 0;
+        }
+        Span(const Span&) = delete;
+        Span& operator=(const Span&) = delete;
+
+      private:
+        TaskContext* ctx_;
+    };
+
   private:
     using Clock = std::chrono::steady_clock;
+    uint64_t spanOffset_ = 0, spanTotal_ = 0;
     std::atomic<bool> cancelled_{false};
     ProgressFn fn_;
     double minInterval_ = 0.1;

@@ -478,12 +478,22 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             return k == "window" || k == "time";
         });
     }
-    data.train = seq::loadEventSequences(project, splitPart(project, split->id, "train"), ctx);
-    data.val = seq::loadEventSequences(project, splitPart(project, split->id, "val"), ctx);
-    const seq::EventSequences test =
-        seq::loadEventSequences(project, splitPart(project, split->id, "test"), ctx);
-    if (data.train.empty())
+    // Detectors that stream read their batches from the project; the validation and test
+    // parts are scored a chunk at a time for every detector.
+    auto trainStream = std::make_shared<const seq::SequenceStream>(
+        project, splitPart(project, split->id, "train"), ctx);
+    auto valStream = std::make_shared<const seq::SequenceStream>(
+        project, splitPart(project, split->id, "val"), ctx);
+    const seq::SequenceStream test(project, splitPart(project, split->id, "test"), ctx);
+    if (trainStream->empty())
         throw std::invalid_argument("split " + splitName + " has no training data");
+    if (info.streams) {
+        data.trainStream = trainStream;
+        data.valStream = valStream;
+    } else {
+        data.train = trainStream->load(0, trainStream->size());
+        data.val = valStream->load(0, valStream->size());
+    }
     std::unique_ptr<Detector> detector = createDetector(config);
     detector->prepare(data, ctx);
     TorchTrainable* trainable = detector->trainable();
@@ -560,16 +570,25 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             detector->fit(obs, ctx);
         }
         detector->save(modelPath);
-        auto valScores = detector->score(project, data.val, ctx);
-        auto testScores = detector->score(project, test, ctx);
-        if (valScores.size() != data.val.size() || testScores.size() != test.size())
-            throw std::logic_error("detector " + info.id + " returned the wrong number of scores");
+        std::vector<double> valScores, testScores;
+        bool anyLabels = false;
+        scoreInChunks(
+            *detector, project, *valStream,
+            [&](const seq::EventSequences&, const std::vector<double>& sc) {
+                valScores.insert(valScores.end(), sc.begin(), sc.end());
+            },
+            ctx);
+        scoreInChunks(
+            *detector, project, test,
+            [&](const seq::EventSequences& part, const std::vector<double>& sc) {
+                testScores.insert(testScores.end(), sc.begin(), sc.end());
+                for (uint8_t l : part.labels) anyLabels |= l <= 1;
+            },
+            ctx);
         if (auto own = detector->ownThreshold())
             setRunThreshold(project, runId, own->value, own->rule);
-        storeRunScores(project, runId, data.val.ids, valScores, test.ids, testScores, modelPath,
-                       secondsSince(t0));
-        bool anyLabels = false;
-        for (uint8_t l : test.labels) anyLabels |= l <= 1;
+        storeRunScores(project, runId, valStream->ids(), valScores, test.ids(), testScores,
+                       modelPath, secondsSince(t0));
         if (anyLabels) {
             const double nu = config.has("nu") ? config.real("nu") : 0.01;
             auto rep = evaluateRun(project, runName, ThresholdChoice::parse("", 1.0 - nu));
@@ -631,24 +650,63 @@ std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& 
     if (!run) throw std::invalid_argument("no run named '" + runName + "'");
     auto detector = loadRunDetector(project, *run);
     if (!threshold) threshold = loadRunScores(project, run->id).defaultThreshold;
-    const seq::EventSequences seqs = seq::loadEventSequences(project, sequenceIds, ctx);
-    const std::vector<double> scores = detector->score(project, seqs, ctx);
+    const auto seen = trainingTemplates(project, *run, ctx);
+    const seq::SequenceStream seqs(project, sequenceIds, ctx);
     std::unordered_map<int64_t, std::string> systemNames;
     for (const auto& s : project.systems()) systemNames[s.id] = s.name;
     std::vector<ScoredSequence> out;
     out.reserve(seqs.size());
-    for (size_t k = 0; k < seqs.size(); ++k) {
-        ScoredSequence r;
-        r.sequenceId = seqs.ids[k];
-        r.system = systemNames[seqs.systemIds[k]];
-        r.firstLine = seqs.firstLines[k];
-        r.lastLine = seqs.lastLines[k];
-        r.label = seqs.labels[k] > 1 ? -1 : int(seqs.labels[k]);
-        r.score = scores[k];
-        r.predicted = r.score >= *threshold;
-        out.push_back(r);
-    }
+    scoreInChunks(
+        *detector, project, seqs,
+        [&](const seq::EventSequences& part, const std::vector<double>& scores) {
+            for (size_t k = 0; k < part.size(); ++k) {
+                ScoredSequence r;
+                r.sequenceId = part.ids[k];
+                r.system = systemNames[part.systemIds[k]];
+                r.firstLine = part.firstLines[k];
+                r.lastLine = part.lastLines[k];
+                r.label = part.labels[k] > 1 ? -1 : int(part.labels[k]);
+                r.score = scores[k];
+                r.predicted = r.score >= *threshold;
+                if (seen) {
+                    r.unseenTemplates = 0;
+                    for (int32_t t : part.events[k]) r.unseenTemplates += !seen->count(t);
+                }
+                out.push_back(std::move(r));
+            }
+        },
+        ctx);
     return out;
+}
+
+void scoreInChunks(Detector& detector, Project& project, const seq::SequenceStream& seqs,
+                   const ChunkScored& each, TaskContext* ctx, size_t chunk) {
+    if (chunk == 0) throw std::invalid_argument("scoreInChunks: chunk must be at least 1");
+    seqs.forEachChunk(
+        chunk,
+        [&](const seq::EventSequences& part, size_t offset) {
+            const TaskContext::Span span(ctx, offset, seqs.size());
+            const std::vector<double> scores = detector.score(project, part, ctx);
+            if (scores.size() != part.size())
+                throw std::logic_error("detector " + detector.info().id +
+                                       " returned the wrong number of scores");
+            each(part, scores);
+        },
+        ctx);
+}
+
+std::optional<std::unordered_set<int32_t>> trainingTemplates(Project& project, const RunInfo& run,
+                                                             TaskContext* ctx) {
+    if (run.splitId == 0) return std::nullopt;
+    std::unordered_set<int32_t> seen;
+    const seq::SequenceStream train(project, splitPart(project, run.splitId, "train"), ctx);
+    train.forEachChunk(
+        4096,
+        [&](const seq::EventSequences& part, size_t) {
+            for (const auto& ev : part.events) seen.insert(ev.begin(), ev.end());
+        },
+        ctx);
+    return seen;
 }
 
 std::vector<AttentionMaps> attentionOf(Project& project, const std::string& runName,
@@ -691,15 +749,10 @@ SequenceExplanation explainSequence(Project& project, const std::string& runName
     SequenceExplanation out;
     out.scoreName = runScoreName(run->configJson);
     // Templates of the run's training part.
-    std::unordered_set<int32_t> seen;
-    {
-        const seq::EventSequences train =
-            seq::loadEventSequences(project, splitPart(project, run->splitId, "train"));
-        for (const auto& ev : train.events) seen.insert(ev.begin(), ev.end());
-    }
+    const auto seen = trainingTemplates(project, *run);
     for (int32_t t : one.events[0]) {
         out.templateIds.push_back(int64_t(t));
-        out.unseenInTraining.push_back(!seen.count(t));
+        out.unseenInTraining.push_back(!seen || !seen->count(t));
     }
     auto detector = loadRunDetector(project, *run);
     const Capabilities& caps = detector->info().caps;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "mlad/detect/Registry.h"
@@ -77,11 +78,30 @@ struct ScoredSequence {
     int label = -1;
     double score = 0;
     bool predicted = false;
+    /// Events whose template the run's training part never held; -1 when unknown (the run's
+    /// split is gone).
+    int64_t unseenTemplates = -1;
 };
+/// In the order of `sequenceIds`, without empty or unknown sequences; read and scored a chunk
+/// at a time (scoreInChunks).
 std::vector<ScoredSequence> scoreSequences(Project& project, const std::string& runName,
                                            const std::vector<int64_t>& sequenceIds,
                                            std::optional<double> threshold,
                                            TaskContext* ctx = nullptr);
+
+/// Scores the sequences of `seqs` a chunk at a time, so that memory holds one chunk's
+/// sequences rather than all of them: each(part, scores) is called per chunk, in order, with
+/// one progress bar over all. A detector scores every sequence on its own, so the scores are
+/// those of one call on all of them.
+using ChunkScored =
+    std::function<void(const seq::EventSequences& part, const std::vector<double>& scores)>;
+void scoreInChunks(Detector& detector, Project& project, const seq::SequenceStream& seqs,
+                   const ChunkScored& each, TaskContext* ctx = nullptr, size_t chunk = 4096);
+
+/// The template ids of a run's training part, read a chunk at a time; nullopt when the run's
+/// split is gone.
+std::optional<std::unordered_set<int32_t>> trainingTemplates(Project& project, const RunInfo& run,
+                                                             TaskContext* ctx = nullptr);
 
 /// Attention maps (layer x head x L x L, row-major) of one sequence under a trained run whose
 /// detector has the attention capability (std::invalid_argument otherwise).
