@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,10 +20,11 @@ namespace mlad {
 
 namespace {
 
+// What a split needs of a sequence, 40 bytes whatever its length: a large set is never held
+// with its events (the leakage facts read them again by id, one at a time).
 struct Seq {
     int64_t id;
     int label;
-    std::string events;  // packed int32 ids: a hashable key for "identical sequence"
     std::optional<int64_t> startTs;
 };
 
@@ -42,12 +45,12 @@ struct Rng {
 
 std::vector<Seq> loadSet(Project& p, int64_t setId) {
     auto st = p.db().prepare(
-        "SELECT id, label, events, start_ts FROM sequences WHERE set_id = ? ORDER BY ordinal");
+        "SELECT id, label, start_ts FROM sequences WHERE set_id = ? ORDER BY ordinal");
     st.bind(1, setId);
     std::vector<Seq> out;
     while (st.step())
-        out.push_back({st.getInt(0), st.isNull(1) ? -1 : int(st.getInt(1)), st.getBlob(2),
-                       st.isNull(3) ? std::nullopt : std::optional<int64_t>(st.getInt(3))});
+        out.push_back({st.getInt(0), st.isNull(1) ? -1 : int(st.getInt(1)),
+                       st.isNull(2) ? std::nullopt : std::optional<int64_t>(st.getInt(2))});
     return out;
 }
 
@@ -150,17 +153,28 @@ void addLeakageFacts(Project& project, const Parts& parts,
                 if (fresh) textOf[int32_t(t.id)] = t.text;
             }
     }
-    auto eventsOf = [&canonical](const Seq* s) {
-        std::vector<int32_t> ev(s->events.size() / 4);
-        std::memcpy(ev.data(), s->events.data(), ev.size() * 4);
+    auto read = project.db().prepare("SELECT events FROM sequences WHERE id = ?");
+    auto eventsOf = [&canonical, &read](const Seq* s) {
+        read.bind(1, s->id);
+        std::vector<int32_t> ev;
+        if (read.step()) {
+            const std::string blob = read.getBlob(0);
+            ev.resize(blob.size() / 4);
+            if (!ev.empty()) std::memcpy(ev.data(), blob.data(), ev.size() * 4);
+        }
+        read.reset();
         for (auto& t : ev)
             if (auto it = canonical.find(t); it != canonical.end()) t = it->second;
         return ev;
     };
+    // Identical sequences are found by a 64-bit hash of their events (a set of hashes stays
+    // small where a set of event strings would not; a collision is about 1e-8 likely at a
+    // million distinct sequences, and would miscount one).
     auto keyOf = [](const std::vector<int32_t>& ev) {
-        return std::string(reinterpret_cast<const char*>(ev.data()), ev.size() * 4);
+        return std::hash<std::string_view>()(
+            std::string_view(reinterpret_cast<const char*>(ev.data()), ev.size() * 4));
     };
-    std::unordered_set<std::string> trainSeqs, normalSeqs;
+    std::unordered_set<size_t> trainSeqs, normalSeqs;
     std::unordered_set<int32_t> trainTemplates;
     for (const Seq* s : parts.train) {
         auto ev = eventsOf(s);
@@ -173,7 +187,7 @@ void addLeakageFacts(Project& project, const Parts& parts,
     std::set<int32_t> unseen;
     for (const Seq* s : parts.test) {
         auto ev = eventsOf(s);
-        const std::string key = keyOf(ev);
+        const size_t key = keyOf(ev);
         if (trainSeqs.count(key)) {
             ++info.testIdenticalToTrain;
             if (s->label == 1) ++info.anomalousTestIdenticalToTrain;

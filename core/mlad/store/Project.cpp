@@ -645,7 +645,17 @@ void Project::dropLineIndexes() {
 }
 
 void Project::createLineIndexes() {
-    for (const char* sqlText : kLineIndexes) db_->exec(sqlText);
+    // Building an index sorts every line. With temporary storage in memory (the connection's
+    // setting, good for small sorts) that sort would hold all of them, 40 bytes a line; on
+    // files it spills past the cache size, so import memory does not grow with the log.
+    db_->exec("PRAGMA temp_store=FILE");
+    try {
+        for (const char* sqlText : kLineIndexes) db_->exec(sqlText);
+    } catch (...) {
+        db_->exec("PRAGMA temp_store=MEMORY");
+        throw;
+    }
+    db_->exec("PRAGMA temp_store=MEMORY");
 }
 
 std::string Project::integrityCheck() {
