@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -189,6 +190,7 @@ class WorkbenchTest : public QObject {
     void trainingOnTwoProcesses();
     void responsivenessDuringImport();
     void sliderAtOneMillionScores();
+    void largeProjectStaysResponsive();
     void histogramRobustRange();
     void heatmapDrawsExactZerosApart();
     void perSystemBreakdown();
@@ -807,6 +809,157 @@ void WorkbenchTest::responsivenessDuringImport() {
     QCOMPARE(done.at(0).at(0).toBool(), true);
     QCOMPARE(wiz->report().imported + wiz->report().skipped, uint64_t(bigLines_));
     QVERIFY(progress.count() > 0);
+}
+
+void WorkbenchTest::largeProjectStaysResponsive() {
+    // Opening and browsing a large project: the largest GUI-thread stall of each step is
+    // printed (not asserted: the machine's speed is not the code's). The project comes from
+    // MLAD_UI_LARGE_PROJECT (bench/workbench_scale.sh builds one of 10M lines); otherwise one of
+    // 300k BGL lines is built here, so that every step runs in CI too.
+    QString path = qEnvironmentVariable("MLAD_UI_LARGE_PROJECT");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    if (path.isEmpty()) {
+        const QString big = bigBglFile();
+        if (big.isEmpty()) QSKIP("loghub-2k/BGL/BGL_2k.log not found (set MLAD_SHARED_DATA)");
+        path = dir.filePath(QStringLiteral("large.mlad"));
+        auto p = Project::open(path.toStdString());
+        ImportOptions opt;
+        opt.preset = *findPreset("BGL");
+        importFiles(*p, {big.toStdString()}, opt);
+        SequenceSpec w;
+        w.size = 20;
+        w.step = 20;
+        buildSequences(*p, "BGL", w);
+        SplitSpec split;
+        split.name = "chrono";
+        split.systems = {"BGL"};
+        createSplit(*p, split);
+        trainRun(*p, "chrono", "rule", TrainConfig::defaults("new-templates"));
+    }
+    QVERIFY2(QFileInfo::exists(path), qPrintable(path));
+    // What the views should come to show, from core.
+    int64_t systemId = 0;
+    int templates = 0, testCount = 0;
+    uint64_t lines = 0;
+    QString runName;
+    {
+        auto p = Project::openReadOnly(path.toStdString());
+        const auto systems = p->systems();
+        QVERIFY(!systems.empty());
+        systemId = systems.front().id;
+        templates = int(p->templates(systemId).size());
+        lines = p->lineCount(systemId);
+        const auto splits = listSplits(*p);
+        QVERIFY(!splits.empty());
+        testCount = int(splitPart(*p, splits.front().id, "test").size());
+        for (const auto& r : listRuns(*p))
+            if (r.status == "done" && r.splitId == splits.front().id)
+                runName = QString::fromStdString(r.name);
+        QVERIFY2(!runName.isEmpty(), "the project needs a finished run on its first split");
+    }
+
+    struct Step {
+        QString name;
+        double stallMs, seconds;
+    };
+    std::vector<Step> steps;
+    // Runs `action` and waits for `ready`, measuring the largest event-loop gap meanwhile (a
+    // synchronous action counts whole: the GUI cannot repaint while it runs).
+    auto step = [&](const QString& name, const std::function<void()>& action,
+                    const std::function<bool()>& ready) {
+        GapMeter gap;
+        QElapsedTimer clock;
+        clock.start();
+        QTest::qWait(20);  // the meter's first ticks
+        action();
+        QTRY_VERIFY_WITH_TIMEOUT(ready(), 600000);
+        QTest::qWait(20);  // work queued by the last change (repaints) counts too
+        steps.push_back({name, gap.maxGapMs(), clock.elapsed() / 1000.0});
+    };
+
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    TemplateExplorer* te = w.templateExplorer();
+    step(
+        QStringLiteral("open the project, system list and template table"),
+        [&] { QVERIFY(w.openProject(path)); },
+        [&] {
+            return w.systemsList()->count() > 0 && w.currentSystem() == systemId &&
+                   te->templateModel()->rowCount() == templates;
+        });
+    QVERIFY(!QTest::currentTestFailed());
+    step(
+        QStringLiteral("templates: sort by count, open the most frequent one"),
+        [&] {
+            w.tabs()->setCurrentWidget(te);
+            te->templateView()->sortByColumn(TemplateTableModel::Count, Qt::DescendingOrder);
+            te->selectRow(0);
+        },
+        [&] { return te->linesModel()->rowCount() > 0 && te->isTimeChartLoaded(); });
+    step(
+        QStringLiteral("templates: scroll its lines five pages down"),
+        [&] {
+            for (int k = 0; k < 5; ++k) {
+                te->linesView()->scrollToBottom();
+                QTest::qWait(50);
+            }
+        },
+        [&] { return te->linesModel()->rowCount() > LazyLineModel::kPageSize; });
+    SequenceBrowser* sb = w.sequenceBrowser();
+    step(
+        QStringLiteral("sequences: the split's test part"), [&] { w.tabs()->setCurrentWidget(sb); },
+        [&] { return sb->model()->totalCount() == testCount && sb->model()->rowCount() > 0; });
+    step(
+        QStringLiteral("sequences: scroll five pages down"),
+        [&] {
+            for (int k = 0; k < 5; ++k) {
+                sb->view()->scrollToBottom();
+                QTest::qWait(50);
+            }
+        },
+        [&] {
+            return sb->model()->rowCount() >=
+                   std::min(testCount, 2 * int(SequenceListModel::kPageSize));
+        });
+    LinesDialog* dialog = nullptr;
+    step(
+        QStringLiteral("sequences: open a sequence's lines"),
+        [&] { dialog = sb->openRow(sb->model()->rowCount() - 1); },
+        [&] { return dialog && dialog->isLoaded(); });
+    if (dialog) dialog->close();
+    ResultsView* rv = w.resultsView();
+    step(
+        QStringLiteral("results: the run's scores, histogram and curves"),
+        [&] {
+            w.tabs()->setCurrentWidget(rv);
+            QTRY_VERIFY(rv->runCombo()->findData(runName) >= 0);
+            QVERIFY(rv->selectRun(runName));
+        },
+        [&] { return rv->hasScores(); });
+    step(
+        QStringLiteral("results: twenty slider moves"),
+        [&] {
+            for (int k = 1; k <= 20; ++k) {
+                rv->slider()->setValue(k * ResultsView::kSliderSteps / 20);
+                QTest::qWait(10);
+            }
+        },
+        [] { return true; });
+    QVERIFY(!QTest::currentTestFailed());
+
+    double worst = 0;
+    qInfo("large project: %s, %llu lines of the first system, %d templates, %d test sequences",
+          qPrintable(path), static_cast<unsigned long long>(lines), templates, testCount);
+    for (const auto& s : steps) {
+        qInfo("  %-55s largest GUI stall %8.1f ms  (%.2f s to ready)", qPrintable(s.name),
+              s.stallMs, s.seconds);
+        worst = std::max(worst, s.stallMs);
+    }
+    qInfo("largest GUI-thread stall while opening and browsing: %.1f ms", worst);
+    QCOMPARE(steps.size(), size_t(8));
 }
 
 void WorkbenchTest::sliderAtOneMillionScores() {
