@@ -54,15 +54,28 @@ Trace trace(Project& p, const TrainConfig& c, const TrainData& data,
     return out;
 }
 
-TEST(Streaming, MladTrainsAndScoresTheSameFromAStreamAsFromLoadedSequences) {
+TEST(Streaming, TorchDetectorsTrainAndScoreTheSameFromAStreamAsFromLoadedSequences) {
     TempDir dir;
     auto p = Project::open(dir.file("p.mlad"));
     makeProject(*p, dir);
     const seq::EventSequences test = seq::loadEventSequences(*p, part(*p, "test"));
-    for (const bool rarity : {false, true}) {
-        SCOPED_TRACE(rarity ? "with the rarity channel" : "plain");
-        TrainConfig c = tinyConfig();
-        c.set("dropout", 0.1).set("rarity_channel", rarity);
+    struct Case {
+        const char* name;
+        TrainConfig config;
+    };
+    std::vector<Case> cases = {{"mlad", tinyConfig()},
+                               {"mlad with the rarity channel", tinyConfig()},
+                               {"dagmm", TrainConfig::defaults("dagmm")},
+                               {"logbert", TrainConfig::defaults("logbert")},
+                               {"deeplog", TrainConfig::defaults("deeplog")},
+                               {"deeplog, reference windows", TrainConfig::defaults("deeplog")}};
+    cases[0].config.set("dropout", 0.1);
+    cases[1].config.set("dropout", 0.1).set("rarity_channel", true);
+    cases[3].config.set("d_model", 16).set("d_ff", 32).set("layers", 1).set("heads", 2);
+    cases[4].config.set("history", 3);
+    cases[5].config.set("history", 3).set("windows", "reference");
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
         TrainData loaded;
         loaded.project = p.get();
         loaded.train = seq::loadEventSequences(*p, part(*p, "train"));
@@ -73,8 +86,11 @@ TEST(Streaming, MladTrainsAndScoresTheSameFromAStreamAsFromLoadedSequences) {
         streamed.valStream = std::make_shared<seq::SequenceStream>(*p, part(*p, "val"));
         ASSERT_EQ(streamed.trainStream->size(), loaded.train.size());
         ASSERT_GT(loaded.train.size(), 8u);
+        EXPECT_TRUE(detectorInfo(c.config.model).streams);
 
-        const Trace a = trace(*p, c, loaded, test), b = trace(*p, c, streamed, test);
+        const Trace a = trace(*p, c.config, loaded, test);
+        const Trace b = trace(*p, c.config, streamed, test);
+        ASSERT_GT(a.losses.size(), 2u);
         ASSERT_EQ(a.losses.size(), b.losses.size());
         for (size_t i = 0; i < a.losses.size(); ++i) {
             EXPECT_TRUE(std::isfinite(a.losses[i]));

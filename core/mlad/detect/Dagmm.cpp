@@ -80,49 +80,73 @@ class DagmmDetector final : public Detector, public TorchTrainable {
     const Json& params() const override { return params_; }
     TorchTrainable* trainable() override { return this; }
 
-    void prepare(const TrainData& data, TaskContext*) override {
-        keys_ = seq::TemplateKeys::fromTraining(*data.project, data.train);
-        train_ = counts(*data.project, data.train);
-        val_ = counts(*data.project, data.val);
+    void prepare(const TrainData& data, TaskContext* ctx) override {
+        if (data.trainStream) {
+            // Count vectors per batch: a split of many sequences times a wide vocabulary would
+            // not fit whole.
+            keys_ = seq::TemplateKeys::fromTraining(*data.project, *data.trainStream, ctx);
+            const auto make = [n = keys_.size()](const std::vector<std::vector<int32_t>>& k) {
+                return countTensor(k, n);
+            };
+            train_ = detail::KeyRows(*data.project, data.trainStream, keys_, make);
+            val_ = data.valStream ? detail::KeyRows(*data.project, data.valStream, keys_, make)
+                                  : detail::KeyRows();
+        } else {
+            keys_ = seq::TemplateKeys::fromTraining(*data.project, data.train);
+            train_ = detail::KeyRows(counts(*data.project, data.train));
+            val_ = detail::KeyRows(counts(*data.project, data.val));
+        }
         device_ = torch::Device(data.device == "cuda" ? torch::kCUDA : torch::kCPU);
     }
 
     void build(torch::Device device) override {
         device_ = device;
         net_ =
-            DagmmNet(train_.size(1), params_.at("hidden").get<int64_t>(),
+            DagmmNet(keys_.size() - 1, params_.at("hidden").get<int64_t>(),
                      params_.at("latent").get<int64_t>(), params_.at("components").get<int64_t>(),
                      params_.at("dropout").get<double>());
-        // Standardisation of log(1 + count), from the training data; a column that never
-        // varies in training keeps scale 1, so a template never seen there still stands out.
-        const auto l = train_.log1p();
-        net_->mean.copy_(l.mean(0));
-        net_->scale.copy_(l.std(0, /*unbiased=*/false).clamp_min(1.0));
+        // Standardisation of log(1 + count), from the training data, a batch at a time; a
+        // column that never varies in training keeps scale 1, so a template never seen there
+        // still stands out.
+        if (train_.size() > 0) {
+            auto sum = torch::zeros({keys_.size() - 1}, torch::kDouble), sq = sum.clone();
+            for (int64_t s = 0; s < train_.size(); s += batchSize_) {
+                const auto l = train_.range(s, std::min(batchSize_, train_.size() - s))
+                                   .log1p()
+                                   .to(torch::kDouble);
+                sum += l.sum(0);
+                sq += l.pow(2).sum(0);
+            }
+            const auto mean = sum / double(train_.size());
+            const auto var = (sq / double(train_.size()) - mean.pow(2)).clamp_min(0.0);
+            net_->mean.copy_(mean.to(torch::kFloat32));
+            net_->scale.copy_(var.sqrt().clamp_min(1.0).to(torch::kFloat32));
+        }
         net_->to(device_);
     }
     torch::nn::Module& module() override { return *net_; }
-    int64_t trainSize() const override { return train_.size(0); }
+    int64_t trainSize() const override { return train_.size(); }
     std::vector<torch::Tensor> epochBatches(int64_t batchSize) override {
-        return torch::randperm(train_.size(0), torch::kInt64).split(batchSize);
+        return torch::randperm(train_.size(), torch::kInt64).split(batchSize);
     }
     LossTerms trainStep(const torch::Tensor& rows) override {
-        return loss(train_.index_select(0, rows).to(device_));
+        return loss(train_.rows(rows).to(device_));
     }
     double validationLoss(int64_t batchSize, bool) override {
-        const torch::Tensor& v = val_.size(0) ? val_ : train_;
+        const detail::KeyRows& v = val_.size() ? val_ : train_;
         double sum = 0;
-        for (int64_t s = 0; s < v.size(0); s += batchSize) {
-            const int64_t n = std::min(batchSize, v.size(0) - s);
-            sum += loss(v.narrow(0, s, n).to(device_))[0].second.item<double>() * double(n);
+        for (int64_t s = 0; s < v.size(); s += batchSize) {
+            const int64_t n = std::min(batchSize, v.size() - s);
+            sum += loss(v.range(s, n).to(device_))[0].second.item<double>() * double(n);
         }
-        return sum / double(v.size(0));
+        return sum / double(v.size());
     }
     void finishTraining(int64_t batchSize) override {
         torch::NoGradGuard ng;
         model::GmmAccumulator acc;
-        for (int64_t s = 0; s < train_.size(0); s += batchSize) {
-            const auto out = net_->forward(
-                train_.narrow(0, s, std::min(batchSize, train_.size(0) - s)).to(device_));
+        for (int64_t s = 0; s < train_.size(); s += batchSize) {
+            const auto out =
+                net_->forward(train_.range(s, std::min(batchSize, train_.size() - s)).to(device_));
             acc.add(out.z.to(torch::kDouble), out.gamma.to(torch::kDouble));
         }
         const auto g = acc.finish();
@@ -154,7 +178,7 @@ class DagmmDetector final : public Detector, public TorchTrainable {
     void load(Project&, const std::string& path, const std::string&) override {
         torch::serialize::InputArchive ar;
         keys_ = detail::openWithVocabulary(ar, path);
-        train_ = torch::zeros({1, keys_.size() - 1});
+        train_ = detail::KeyRows();
         build(torch::kCPU);
         net_->load(ar);
         net_->eval();
@@ -175,16 +199,19 @@ class DagmmDetector final : public Detector, public TorchTrainable {
         return {{"loss", total}, {"mse", mse}, {"energy", energy}, {"cov", cov}};
     }
 
-    torch::Tensor counts(Project& project, const seq::EventSequences& seqs) const {
-        auto c = seq::countVectors(keys_.encode(project, seqs), keys_.size());
-        if (c.rows == 0) return torch::zeros({0, keys_.size() - 1});
+    static torch::Tensor countTensor(const std::vector<std::vector<int32_t>>& keys, int32_t n) {
+        auto c = seq::countVectors(keys, n);
+        if (c.rows == 0) return torch::zeros({0, n - 1});
         return torch::from_blob(c.values.data(), {c.rows, c.cols}, torch::kFloat32).clone();
+    }
+    torch::Tensor counts(Project& project, const seq::EventSequences& seqs) const {
+        return countTensor(keys_.encode(project, seqs), keys_.size());
     }
 
     Json params_;
     int64_t batchSize_ = 1024;
     seq::TemplateKeys keys_;
-    torch::Tensor train_, val_;
+    detail::KeyRows train_, val_;
     torch::Device device_{torch::kCPU};
     DagmmNet net_{nullptr};
 };
@@ -202,6 +229,7 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> dagmmDetectors() {
         "Score: the sample energy.";
     info.scoreName = "energy";
     info.iterative = true;
+    info.streams = true;
     info.params = joinParams(
         {{
              P::integer("hidden", 60, 2, 65536, "model", "width of the first autoencoder layer"),

@@ -12,7 +12,10 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
+#include <unordered_map>
+#include <utility>
 
 #include "mlad/detect/Builtins.h"
 #include "mlad/detect/KeyModels.h"
@@ -92,6 +95,84 @@ Windows makeWindows(const std::vector<std::vector<int32_t>>& keys, int history,
     return out;
 }
 
+// Training windows, held whole or, for a streamed split, built per batch from the events of
+// the sequences they fall in: memory holds 8 bytes a sequence (where each window's
+// history x 8 bytes), and the window numbering is that of makeWindows over the whole split.
+class WindowRows {
+  public:
+    WindowRows() = default;
+    explicit WindowRows(Windows all) : all_(std::move(all)) {}
+    WindowRows(Project& project, std::shared_ptr<const seq::SequenceStream> stream,
+               const seq::TemplateKeys& keys, int history, bool reference)
+        : stream_(std::move(stream)),
+          keyOf_(keys.keysOfTemplates(project)),
+          history_(history),
+          reference_(reference) {
+        offsets_.reserve(stream_->size() + 1);
+        offsets_.push_back(0);
+        for (int64_t len : stream_->lengths())
+            offsets_.push_back(offsets_.back() +
+                               std::max<int64_t>(0, reference ? len - history : len - 1));
+    }
+    int64_t size() const { return stream_ ? offsets_.back() : all_.size(); }
+    /// (inputs [n, history], targets [n]) of the windows `rows`.
+    std::pair<torch::Tensor, torch::Tensor> rows(const torch::Tensor& rows) const {
+        if (!stream_)
+            return {all_.inputs.index_select(0, rows), all_.targets.index_select(0, rows)};
+        const torch::Tensor r = rows.to(torch::kCPU).contiguous();
+        return build(r.data_ptr<int64_t>(), size_t(r.numel()));
+    }
+    std::pair<torch::Tensor, torch::Tensor> range(int64_t start, int64_t n) const {
+        if (!stream_) return {all_.inputs.narrow(0, start, n), all_.targets.narrow(0, start, n)};
+        std::vector<int64_t> r(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) r[size_t(i)] = start + i;
+        return build(r.data(), r.size());
+    }
+
+  private:
+    std::pair<torch::Tensor, torch::Tensor> build(const int64_t* w, size_t n) const {
+        // The sequence of each window, each sequence read once.
+        std::vector<int64_t> seqOf(n), positions;
+        std::unordered_map<int64_t, size_t> slot;
+        for (size_t i = 0; i < n; ++i) {
+            if (w[i] < 0 || w[i] >= size())
+                throw std::out_of_range("DeepLog: window " + std::to_string(w[i]) + " of " +
+                                        std::to_string(size()));
+            seqOf[i] = int64_t(std::upper_bound(offsets_.begin(), offsets_.end(), w[i]) -
+                               offsets_.begin()) -
+                       1;
+            if (slot.emplace(seqOf[i], positions.size()).second) positions.push_back(seqOf[i]);
+        }
+        const auto events = stream_->events(positions.data(), positions.size());
+        auto inputs = torch::empty({int64_t(n), history_}, torch::kInt64);
+        auto targets = torch::empty({int64_t(n)}, torch::kInt64);
+        auto in = inputs.accessor<int64_t, 2>();
+        auto tg = targets.accessor<int64_t, 1>();
+        auto key = [&](const std::vector<int32_t>& ev, int64_t t) -> int64_t {
+            auto it = keyOf_.find(ev[size_t(t)]);
+            return it == keyOf_.end() ? seq::TemplateKeys::kUnknown : it->second;
+        };
+        for (size_t i = 0; i < n; ++i) {
+            const auto& ev = events[slot.at(seqOf[i])];
+            const int64_t local = w[i] - offsets_[size_t(seqOf[i])];
+            const int64_t t = reference_ ? history_ + local : 1 + local;
+            if (t >= int64_t(ev.size()))
+                throw std::runtime_error("DeepLog: a sequence changed while training read it");
+            for (int h = history_; h >= 1; --h)
+                in[long(i)][history_ - h] = t >= h ? key(ev, t - h) : seq::TemplateKeys::kPad;
+            tg[long(i)] = key(ev, t);
+        }
+        return {inputs, targets};
+    }
+
+    Windows all_;
+    std::shared_ptr<const seq::SequenceStream> stream_;
+    std::unordered_map<int32_t, int32_t> keyOf_;
+    std::vector<int64_t> offsets_;
+    int history_ = 10;
+    bool reference_ = false;
+};
+
 class DeepLogDetector final : public Detector, public TorchTrainable {
   public:
     DeepLogDetector(const std::string& id, Json params) : id_(id), params_(std::move(params)) {
@@ -106,10 +187,20 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
     const Json& params() const override { return params_; }
     TorchTrainable* trainable() override { return this; }
 
-    void prepare(const TrainData& data, TaskContext*) override {
-        keys_ = seq::TemplateKeys::fromTraining(*data.project, data.train);
-        train_ = makeWindows(keys_.encode(*data.project, data.train), history_, reference_);
-        val_ = makeWindows(keys_.encode(*data.project, data.val), history_, reference_);
+    void prepare(const TrainData& data, TaskContext* ctx) override {
+        if (data.trainStream) {
+            keys_ = seq::TemplateKeys::fromTraining(*data.project, *data.trainStream, ctx);
+            train_ = WindowRows(*data.project, data.trainStream, keys_, history_, reference_);
+            val_ = data.valStream
+                       ? WindowRows(*data.project, data.valStream, keys_, history_, reference_)
+                       : WindowRows();
+        } else {
+            keys_ = seq::TemplateKeys::fromTraining(*data.project, data.train);
+            train_ = WindowRows(
+                makeWindows(keys_.encode(*data.project, data.train), history_, reference_));
+            val_ = WindowRows(
+                makeWindows(keys_.encode(*data.project, data.val), history_, reference_));
+        }
         if (train_.size() == 0)
             throw std::invalid_argument(
                 "DeepLog needs training sequences with a next event after the history (none "
@@ -130,19 +221,20 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
         return torch::randperm(train_.size(), torch::kInt64).split(batchSize);
     }
     LossTerms trainStep(const torch::Tensor& rows) override {
-        const auto logits = net_->forward(train_.inputs.index_select(0, rows).to(device_));
-        const auto loss = torch::nn::functional::cross_entropy(
-            logits, train_.targets.index_select(0, rows).to(device_));
+        const auto [inputs, targets] = train_.rows(rows);
+        const auto logits = net_->forward(inputs.to(device_));
+        const auto loss = torch::nn::functional::cross_entropy(logits, targets.to(device_));
         return {{"loss", loss}};
     }
     double validationLoss(int64_t batchSize, bool) override {
-        const Windows& v = val_.size() ? val_ : train_;
+        const WindowRows& v = val_.size() ? val_ : train_;
         double sum = 0;
         for (int64_t s = 0; s < v.size(); s += batchSize) {
             const int64_t n = std::min(batchSize, v.size() - s);
-            const auto logits = net_->forward(v.inputs.narrow(0, s, n).to(device_));
+            const auto [inputs, targets] = v.range(s, n);
+            const auto logits = net_->forward(inputs.to(device_));
             sum += torch::nn::functional::cross_entropy(
-                       logits, v.targets.narrow(0, s, n).to(device_),
+                       logits, targets.to(device_),
                        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                        .item<double>();
         }
@@ -235,7 +327,7 @@ class DeepLogDetector final : public Detector, public TorchTrainable {
     bool reference_ = false;
     int64_t topG_ = 9, batchSize_ = 2048;
     seq::TemplateKeys keys_;
-    Windows train_, val_;
+    WindowRows train_, val_;
     torch::Device device_{torch::kCPU};
     DeepLogNet net_{nullptr};
 };
@@ -253,6 +345,7 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> deepLogDetectors() {
         "candidates. Score: the number of such misses.";
     info.scoreName = "misses";
     info.iterative = true;
+    info.streams = true;
     info.caps.nextEvent = true;
     info.caps.contributions = true;
     info.params = joinParams(

@@ -64,10 +64,14 @@ struct LogBertNetImpl : torch::nn::Module {
 TORCH_MODULE(LogBertNet);
 
 // Key sequences as a padded [N, L] tensor, truncated to maxLen.
-torch::Tensor padded(const std::vector<std::vector<int32_t>>& keys, int64_t maxLen) {
-    int64_t longest = 1;
-    for (const auto& k : keys)
-        longest = std::max<int64_t>(longest, std::min<int64_t>(maxLen, k.size()));
+// Keys padded to the longest sequence (at most maxLen), or to `width` when given (a batch of a
+// streamed set is as wide as the whole set would be, so that masks draw the same).
+torch::Tensor padded(const std::vector<std::vector<int32_t>>& keys, int64_t maxLen,
+                     int64_t width = 0) {
+    int64_t longest = std::max<int64_t>(1, width);
+    if (width <= 0)
+        for (const auto& k : keys)
+            longest = std::max<int64_t>(longest, std::min<int64_t>(maxLen, k.size()));
     auto t = torch::zeros({int64_t(keys.size()), longest}, torch::kInt64);
     auto a = t.accessor<int64_t, 2>();
     for (size_t i = 0; i < keys.size(); ++i)
@@ -88,14 +92,29 @@ class LogBertDetector final : public Detector, public TorchTrainable {
     const Json& params() const override { return params_; }
     TorchTrainable* trainable() override { return this; }
 
-    void prepare(const TrainData& data, TaskContext*) override {
-        keys_ = seq::TemplateKeys::fromTraining(*data.project, data.train);
+    void prepare(const TrainData& data, TaskContext* ctx) override {
+        keys_ = data.trainStream
+                    ? seq::TemplateKeys::fromTraining(*data.project, *data.trainStream, ctx)
+                    : seq::TemplateKeys::fromTraining(*data.project, data.train);
         // top_g 0 = the reference's defaults: 6 candidates for sessions, 15 for windows.
         topG_ = params_.at("top_g").get<int64_t>();
         if (topG_ == 0) topG_ = data.windows ? 15 : 6;
-        train_ = padded(keys_.encode(*data.project, data.train), maxLen_);
-        val_ = padded(keys_.encode(*data.project, data.val), maxLen_);
-        if (data.val.empty()) val_ = train_;
+        if (data.trainStream) {
+            // Padded keys per batch, as wide as the whole set's.
+            const auto rows = [&](std::shared_ptr<const seq::SequenceStream> s) {
+                int64_t width = 1;
+                for (int64_t n : s->lengths()) width = std::max(width, std::min(maxLen_, n));
+                return detail::KeyRows(
+                    *data.project, s, keys_,
+                    [maxLen = maxLen_, width](const auto& k) { return padded(k, maxLen, width); });
+            };
+            train_ = rows(data.trainStream);
+            val_ = data.valStream && !data.valStream->empty() ? rows(data.valStream) : train_;
+        } else {
+            train_ = detail::KeyRows(padded(keys_.encode(*data.project, data.train), maxLen_));
+            val_ = detail::KeyRows(padded(keys_.encode(*data.project, data.val), maxLen_));
+            if (data.val.empty()) val_ = train_;
+        }
         device_ = torch::Device(data.device == "cuda" ? torch::kCUDA : torch::kCPU);
     }
 
@@ -109,7 +128,7 @@ class LogBertDetector final : public Detector, public TorchTrainable {
         net_->to(device_);
     }
     torch::nn::Module& module() override { return *net_; }
-    int64_t trainSize() const override { return train_.size(0); }
+    int64_t trainSize() const override { return train_.size(); }
 
     std::vector<torch::Tensor> epochBatches(int64_t batchSize) override {
         // The hypersphere centre: the mean [DIST] output over the training data, in eval mode
@@ -118,17 +137,17 @@ class LogBertDetector final : public Detector, public TorchTrainable {
             torch::NoGradGuard ng;
             net_->eval();
             auto sum = torch::zeros_like(net_->centre);
-            for (int64_t s = 0; s < train_.size(0); s += batchSize) {
-                const auto x = train_.narrow(0, s, std::min(batchSize, train_.size(0) - s));
+            for (int64_t s = 0; s < train_.size(); s += batchSize) {
+                const auto x = train_.range(s, std::min(batchSize, train_.size() - s));
                 sum += net_->forward(x.to(device_)).second.sum(0);
             }
-            net_->centre.copy_(sum / double(train_.size(0)));
+            net_->centre.copy_(sum / double(train_.size()));
         }
-        return torch::randperm(train_.size(0), torch::kInt64).split(batchSize);
+        return torch::randperm(train_.size(), torch::kInt64).split(batchSize);
     }
 
     LossTerms trainStep(const torch::Tensor& rows) override {
-        const auto x = train_.index_select(0, rows).to(device_);
+        const auto x = train_.rows(rows).to(device_);
         const auto valid = x.ne(0);
         auto masked = torch::rand(x.sizes(), torch::TensorOptions().device(device_))
                           .lt(params_.at("mask_ratio").get<double>())
@@ -138,18 +157,18 @@ class LogBertDetector final : public Detector, public TorchTrainable {
 
     double validationLoss(int64_t batchSize, bool) override {
         double sum = 0;
-        for (int64_t s = 0; s < val_.size(0); s += batchSize) {
-            const int64_t n = std::min(batchSize, val_.size(0) - s);
-            const auto x = val_.narrow(0, s, n).to(device_);
+        for (int64_t s = 0; s < val_.size(); s += batchSize) {
+            const int64_t n = std::min(batchSize, val_.size() - s);
+            const auto x = val_.range(s, n).to(device_);
             // Deterministic masks: every ceil(1/ratio)-th position, offset by the row.
             sum += loss(x, fixedMask(x, 0))[0].second.item<double>() * double(n);
         }
-        return sum / double(val_.size(0));
+        return sum / double(val_.size());
     }
 
     std::vector<double> score(Project& project, const seq::EventSequences& seqs,
                               TaskContext* ctx) override {
-        return missRatios(padded(keys_.encode(project, seqs), maxLen_), ctx);
+        return missRatios(detail::KeyRows(padded(keys_.encode(project, seqs), maxLen_)), ctx);
     }
 
     /// r: the (1 - nu) quantile of the validation miss ratios; a sequence is anomalous when
@@ -180,16 +199,16 @@ class LogBertDetector final : public Detector, public TorchTrainable {
     }
 
   private:
-    std::vector<double> missRatios(const torch::Tensor& all, TaskContext* ctx) {
-        std::vector<double> out(size_t(all.size(0)), 0.0);
+    std::vector<double> missRatios(const detail::KeyRows& all, TaskContext* ctx) {
+        std::vector<double> out(size_t(all.size()), 0.0);
         torch::NoGradGuard ng;
         net_->eval();
         const int64_t g = std::min<int64_t>(topG_, keys_.size());
         const int64_t passes = passCount();
-        for (int64_t s = 0; s < all.size(0); s += batchSize_) {
+        for (int64_t s = 0; s < all.size(); s += batchSize_) {
             if (ctx) ctx->checkCancelled();
-            const int64_t n = std::min(batchSize_, all.size(0) - s);
-            const auto x = all.narrow(0, s, n).to(device_);
+            const int64_t n = std::min(batchSize_, all.size() - s);
+            const auto x = all.range(s, n).to(device_);
             auto misses = torch::zeros({n}, torch::kFloat64).to(device_);
             for (int64_t p = 0; p < passes; ++p) {
                 const auto mask = fixedMask(x, p);
@@ -248,7 +267,7 @@ class LogBertDetector final : public Detector, public TorchTrainable {
     Json params_;
     int64_t batchSize_ = 32, maxLen_ = 128;
     seq::TemplateKeys keys_;
-    torch::Tensor train_, val_;
+    detail::KeyRows train_, val_;
     torch::Device device_{torch::kCPU};
     LogBertNet net_{nullptr};
     double r_ = 0;
@@ -268,6 +287,7 @@ std::vector<std::pair<DetectorInfo, DetectorFactory>> logBertDetectors() {
         "keys outside the top g predictions; threshold r on validation data.";
     info.scoreName = "miss ratio";
     info.iterative = true;
+    info.streams = true;
     info.params = joinParams(
         {{
              P::integer("d_model", 64, 2, 4096, "model", "encoder width (divisible by --heads)"),

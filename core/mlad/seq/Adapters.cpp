@@ -132,6 +132,30 @@ TemplateKeys TemplateKeys::fromTraining(Project& project, const EventSequences& 
     return k;
 }
 
+TemplateKeys TemplateKeys::fromTraining(Project& project, const SequenceStream& training,
+                                        TaskContext* ctx) {
+    TemplateKeys k;
+    training.forEachChunk(
+        4096,
+        [&](const EventSequences& part, size_t) {
+            const auto texts = textsOf(project, part);
+            for (const auto& ev : part.events)
+                for (int32_t t : ev) {
+                    const std::string& text = texts.at(t);
+                    if (k.index_.emplace(text, k.size()).second) k.texts_.push_back(text);
+                }
+        },
+        ctx);
+    return k;
+}
+
+std::unordered_map<int32_t, int32_t> TemplateKeys::keysOfTemplates(Project& project) const {
+    std::unordered_map<int32_t, int32_t> out;
+    for (const auto& sys : project.systems())
+        for (const auto& t : project.templates(sys.id)) out[int32_t(t.id)] = keyOf(t.text);
+    return out;
+}
+
 TemplateKeys TemplateKeys::fromTexts(const std::vector<std::string>& texts) {
     TemplateKeys k;
     for (const auto& t : texts) {

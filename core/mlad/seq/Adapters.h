@@ -77,6 +77,9 @@ class TemplateKeys {
     /// The keys of the templates in `training`; templates of different systems with one text
     /// share a key.
     static TemplateKeys fromTraining(Project& project, const EventSequences& training);
+    /// The same, read from a stream a chunk at a time (the same keys in the same order).
+    static TemplateKeys fromTraining(Project& project, const SequenceStream& training,
+                                     TaskContext* ctx = nullptr);
     /// The vocabulary of a saved model: texts of keys 2.. in key order.
     static TemplateKeys fromTexts(const std::vector<std::string>& texts);
 
@@ -86,6 +89,9 @@ class TemplateKeys {
     int32_t keyOf(const std::string& text) const;
     /// The sequences as keys (same order and lengths as seqs.events).
     std::vector<std::vector<int32_t>> encode(Project& project, const EventSequences& seqs) const;
+    /// The key of every template of the project, by template id (for encoding batch after
+    /// batch without looking texts up each time).
+    std::unordered_map<int32_t, int32_t> keysOfTemplates(Project& project) const;
 
   private:
     std::vector<std::string> texts_;
