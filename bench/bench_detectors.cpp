@@ -8,6 +8,12 @@
 // given as a ratio to the "new-templates" rule measured in the same round, a reference for
 // the data path that the machine's load affects alike.
 // Usage: mlad_bench_detectors [EPOCHS] [ROUNDS] [THREADS]
+//
+// mlad_bench_detectors stream [ROUNDS]: the cost of streaming (issue 17). For each torch
+// detector, one epoch of training steps (prepare, batches, steps; one thread) on the same
+// training part, read whole (TrainData's loaded sequences, as before streaming) and read from
+// the project per batch (its streams, what the run manager gives detectors now), alternating
+// in every round; prints the median seconds of each and their ratio.
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,8 +25,10 @@
 #include "BenchUtil.h"
 #include "mlad/detect/Registry.h"
 #include "mlad/import/Sessions.h"
+#include "mlad/seq/Adapters.h"
 #include "mlad/seq/Splits.h"
 #include "mlad/train/Runtime.h"
+#include "mlad/train/TorchTrainable.h"
 #include "mlad/train/Trainer.h"
 
 using namespace mlad;  // NOLINT
@@ -30,8 +38,59 @@ static double median(std::vector<double> v) {
     return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// Seconds of one epoch of training steps from `data` (prepare included).
+static double epochSeconds(Project& p, const std::string& id, const TrainData& data) {
+    bench::Timer t;
+    TrainConfig c = TrainConfig::defaults(id);
+    auto d = createDetector(c);
+    d->prepare(data, nullptr);
+    TorchTrainable* tr = d->trainable();
+    torch::manual_seed(1);
+    tr->build(torch::kCPU);
+    tr->module().train();
+    torch::optim::Adam opt(tr->module().parameters());
+    for (const auto& rows : tr->epochBatches(c.integer("batch_size"))) {
+        opt.zero_grad();
+        tr->trainStep(rows).front().second.backward();
+        opt.step();
+    }
+    (void)p;
+    return t.seconds();
+}
+
+static int streamBench(Project& p, const SplitInfo& split, int rounds) {
+    configureTorchThreads(1);
+    TrainData loaded, streamed;
+    loaded.project = streamed.project = &p;
+    streamed.trainStream =
+        std::make_shared<seq::SequenceStream>(p, splitPart(p, split.id, "train"));
+    streamed.valStream = std::make_shared<seq::SequenceStream>(p, splitPart(p, split.id, "val"));
+    std::cout << "one training epoch, read whole vs streamed (median of " << rounds
+              << " rounds, alternating)\ndetector      whole s   streamed s   ratio\n";
+    for (const char* id : {"mlad", "dagmm", "logbert", "deeplog"}) {
+        std::vector<double> whole, stream, ratio;
+        for (int r = 0; r < rounds; ++r) {
+            // The whole read counts too: it is what streaming replaces.
+            bench::Timer t;
+            loaded.train = seq::loadEventSequences(p, splitPart(p, split.id, "train"));
+            loaded.val = seq::loadEventSequences(p, splitPart(p, split.id, "val"));
+            const double load = t.seconds();
+            whole.push_back(load + epochSeconds(p, id, loaded));
+            stream.push_back(epochSeconds(p, id, streamed));
+            ratio.push_back(stream.back() / whole.back());
+        }
+        char line[120];
+        std::snprintf(line, sizeof line, "%-12s %8.2f %12.2f %7.3f\n", id, median(whole),
+                      median(stream), median(ratio));
+        std::cout << line;
+    }
+    return 0;
+}
+
 int main(int argc, char** argv) {
-    const int epochs = argc > 1 ? std::stoi(argv[1]) : 2;
+    const bool stream = argc > 1 && std::string(argv[1]) == "stream";
+    if (stream) --argc, ++argv;
+    const int epochs = stream ? 1 : argc > 1 ? std::stoi(argv[1]) : 2;
     const int rounds = argc > 2 ? std::stoi(argv[2]) : 3;
     const int threads = argc > 3 ? std::stoi(argv[3]) : 0;  // 0 = the product's auto setting
     const std::string data = bench::sharedDataDir();
@@ -60,6 +119,11 @@ int main(int argc, char** argv) {
     }
     auto p = Project::open(path);
     const auto split = *findSplit(*p, "chrono");
+    if (stream) {
+        const int code = streamBench(*p, split, argc > 1 ? std::stoi(argv[1]) : 3);
+        std::filesystem::remove_all(dir);
+        return code;
+    }
     const auto test = splitPart(*p, split.id, "test");
     std::cout << "HDFS sessions, chronological split: train " << split.train.total << ", val "
               << split.val.total << ", test " << split.test.total << "; torch detectors " << epochs
