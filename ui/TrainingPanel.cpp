@@ -146,6 +146,18 @@ class HelperRanks {
         }
         return failure;
     }
+    /// Without waiting: what the first rank that has ended said, "" while all still run (a
+    /// rank that ends before the group has formed has failed, whatever its status).
+    std::string ended() {
+        for (size_t i = 0; i < pids_.size(); ++i) {
+            int status = 0;
+            if (pids_[i] > 0 && ::waitpid(pids_[i], &status, WNOHANG) == pids_[i]) {
+                pids_[i] = -1;
+                return describe(i, status);
+            }
+        }
+        return {};
+    }
     /// Stops the ranks still running; what the first failed one said ("" when none failed).
     std::string stop() {
         for (pid_t p : pids_)
@@ -953,6 +965,12 @@ bool TrainingPanel::startRun(const QString& split, const QString& name, const Tr
                                              splitName, "--run",     runName};
             for (auto& o : trainOptions(cfg)) args.push_back(std::move(o));
             HelperRanks helpers(cli, args, d);
+            // While the ranks gather: a cancel, or a helper that has already ended, stops the
+            // wait at once instead of after the timeout.
+            d.giveUp = [&ctx, &helpers] {
+                ctx.checkCancelled();
+                return helpers.ended();
+            };
             try {
                 trainRun(*project, splitName, runName, cfg, &ctx, callbacks, &d);
             } catch (const Cancelled&) {

@@ -714,6 +714,25 @@ void WorkbenchTest::trainingOnTwoProcesses() {
     QVERIFY(!errors.isEmpty());
     QVERIFY2(errors.last().at(0).toString().contains(QStringLiteral("not found")),
              qPrintable(errors.last().at(0).toString()));
+    // The other rank starts but fails before joining: the run fails as soon as it has ended,
+    // with what it said (it waited out the 120 s timeout before).
+    const QString failing = dir.filePath(QStringLiteral("failing-mlad"));
+    {
+        QFile f(failing);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("#!/bin/sh\necho 'mlad: no split named s' >&2\nexit 2\n");
+    }
+    QVERIFY(QFile::setPermissions(failing, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+    tp.setCliPath(failing);
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(train(QStringLiteral("four"), 2, 16), QStringLiteral("failed"));
+    const QString said = errors.last().at(0).toString();
+    QVERIFY2(said.contains(QStringLiteral("rank 1 exited with status 2")) &&
+                 said.contains(QStringLiteral("no split named s")),
+             qPrintable(said));
+    qInfo("a helper rank that failed before joining ended the run after %.1f s",
+          clock.elapsed() / 1000.0);
 }
 
 void WorkbenchTest::cancelTrainingLeavesConsistentProject() {

@@ -19,7 +19,10 @@
 #include "mlad/model/Elementwise.h"
 #include "mlad/model/Mlad.h"
 #include "mlad/model/Shard.h"
+#include "mlad/task/Task.h"
+#include "mlad/train/DistGroup.h"
 #include "mlad/train/Distributed.h"
+#include "mlad/util/FreePort.h"
 
 namespace {
 
@@ -290,6 +293,38 @@ TEST(DataParallel, SettingsComeFromTorchrunsVariables) {
     EXPECT_THROW(mlad::distSettingsFromEnvironment(), std::invalid_argument);
     unsetenv("WORLD_SIZE");
     EXPECT_THROW(mlad::distSettingsFromEnvironment(), std::invalid_argument);  // RANK alone
+}
+
+TEST(DataParallel, WaitingForTheOtherRanksCanBeGivenUp) {
+    if (!mlad::distributedAvailable()) GTEST_SKIP() << "this build has no c10d/Gloo";
+    // Rank 0 of 2 whose rank 1 never comes: the wait stops with the reason giveUp gives (a
+    // helper process that ended), not after the 120 s timeout; a cancel stops it as Cancelled.
+    mlad::DistSettings d;
+    d.world = 2;
+    d.masterPort = mlad::freeLoopbackPort();
+    d.timeoutSeconds = 120;
+    int asked = 0;
+    d.giveUp = [&asked]() -> std::string {
+        return ++asked < 3 ? "" : "rank 1 exited with status 2: no such split";
+    };
+    try {
+        mlad::DistGroup g(d);
+        FAIL() << "a group of 2 formed with one rank";
+    } catch (const mlad::DistError& e) {
+        EXPECT_NE(std::string(e.what()).find("gave up waiting for the other ranks: rank 1 exited "
+                                             "with status 2: no such split"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(asked, 3);
+    mlad::TaskContext ctx;
+    ctx.cancel();
+    d.masterPort = mlad::freeLoopbackPort();
+    d.giveUp = [&ctx]() -> std::string {
+        ctx.checkCancelled();
+        return "";
+    };
+    EXPECT_THROW(mlad::DistGroup g(d), mlad::Cancelled);
 }
 
 }  // namespace

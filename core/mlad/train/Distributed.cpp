@@ -97,15 +97,40 @@ DistGroup::DistGroup(const DistSettings& s) : settings_(s), impl_(std::make_uniq
         o.port = uint16_t(s.masterPort);
         o.isServer = s.rank == 0;
         o.numWorkers = size_t(s.world);
-        o.waitWorkers = true;
+        // Joining is waited for below, in slices, so that it can be given up.
+        o.waitWorkers = false;
         o.timeout = timeout;
         impl_->store = c10::make_intrusive<c10d::TCPStore>(s.masterAddr, o);
+        impl_->store->set("mlad/joined/" + std::to_string(s.rank), std::vector<uint8_t>{1});
     } catch (const std::exception& e) {
         throw DistError("data-parallel training (" + who + "): no rendezvous at " + s.masterAddr +
                         ":" + std::to_string(s.masterPort) + " within " +
                         std::to_string(s.timeoutSeconds) + " s (" + shortWhat(e) +
                         "); start every rank with the same MASTER_ADDR and MASTER_PORT, on a "
                         "free port");
+    }
+    // Every rank waits until all have joined: half a second at a time, asking giveUp.
+    {
+        std::vector<std::string> keys;
+        for (int r = 0; r < s.world; ++r) keys.push_back("mlad/joined/" + std::to_string(r));
+        const auto end = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            try {
+                impl_->store->wait(keys, std::chrono::milliseconds(500));
+                break;
+            } catch (const std::exception& e) {
+                if (s.giveUp)
+                    if (const std::string why = s.giveUp(); !why.empty())
+                        throw DistError("data-parallel training (" + who +
+                                        "): gave up waiting for the other ranks: " + why);
+                if (std::chrono::steady_clock::now() >= end)
+                    throw DistError("data-parallel training (" + who + "): not every rank joined " +
+                                    s.masterAddr + ":" + std::to_string(s.masterPort) + " within " +
+                                    std::to_string(s.timeoutSeconds) + " s (" + shortWhat(e) +
+                                    "); start every rank with the same " +
+                                    "MASTER_ADDR, MASTER_PORT and WORLD_SIZE");
+            }
+        }
     }
     try {
         auto opts = c10d::ProcessGroupGloo::Options::create(timeout);

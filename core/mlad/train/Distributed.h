@@ -18,6 +18,7 @@
 //   - a rank that dies or stops answering ends the run on every rank with a message (a closed
 //     connection at once, a silent rank after MLAD_DIST_TIMEOUT seconds, default 300).
 // Torch-free: app/ includes it.
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,10 @@ struct DistSettings {
     std::string masterAddr = "127.0.0.1";
     int masterPort = 29500;
     int timeoutSeconds = 300;
+    /// Asked about every half second while waiting for the other ranks to join: a non-empty
+    /// answer (the user cancelled, a helper rank's process ended) gives up at once with it,
+    /// instead of waiting out the timeout. Optional.
+    std::function<std::string()> giveUp;
     bool active() const { return world > 1; }
 };
 
