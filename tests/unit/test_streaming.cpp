@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <torch/torch.h>
@@ -188,6 +191,31 @@ TEST(Streaming, ADamagedSequenceIsNamedNotReadAsGarbage) {
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("is gone"), std::string::npos) << e.what();
     }
+}
+
+TEST(Streaming, TheTrainingPartsTemplatesAreSavedWithTheRun) {
+    // Marking a sequence's events "unseen in training" needs the training part's templates;
+    // the run keeps them, so that opening a sequence does not read the whole part again.
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    const RunInfo r = trainRun(*p, "chrono", "rule", TrainConfig::defaults("new-templates"));
+    const std::string saved = dir.file("p.mlad.runs/rule/training_templates.json");
+    ASSERT_TRUE(std::filesystem::exists(saved));
+    std::unordered_set<int32_t> expected;
+    for (const auto& ev : seq::loadEventSequences(*p, part(*p, "train")).events)
+        expected.insert(ev.begin(), ev.end());
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(*trainingTemplates(*p, r), expected);
+    // A run without the file (trained by an older version), or with a damaged one, reads the
+    // part instead.
+    std::filesystem::remove(saved);
+    EXPECT_EQ(*trainingTemplates(*p, r), expected);
+    std::ofstream(saved) << "[1, 2, \"three\"";
+    EXPECT_EQ(*trainingTemplates(*p, r), expected);
+    RunInfo orphan = r;
+    orphan.splitId = 0;
+    EXPECT_FALSE(trainingTemplates(*p, orphan).has_value());
 }
 
 }  // namespace

@@ -92,6 +92,21 @@ std::string runDir(Project& p, const std::string& run) {
     return p.path() + ".runs/" + safe;
 }
 
+// The template ids of a split's training part, read a chunk at a time.
+constexpr const char* kTrainingTemplatesFile = "training_templates.json";
+std::unordered_set<int32_t> templatesOfTrainingPart(Project& project, int64_t splitId,
+                                                    TaskContext* ctx) {
+    std::unordered_set<int32_t> seen;
+    const seq::SequenceStream train(project, splitPart(project, splitId, "train"), ctx);
+    train.forEachChunk(
+        4096,
+        [&](const seq::EventSequences& part, size_t) {
+            for (const auto& ev : part.events) seen.insert(ev.begin(), ev.end());
+        },
+        ctx);
+    return seen;
+}
+
 // Writes the checkpoint of a torch detector atomically (never a half checkpoint).
 void saveCheckpoint(const std::string& path, torch::nn::Module& module,
                     torch::optim::Optimizer& opt, int epoch, double bestVal, int badEpochs,
@@ -587,6 +602,14 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             ctx);
         if (auto own = detector->ownThreshold())
             setRunThreshold(project, runId, own->value, own->rule);
+        {
+            // The training part's templates, for "unseen in training" marks: reading a large
+            // training part again for every sequence a user opens would take seconds.
+            const auto seen = templatesOfTrainingPart(project, split->id, ctx);
+            std::vector<int32_t> ids(seen.begin(), seen.end());
+            std::sort(ids.begin(), ids.end());
+            writeJsonFile(dir + "/" + kTrainingTemplatesFile, Json(ids));
+        }
         storeRunScores(project, runId, valStream->ids(), valScores, test.ids(), testScores,
                        modelPath, secondsSince(t0));
         if (anyLabels) {
@@ -698,15 +721,17 @@ void scoreInChunks(Detector& detector, Project& project, const seq::SequenceStre
 std::optional<std::unordered_set<int32_t>> trainingTemplates(Project& project, const RunInfo& run,
                                                              TaskContext* ctx) {
     if (run.splitId == 0) return std::nullopt;
-    std::unordered_set<int32_t> seen;
-    const seq::SequenceStream train(project, splitPart(project, run.splitId, "train"), ctx);
-    train.forEachChunk(
-        4096,
-        [&](const seq::EventSequences& part, size_t) {
-            for (const auto& ev : part.events) seen.insert(ev.begin(), ev.end());
-        },
-        ctx);
-    return seen;
+    // Written by the training (runs from before it have none; a damaged file is ignored).
+    const std::string saved = runDir(project, run.name) + "/" + kTrainingTemplatesFile;
+    std::error_code ec;
+    if (fs::exists(saved, ec)) {
+        try {
+            const auto ids = readJsonFile(saved).get<std::vector<int32_t>>();
+            return std::unordered_set<int32_t>(ids.begin(), ids.end());
+        } catch (const std::exception&) {
+        }
+    }
+    return templatesOfTrainingPart(project, run.splitId, ctx);
 }
 
 std::vector<AttentionMaps> attentionOf(Project& project, const std::string& runName,

@@ -98,8 +98,9 @@ using ChunkScored =
 void scoreInChunks(Detector& detector, Project& project, const seq::SequenceStream& seqs,
                    const ChunkScored& each, TaskContext* ctx = nullptr, size_t chunk = 4096);
 
-/// The template ids of a run's training part, read a chunk at a time; nullopt when the run's
-/// split is gone.
+/// The template ids of a run's training part: from the list the training saved in the run's
+/// folder, else (older runs) read from the part a chunk at a time; nullopt when the run's split
+/// is gone.
 std::optional<std::unordered_set<int32_t>> trainingTemplates(Project& project, const RunInfo& run,
                                                              TaskContext* ctx = nullptr);
 
