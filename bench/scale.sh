@@ -2,8 +2,8 @@
 # Time and peak memory of every stage on projects of 1M / 3M / 10M lines, as a user runs them
 # (the CLI, from process start): import, sequences (windows of 20), split (chronological),
 # embed, train (1 epoch, default MLAD), score. The log is built at run time from the shared
-# BGL sample: repetition k shifts the timestamps by k sample spans and renames the nodes
-# (R02 -> R02k...), so templates and windows stay realistic. No assertions.
+# BGL sample by bench/make_bgl_log.py: repetition k shifts the timestamps by k sample spans and
+# renames the nodes (R02 -> R02k...), so templates and windows stay realistic. No assertions.
 # Usage: bench/scale.sh [MLAD_BINARY] [LINES...]   (default: build/app/mlad 1000000 3000000 10000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,34 +14,7 @@ sample="$data/bgl-20k-logparser/BGL_20k_dev.log"
 [ -f "$sample" ] || { echo "SKIP: $sample is absent"; exit 0; }
 work="${MLAD_BENCH_DIR:-$(mktemp -d)}"; trap 'rm -rf "$work"' EXIT
 make_log() {  # lines out
-  python3 - "$sample" "$1" "$2" <<'PY'
-import sys, time
-src, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-lines = [l.rstrip("\r\n") for l in open(src, encoding="utf-8", errors="replace") if l.strip()]
-ts = [int(l.split(" ", 2)[1]) for l in lines]
-span = max(ts) - min(ts) + 1
-with open(out, "w", encoding="utf-8") as o:
-    k = 0
-    written = 0
-    while written < n:
-        shift = k * span
-        for l in lines:
-            if written >= n:
-                break
-            f = l.split(" ", 9)
-            t = int(f[1]) + shift
-            g = time.gmtime(t)
-            f[1] = str(t)
-            f[2] = time.strftime("%Y.%m.%d", g)
-            frac = f[4][19:] if len(f[4]) > 19 else ".000000"
-            f[4] = time.strftime("%Y-%m-%d-%H.%M.%S", g) + frac
-            if k:
-                f[3] = f[3].replace("R", "R%d" % k, 1)
-                f[5] = f[5].replace("R", "R%d" % k, 1)
-            o.write(" ".join(f) + "\n")
-            written += 1
-        k += 1
-PY
+  python3 bench/make_bgl_log.py "$sample" "$1" "$2"
 }
 stage() {  # name command... ; prints seconds and peak RSS
   local name="$1"; shift
