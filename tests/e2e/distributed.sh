@@ -66,6 +66,13 @@ worst = max(abs(float(r[5]) - float(r[13])) / max(1.0, abs(float(r[5]))) for r i
 print("largest relative score difference: %.2e over %d sequences" % (worst, len(rows)))
 assert worst < 1e-3, worst
 ' || fail "the scores of 2 ranks differ from those of one process"
+# The time spent summing gradients over the ranks is recorded per epoch (2 ranks only).
+sync() { q "$t" "select count(*) || ' ' || coalesce(min(v.value), -1) from run_epoch_values v join runs r
+                 on r.id = v.run_id where r.name = '$1' and v.key = 'sync_seconds'"; }
+read -r n low <<< "$(sync two)"
+[ "$n" = 4 ] && python3 -c "assert $low > 0" || fail "sync_seconds of the 2-rank run: $(sync two)"
+[ "$(sync one | cut -d' ' -f1)" = 0 ] || fail "a 1-process run records sync_seconds"
+echo "gradient sum over the ranks, per epoch: $(q "$t" "select group_concat(round(v.value, 3), ' s, ') from run_epoch_values v join runs r on r.id = v.run_id where r.name = 'two' and v.key = 'sync_seconds'") s"
 q "$t" "select config from runs where name = 'two'" | grep -q '"data_parallel":{"backend":"gloo","global_batch":16,"world_size":2}' ||
   fail "the manifest does not record the data-parallel setup: $(q "$t" "select config from runs where name = 'two'")"
 

@@ -194,6 +194,9 @@ struct EpochLoop {
     const TrainCallbacks& cb;
     bool resume;
     DistGroup* group = nullptr;  ///< data-parallel ranks (Distributed.h), or none
+    /// Seconds this epoch spent summing gradients over the ranks: communication plus waiting
+    /// for the slowest rank (reported as sync_seconds).
+    double syncSeconds = 0;
 
     bool writer() const { return group == nullptr || group->rank() == 0; }
 
@@ -224,7 +227,11 @@ struct EpochLoop {
                        int64_t b) {
         opt.zero_grad();
         (scaler ? scaler->scale(total) : total).backward();
-        if (group) sumGradients(module);
+        if (group) {
+            const auto t = Clock::now();
+            sumGradients(module);
+            syncSeconds += secondsSince(t);
+        }
         const bool finite = scaler == nullptr || scaler->unscale(module.parameters());
         if (finite) {
             if (clipNorm > 0) torch::nn::utils::clip_grad_norm_(module.parameters(), clipNorm);
@@ -287,6 +294,7 @@ struct EpochLoop {
         const int64_t batches = (n + globalBatch - 1) / globalBatch;
         for (int epoch = startEpoch; epoch <= epochs; ++epoch) {
             auto te = Clock::now();
+            syncSeconds = 0;
             // Per-epoch seeds make a resumed run continue exactly like an uninterrupted one.
             torch::manual_seed(seed * 1000003ULL + uint64_t(epoch));
             auto order = net.epochBatches(globalBatch);
@@ -368,6 +376,7 @@ struct EpochLoop {
             }
             es.values.emplace_back("val_loss", valLoss);
             es.values.emplace_back("seconds", secondsSince(te));
+            if (group) es.values.emplace_back("sync_seconds", syncSeconds);
             es.improved = valLoss < bestVal;
             if (es.improved) {
                 bestVal = valLoss;

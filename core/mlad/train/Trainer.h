@@ -27,7 +27,8 @@
 
 namespace mlad {
 
-/// One finished epoch: its metrics (train_loss, train_<term>..., val_loss, seconds).
+/// One finished epoch: its metrics (train_loss, train_<term>..., val_loss, seconds, and for
+/// data-parallel runs sync_seconds: the time spent summing gradients over the ranks).
 struct EpochStats : EpochRecord {
     int epochs = 0;
     bool improved = false;
