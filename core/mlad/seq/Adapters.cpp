@@ -8,24 +8,6 @@
 
 namespace mlad::seq {
 
-EventSequences loadEventSequences(Project& project, const std::vector<int64_t>& ids,
-                                  TaskContext* ctx) {
-    EventSequences out;
-    size_t done = 0;
-    for (int64_t id : ids) {
-        if (ctx && (++done & 1023) == 0) ctx->checkCancelled();
-        auto s = sequenceById(project, id);
-        if (!s || s->events.empty()) continue;
-        out.ids.push_back(id);
-        out.labels.push_back(s->label < 0 ? 2 : uint8_t(s->label));
-        out.systemIds.push_back(s->systemId);
-        out.firstLines.push_back(s->firstLine);
-        out.lastLines.push_back(s->lastLine);
-        out.events.push_back(std::move(s->events));
-    }
-    return out;
-}
-
 namespace {
 
 std::vector<int32_t> unpackEvents(const std::string& blob) {
@@ -40,7 +22,49 @@ std::runtime_error damaged(int64_t id, const std::string& what) {
                               "mlad check says)");
 }
 
+// One statement reads what EventSequences holds of a sequence.
+sql::Statement eventRowStatement(Project& project) {
+    return project.db().prepare(
+        "SELECT label, system_id, coalesce(first_line,0), coalesce(last_line,0), events "
+        "FROM sequences WHERE id = ?");
+}
+
+// Appends sequence `id` to `out` through eventRowStatement; false (nothing appended) when the
+// id is unknown or the sequence has no events.
+bool appendSequence(sql::Statement& st, int64_t id, EventSequences& out) {
+    st.bind(1, id);
+    if (!st.step()) {
+        st.reset();
+        return false;
+    }
+    std::vector<int32_t> events = unpackEvents(st.getBlob(4));
+    if (events.empty()) {
+        st.reset();
+        return false;
+    }
+    out.ids.push_back(id);
+    out.labels.push_back(st.isNull(0) || st.getInt(0) < 0 ? 2 : uint8_t(st.getInt(0)));
+    out.systemIds.push_back(st.getInt(1));
+    out.firstLines.push_back(st.getInt(2));
+    out.lastLines.push_back(st.getInt(3));
+    out.events.push_back(std::move(events));
+    st.reset();
+    return true;
+}
+
 }  // namespace
+
+EventSequences loadEventSequences(Project& project, const std::vector<int64_t>& ids,
+                                  TaskContext* ctx) {
+    EventSequences out;
+    auto st = eventRowStatement(project);
+    size_t done = 0;
+    for (int64_t id : ids) {
+        if (ctx && (++done & 1023) == 0) ctx->checkCancelled();
+        appendSequence(st, id, out);
+    }
+    return out;
+}
 
 SequenceStream::SequenceStream(Project& project, const std::vector<int64_t>& ids, TaskContext* ctx)
     : project_(&project) {
@@ -86,22 +110,9 @@ EventSequences SequenceStream::load(size_t begin, size_t end) const {
     end = std::min(end, ids_.size());
     EventSequences out;
     if (begin >= end) return out;
-    auto st = project_->db().prepare(
-        "SELECT label, system_id, coalesce(first_line,0), coalesce(last_line,0), events "
-        "FROM sequences WHERE id = ?");
-    for (size_t k = begin; k < end; ++k) {
-        const int64_t id = ids_[k];
-        st.bind(1, id);
-        if (!st.step()) throw damaged(id, "is gone");
-        out.ids.push_back(id);
-        out.labels.push_back(st.isNull(0) || st.getInt(0) < 0 ? 2 : uint8_t(st.getInt(0)));
-        out.systemIds.push_back(st.getInt(1));
-        out.firstLines.push_back(st.getInt(2));
-        out.lastLines.push_back(st.getInt(3));
-        out.events.push_back(unpackEvents(st.getBlob(4)));
-        if (out.events.back().empty()) throw damaged(id, "has no events");
-        st.reset();
-    }
+    auto st = eventRowStatement(*project_);
+    for (size_t k = begin; k < end; ++k)
+        if (!appendSequence(st, ids_[k], out)) throw damaged(ids_[k], "is gone or has no events");
     return out;
 }
 

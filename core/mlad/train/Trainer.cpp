@@ -429,6 +429,48 @@ void checkResumable(const RunInfo& run, const TrainConfig& config, const Detecto
     }
 }
 
+// After fitting: saves the model, scores the validation and test parts a chunk at a time, and
+// keeps the detector's own threshold, the training part's templates, the scores and (with
+// labels) the metrics at the default threshold.
+void recordResults(Project& project, int64_t runId, const std::string& runName, Detector& detector,
+                   const seq::SequenceStream& val, const seq::SequenceStream& test, int64_t splitId,
+                   const std::string& dir, const TrainConfig& config, Clock::time_point t0,
+                   TaskContext* ctx) {
+    const std::string modelPath = dir + "/model.pt";
+    detector.save(modelPath);
+    std::vector<double> valScores, testScores;
+    bool anyLabels = false;
+    scoreInChunks(
+        detector, project, val,
+        [&](const seq::EventSequences&, const std::vector<double>& sc) {
+            valScores.insert(valScores.end(), sc.begin(), sc.end());
+        },
+        ctx);
+    scoreInChunks(
+        detector, project, test,
+        [&](const seq::EventSequences& part, const std::vector<double>& sc) {
+            testScores.insert(testScores.end(), sc.begin(), sc.end());
+            for (uint8_t l : part.labels) anyLabels |= l <= 1;
+        },
+        ctx);
+    if (auto own = detector.ownThreshold()) setRunThreshold(project, runId, own->value, own->rule);
+    {
+        // The training part's templates, for "unseen in training" marks: reading a large
+        // training part again for every sequence a user opens would take seconds.
+        const auto seen = templatesOfTrainingPart(project, splitId, ctx);
+        std::vector<int32_t> ids(seen.begin(), seen.end());
+        std::sort(ids.begin(), ids.end());
+        writeJsonFile(dir + "/" + kTrainingTemplatesFile, Json(ids));
+    }
+    storeRunScores(project, runId, val.ids(), valScores, test.ids(), testScores, modelPath,
+                   secondsSince(t0));
+    if (anyLabels) {
+        const double nu = config.has("nu") ? config.real("nu") : 0.01;
+        auto rep = evaluateRun(project, runName, ThresholdChoice::parse("", 1.0 - nu));
+        setRunMetrics(project, runId, rep.toJson());
+    }
+}
+
 }  // namespace
 
 bool cudaAvailable() {
@@ -536,7 +578,6 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             fs::remove(e.path(), ec);
         }
     }
-    const std::string modelPath = dir + "/model.pt";
     Json manifestJson = trainConfigToJson(config);
     if (group)
         manifestJson["data_parallel"] = {
@@ -593,39 +634,8 @@ RunInfo trainRun(Project& project, const std::string& splitName, const std::stri
             };
             detector->fit(obs, ctx);
         }
-        detector->save(modelPath);
-        std::vector<double> valScores, testScores;
-        bool anyLabels = false;
-        scoreInChunks(
-            *detector, project, *valStream,
-            [&](const seq::EventSequences&, const std::vector<double>& sc) {
-                valScores.insert(valScores.end(), sc.begin(), sc.end());
-            },
-            ctx);
-        scoreInChunks(
-            *detector, project, test,
-            [&](const seq::EventSequences& part, const std::vector<double>& sc) {
-                testScores.insert(testScores.end(), sc.begin(), sc.end());
-                for (uint8_t l : part.labels) anyLabels |= l <= 1;
-            },
-            ctx);
-        if (auto own = detector->ownThreshold())
-            setRunThreshold(project, runId, own->value, own->rule);
-        {
-            // The training part's templates, for "unseen in training" marks: reading a large
-            // training part again for every sequence a user opens would take seconds.
-            const auto seen = templatesOfTrainingPart(project, split->id, ctx);
-            std::vector<int32_t> ids(seen.begin(), seen.end());
-            std::sort(ids.begin(), ids.end());
-            writeJsonFile(dir + "/" + kTrainingTemplatesFile, Json(ids));
-        }
-        storeRunScores(project, runId, valStream->ids(), valScores, test.ids(), testScores,
-                       modelPath, secondsSince(t0));
-        if (anyLabels) {
-            const double nu = config.has("nu") ? config.real("nu") : 0.01;
-            auto rep = evaluateRun(project, runName, ThresholdChoice::parse("", 1.0 - nu));
-            setRunMetrics(project, runId, rep.toJson());
-        }
+        recordResults(project, runId, runName, *detector, *valStream, test, split->id, dir, config,
+                      t0, ctx);
     } catch (const Cancelled&) {
         stopRun(project, runId, "cancelled",
                 "cancelled by the user; train again with the same run name to resume");
