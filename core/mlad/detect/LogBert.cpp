@@ -63,9 +63,9 @@ struct LogBertNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(LogBertNet);
 
-// Key sequences as a padded [N, L] tensor, truncated to maxLen.
-// Keys padded to the longest sequence (at most maxLen), or to `width` when given (a batch of a
-// streamed set is as wide as the whole set would be, so that masks draw the same).
+// Key sequences as a padded [N, L] tensor, truncated to maxLen: L is the longest sequence (at
+// most maxLen), or `width` when given (a batch of a streamed set is as wide as the whole set
+// would be, so that masks draw the same).
 torch::Tensor padded(const std::vector<std::vector<int32_t>>& keys, int64_t maxLen,
                      int64_t width = 0) {
     int64_t longest = std::max<int64_t>(1, width);

@@ -132,14 +132,18 @@ std::unordered_map<int32_t, std::string> textsOf(Project& project, const EventSe
 
 }  // namespace
 
-TemplateKeys TemplateKeys::fromTraining(Project& project, const EventSequences& training) {
+void TemplateKeys::addTraining(Project& project, const EventSequences& training) {
     const auto texts = textsOf(project, training);
-    TemplateKeys k;
     for (const auto& ev : training.events)
         for (int32_t t : ev) {
             const std::string& text = texts.at(t);
-            if (k.index_.emplace(text, k.size()).second) k.texts_.push_back(text);
+            if (index_.emplace(text, size()).second) texts_.push_back(text);
         }
+}
+
+TemplateKeys TemplateKeys::fromTraining(Project& project, const EventSequences& training) {
+    TemplateKeys k;
+    k.addTraining(project, training);
     return k;
 }
 
@@ -147,16 +151,7 @@ TemplateKeys TemplateKeys::fromTraining(Project& project, const SequenceStream& 
                                         TaskContext* ctx) {
     TemplateKeys k;
     training.forEachChunk(
-        4096,
-        [&](const EventSequences& part, size_t) {
-            const auto texts = textsOf(project, part);
-            for (const auto& ev : part.events)
-                for (int32_t t : ev) {
-                    const std::string& text = texts.at(t);
-                    if (k.index_.emplace(text, k.size()).second) k.texts_.push_back(text);
-                }
-        },
-        ctx);
+        4096, [&](const EventSequences& part, size_t) { k.addTraining(project, part); }, ctx);
     return k;
 }
 

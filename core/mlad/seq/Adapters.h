@@ -94,6 +94,8 @@ class TemplateKeys {
     std::unordered_map<int32_t, int32_t> keysOfTemplates(Project& project) const;
 
   private:
+    /// Keys for the templates of `training` not keyed yet, in order of first appearance.
+    void addTraining(Project& project, const EventSequences& training);
     std::vector<std::string> texts_;
     std::unordered_map<std::string, int32_t> index_;
 };
