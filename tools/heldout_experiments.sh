@@ -45,6 +45,9 @@ config_args() {  # config name -> training options
     latent-norm) echo "--model mlad --latent-norm" ;;
     detach+latent-norm) echo "--model mlad --detach-gmm --latent-norm" ;;
     dz0) echo "--model mlad --d-z 0" ;;
+    one-sided) echo "--model mlad --one-sided-recon" ;;
+    shared-unseen) echo "--model mlad --unseen-vectors shared" ;;
+    one-sided+shared) echo "--model mlad --one-sided-recon --unseen-vectors shared" ;;
     *) echo "unknown config $1" >&2; exit 2 ;;
   esac
 }

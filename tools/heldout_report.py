@@ -29,7 +29,11 @@ def cell(values):
 
 
 def main(path):
-    rows = list(csv.DictReader(open(path), delimiter="\t"))
+    # A run evaluated again (the script was re-run) keeps its latest row.
+    latest = collections.OrderedDict()
+    for r in csv.DictReader(open(path), delimiter="\t"):
+        latest[(r["protocol"], r["config"], r["seed"])] = r
+    rows = list(latest.values())
     by = collections.OrderedDict()
     for r in rows:
         by.setdefault(r["protocol"], collections.OrderedDict()).setdefault(r["config"], []).append(r)

@@ -236,3 +236,47 @@ TEST(Gmm, RejectsBadShapes) {
 }
 
 }  // namespace
+
+// EM with BIC (issue 13's "GMM capacity chosen by data size"): three well-separated Gaussian
+// clusters are found as three components with their means and weights; one cluster is fitted by
+// one component; the fit is reproducible from its seed; a component of identical points stays
+// non-singular.
+TEST(Gmm, BicChoosesTheNumberOfClustersAndEmRecoversThem) {
+    torch::manual_seed(5);
+    const std::vector<std::vector<double>> centres = {{0, 0}, {10, 0}, {0, 10}};
+    const std::vector<int64_t> sizes = {300, 200, 100};
+    std::vector<Tensor> parts;
+    for (size_t c = 0; c < centres.size(); ++c)
+        parts.push_back(torch::randn({sizes[c], 2}, torch::kDouble) +
+                        torch::tensor(centres[c], torch::kDouble));
+    const Tensor z = torch::cat(parts, 0);
+    const auto sel = mlad::model::selectGmmByBic(z, 6, 1);
+    ASSERT_EQ(sel.bic.size(), 6u);
+    EXPECT_EQ(sel.components, 3);
+    ASSERT_EQ(sel.params.phi.size(0), 3);
+    for (size_t c = 0; c < centres.size(); ++c) {
+        // The component nearest to each true centre sits within 0.3 of it, with its share.
+        const Tensor d = (sel.params.mu - torch::tensor(centres[c], torch::kDouble)).norm(2, 1);
+        const int64_t k = d.argmin().item<int64_t>();
+        EXPECT_LT(d[k].item<double>(), 0.3) << c;
+        EXPECT_NEAR(sel.params.phi[k].item<double>(), double(sizes[c]) / 600.0, 0.02) << c;
+        EXPECT_NEAR(sel.params.sigma[k][0][0].item<double>(), 1.0, 0.3) << c;
+    }
+    EXPECT_NEAR(sel.params.phi.sum().item<double>(), 1.0, 1e-9);
+
+    const auto one = mlad::model::selectGmmByBic(parts[0], 4, 1);
+    EXPECT_EQ(one.components, 1);
+
+    double a = 0, b = 0;
+    const GmmParams g1 = mlad::model::fitGmmByEm(z, 3, 9, 1e-6, &a);
+    const GmmParams g2 = mlad::model::fitGmmByEm(z, 3, 9, 1e-6, &b);
+    EXPECT_EQ(a, b);
+    EXPECT_TRUE(torch::equal(g1.mu, g2.mu));
+    // The energy of a fitted mixture is its negative log-likelihood.
+    EXPECT_NEAR(gmmEnergy(z, g1, 0.0).sum().item<double>(), -a, 1e-6 * std::abs(a));
+
+    const Tensor same = torch::ones({50, 3}, torch::kDouble);
+    const GmmParams flat = mlad::model::fitGmmByEm(same, 2, 1, 1e-6);
+    EXPECT_TRUE(torch::isfinite(gmmEnergy(same, flat)).all().item<bool>());
+    EXPECT_THROW(mlad::model::fitGmmByEm(z, 0, 1), std::invalid_argument);
+}

@@ -413,6 +413,58 @@ TEST(MladModel, SaveLoadRoundTripGivesIdenticalScores) {
     EXPECT_TRUE(torch::equal(loaded->score(test.x, test.pad), before));
 }
 
+// One-sided reconstruction features (issue 13): in eval mode z's relative distance is raised to
+// at least, and its cosine lowered to at most, the stored bounds; reconFeatures gives the raw
+// values the bounds are fitted on; training-mode z is never clamped; the bounds are saved with
+// the module; a model without the option refuses bounds.
+TEST(MladModel, OneSidedReconstructionFeaturesAreBoundedInEvalMode) {
+    torch::manual_seed(41);
+    MladConfig cfg = smallConfig();
+    cfg.oneSidedRecon = true;
+    Mlad model(cfg);
+    const Batch b = makeBatch(someLengths(16, 10), 10, cfg.dIn);
+    const Tensor raw = model->reconFeatures(b.x, b.pad);
+    ASSERT_EQ(raw.sizes(), torch::IntArrayRef({16, 2}));
+    model->eval();
+    // Neutral bounds (0, 1) leave z as it is.
+    const Tensor z0 = model->forward(b.x, b.pad, false).z.slice(1, cfg.dZ, cfg.dZ + 2);
+    EXPECT_LT(maxAbsDiff(z0, raw), 1e-6);
+
+    const double relMedian = raw.select(1, 0).median().item<double>();
+    const double cosMedian = raw.select(1, 1).median().item<double>();
+    model->setReconBounds(relMedian, cosMedian);
+    const Tensor z = model->forward(b.x, b.pad, false).z.slice(1, cfg.dZ, cfg.dZ + 2);
+    int lowered = 0;
+    for (int64_t i = 0; i < 16; ++i) {
+        const double rel = raw[i][0].item<double>(), cosine = raw[i][1].item<double>();
+        EXPECT_NEAR(z[i][0].item<double>(), std::max(rel, relMedian), 1e-5) << i;
+        EXPECT_NEAR(z[i][1].item<double>(), std::min(cosine, cosMedian), 1e-5) << i;
+        lowered += rel < relMedian;
+    }
+    EXPECT_GT(lowered, 0);  // the bounds did clamp some sequences
+    // reconFeatures still reports the raw values, and leaves the bounds in force afterwards.
+    EXPECT_LT(maxAbsDiff(model->reconFeatures(b.x, b.pad), raw), 1e-6);
+    const Tensor again = model->forward(b.x, b.pad, false).z.slice(1, cfg.dZ, cfg.dZ + 2);
+    EXPECT_TRUE(torch::equal(again, z));
+    // Training mode is never clamped: the relative distance can fall below the bound.
+    model->train();
+    torch::manual_seed(3);
+    const Tensor zt = model->forward(b.x, b.pad, true).z.slice(1, cfg.dZ, cfg.dZ + 2);
+    EXPECT_LT(zt.select(1, 0).min().item<double>(), relMedian);
+
+    const std::string path = tempPath("mlad_one_sided");
+    torch::save(model, path);
+    Mlad loaded(cfg);
+    torch::load(loaded, path);
+    std::filesystem::remove(path);
+    loaded->eval();
+    EXPECT_LT(maxAbsDiff(loaded->forward(b.x, b.pad, false).z.slice(1, cfg.dZ, cfg.dZ + 2), z),
+              1e-6);
+
+    Mlad plain(smallConfig());
+    EXPECT_THROW(plain->setReconBounds(0.5, 0.5), std::logic_error);
+}
+
 TEST(MladModel, ScoreRestoresModeAndNeedsGmm) {
     torch::manual_seed(33);
     Mlad model(smallConfig());

@@ -316,6 +316,75 @@ TEST(Trainer, MladOptionsForNewPeriodsTrainRecordAndReload) {
     }
 }
 
+// Issue 13's options for templates the model never trained on: with --unseen-vectors shared
+// every such template gets one vector, so two later windows that differ only in which new
+// template they hold score the same (with the embedder's own vectors they do not); with
+// --one-sided-recon the training medians bound the reconstruction features; --components-by bic
+// refits the stored mixture by EM. All are recorded, and a reloaded run scores as the run did.
+TEST(Trainer, SharedUnseenVectorsAndOneSidedFeaturesTrainRecordAndReload) {
+    TempDir dir;
+    auto p = Project::open(dir.file("p.mlad"));
+    makeProject(*p, dir);
+    auto shared = tinyConfig();
+    shared.set("unseen_vectors", "shared").set("one_sided_recon", true);
+    shared.set("components_by", "bic");
+    const RunInfo run = trainRun(*p, "chrono", "shared", shared);
+    ASSERT_EQ(run.status, "done") << run.message;
+    const RunInfo plain = trainRun(*p, "chrono", "plain", tinyConfig());
+    ASSERT_EQ(plain.status, "done") << plain.message;
+    const Json manifest = Json::parse(run.configJson);
+    const Json& params = manifest.contains("params") ? manifest["params"] : manifest;
+    EXPECT_EQ(params.at("unseen_vectors").get<std::string>(), "shared");
+    EXPECT_TRUE(params.at("one_sided_recon").get<bool>());
+    EXPECT_EQ(params.at("components_by").get<std::string>(), "bic");
+
+    const RunScores s = loadRunScores(*p, run.id);
+    ASSERT_FALSE(s.testIds.empty());
+    const auto again = scoreSequences(*p, "shared", s.testIds, std::nullopt);
+    ASSERT_EQ(again.size(), s.testIds.size());
+    for (size_t i = 0; i < again.size(); ++i)
+        EXPECT_NEAR(again[i].score, s.testScores[i],
+                    1e-5 * std::max(1.0, std::abs(s.testScores[i])));
+
+    // Later logs: two windows of the same five normal lines, then five lines of a template no
+    // training window held: the fixture's error template in one, a brand-new one in the other.
+    {
+        std::ofstream o(dir.file("later.log"));
+        for (int w = 0; w < 2; ++w)
+            for (int i = 0; i < 10; ++i) {
+                char t[64];
+                std::snprintf(t, sizeof t, "2005-06-04-10.%02d.%02d.000000", w, i);
+                const bool bad = i >= 5;
+                o << (bad ? "KERNSTOR " : "- ") << 1117900000 + w * 10 + i << " 2005.06.04 R02 "
+                  << t << " R02 RAS KERNEL " << (bad ? "FATAL " : "INFO ")
+                  << (!bad     ? "generating core.77"
+                      : w == 0 ? "data storage interrupt"
+                               : "rts internal error in the torus network controller")
+                  << "\n";
+            }
+    }
+    ImportOptions opt;
+    opt.preset = *findPreset("BGL");
+    importFiles(*p, {dir.file("later.log")}, opt);
+    SequenceSpec w;
+    w.size = 10;
+    w.step = 10;
+    w.name = "later";
+    const SequenceSetInfo set = buildSequences(*p, "BGL", w);
+    const auto rows = sequencesOfSet(*p, set.id);
+    ASSERT_GE(rows.size(), 2u);
+    const std::vector<int64_t> ids = {rows[rows.size() - 2].id, rows.back().id};
+    ASSERT_NE(rows[rows.size() - 2].events, rows.back().events);
+    const auto a = scoreSequences(*p, "shared", ids, std::nullopt);
+    ASSERT_EQ(a.size(), 2u);
+    EXPECT_EQ(a[0].unseenTemplates, 5);
+    EXPECT_EQ(a[1].unseenTemplates, 5);
+    EXPECT_NEAR(a[0].score, a[1].score, 1e-9 * std::max(1.0, std::abs(a[0].score)));
+    const auto b = scoreSequences(*p, "plain", ids, std::nullopt);
+    ASSERT_EQ(b.size(), 2u);
+    EXPECT_GT(std::abs(b[0].score - b[1].score), 1e-6 * std::max(1.0, std::abs(b[0].score)));
+}
+
 // Run names are free text: quotes, backslashes, newlines and non-ASCII letters survive into the
 // stored manifest and metrics, which stay valid JSON; the threshold setting is read back from
 // the manifest.

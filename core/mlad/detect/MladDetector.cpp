@@ -49,6 +49,9 @@ ParamList mladParams(double dropout, bool workbenchDefaults) {
         P::flag("diversity_channel", false, "model", "adds the sequence's share of distinct templates to the GMM's input"),
         P::flag("detach_gmm", false, "model", "the GMM terms of the loss train the estimation network only; the encoder learns from reconstruction alone (its representation cannot shrink to lower the energy)"),
         P::flag("latent_norm", false, "model", "layer-normalises the latent part of the GMM's input (no learned scale), so that the energy cannot be lowered by shrinking it"),
+        P::flag("one_sided_recon", false, "model", "scores with one-sided reconstruction features: a sequence reconstructed better than the training median (relative distance below it, cosine above it) counts as at the median, so that being unusually predictable is not scored as improbable"),
+        P::text("unseen_vectors", "embedder", "embedder|shared", "model", "templates the training part never held: their embedder vectors, or one shared vector for all of them (the mean of the training templates' vectors)"),
+        P::text("components_by", "network", "network|bic", "model", "the stored mixture after training: the estimation network's memberships with --components components, or a mixture refitted by EM on the training set's z with 1..--components components, the count with the lowest BIC (capacity follows the amount of data)"),
         P::real("cov_shrinkage", 0.0, 0.0, 1.0, "model", "shrinks each stored GMM covariance toward its mean variance times I (0 = off, 1 = spherical)"),
         P::text("stop_on", "loss", "loss|energy", "optimisation", "early stopping on the validation loss, or on the validation sequences' mean energy under the GMM re-estimated on the training set each epoch"),
     };
@@ -96,6 +99,7 @@ model::MladConfig modelConfig(const Json& v, int dIn) {
     m.nExtra = extraFeatureCount(v);
     m.detachGmm = option(v, "detach_gmm");
     m.latentNorm = option(v, "latent_norm");
+    m.oneSidedRecon = option(v, "one_sided_recon");
     const std::string ablation = v.at("ablation").get<std::string>();
     if (ablation == "w/o-entmax") m.alpha = 1.0;
     if (ablation == "w/o-gmm") m.useGmm = false;
@@ -369,6 +373,7 @@ class MladDetector final : public Detector, public TorchTrainable {
             train_ = makeDataset(data.train, vt_, maxLen, rarityCounts(), diversity(), true);
             val_ = makeDataset(data.val, vt_, maxLen, rarityCounts(), diversity());
         }
+        if (sharedUnseen()) shareUnseenVectors();
         device_ = torch::Device(data.device == "cuda" ? torch::kCUDA : torch::kCPU);
         table_ = vt_.table.to(device_);
     }
@@ -439,12 +444,10 @@ class MladDetector final : public Detector, public TorchTrainable {
         // Re-estimate the GMM over the whole training set (not the last batch).
         if (!net_->config().useGmm) return;
         torch::NoGradGuard ng;
-        model::GmmAccumulator acc;
-        for (const auto& rows : sortedBatches(train_, batchSize)) {
-            Batch bt = makeBatch(train_, table_, rows, device_);
-            net_->accumulateGmm(acc, bt.x, bt.pad, bt.extra);
-        }
-        model::GmmParams g = acc.finish();
+        if (net_->config().oneSidedRecon) fitReconBounds(batchSize);
+        model::GmmParams g = params_.value("components_by", "network") == "bic"
+                                 ? fitGmmByBic(batchSize)
+                                 : reestimateGmm(batchSize);
         const double shrink = params_.value("cov_shrinkage", 0.0);
         if (shrink > 0) {
             // Toward the component's mean variance times I (a Ledoit-Wolf style target): keeps
@@ -564,9 +567,9 @@ class MladDetector final : public Detector, public TorchTrainable {
             torch::save(net_, os);
             writeFileAtomically(path, os.str());
         }
-        if (rarityCounts()) {
+        if (rarityCounts() || sharedUnseen()) {
             // The training split's template counts travel with the model: scoring new logs
-            // needs the frequencies the model was trained with.
+            // needs the frequencies (or the set of templates) the model was trained with.
             std::vector<int64_t> ids, counts;
             for (const auto& [t, c] : counts_.count) {
                 ids.push_back(t);
@@ -601,17 +604,17 @@ class MladDetector final : public Detector, public TorchTrainable {
         }
         dIn_ = tv.dim;
         device_ = torch::Device(torch::kCPU);
-        table_ = vt_.table;
         net_ = model::Mlad(modelConfig(params_, dIn_));
         torch::load(net_, path);
         net_->eval();
         counts_ = TemplateCounts{};
-        if (option(params_, "rarity_channel")) {
+        if (rarityCounts() || sharedUnseen()) {
             const std::string cp = countsPath(path);
             std::ifstream probe(cp, std::ios::binary);
             if (!probe)
                 throw std::runtime_error("the run's training template counts " + cp +
-                                         " are missing (the rarity channel needs them)");
+                                         " are missing (the rarity channel and shared "
+                                         "unseen vectors need them)");
             std::vector<torch::Tensor> v;
             torch::load(v, cp);
             if (v.size() != 2 || v[0].numel() != v[1].numel())
@@ -623,6 +626,8 @@ class MladDetector final : public Detector, public TorchTrainable {
                 counts_.total += c;
             }
         }
+        if (sharedUnseen()) shareUnseenVectors();
+        table_ = vt_.table;
     }
 
   private:
@@ -631,6 +636,89 @@ class MladDetector final : public Detector, public TorchTrainable {
         return option(params_, "rarity_channel") ? &counts_ : nullptr;
     }
     bool diversity() const { return option(params_, "diversity_channel"); }
+    bool sharedUnseen() const { return params_.value("unseen_vectors", "embedder") == "shared"; }
+
+    // Every template the training part never held gets one vector, the mean of the training
+    // templates' vectors: new templates look alike to the model instead of each being a new
+    // point of the embedder's space.
+    void shareUnseenVectors() {
+        auto acc = vt_.table.accessor<float, 2>();
+        const int64_t d = vt_.table.size(1);
+        std::vector<double> mean(size_t(d), 0.0);
+        int64_t seen = 0;
+        for (const auto& [t, r] : vt_.row)
+            if (counts_.count.count(int32_t(t))) {
+                for (int64_t j = 0; j < d; ++j) mean[size_t(j)] += acc[r][j];
+                ++seen;
+            }
+        if (seen == 0) return;
+        for (const auto& [t, r] : vt_.row)
+            if (!counts_.count.count(int32_t(t)))
+                for (int64_t j = 0; j < d; ++j) acc[r][j] = float(mean[size_t(j)] / double(seen));
+    }
+
+    // The stored mixture refitted by EM on the training set's eval-mode z, its component count
+    // chosen by BIC (at most 50,000 sequences, evenly spaced, enter the fit); the components
+    // not chosen stay empty (weight 0: absent from the energy).
+    model::GmmParams reestimateGmm(int64_t batchSize) {
+        model::GmmAccumulator acc;
+        for (const auto& rows : sortedBatches(train_, batchSize)) {
+            Batch bt = makeBatch(train_, table_, rows, device_);
+            net_->accumulateGmm(acc, bt.x, bt.pad, bt.extra);
+        }
+        return acc.finish();
+    }
+
+    model::GmmParams fitGmmByBic(int64_t batchSize) {
+        const int64_t n = train_.size(), cap = 50000;
+        const int64_t stride = std::max<int64_t>(1, (n + cap - 1) / cap);
+        std::vector<torch::Tensor> parts;
+        const bool wasTraining = net_->is_training();
+        net_->eval();
+        for (int64_t s = 0; s < n; s += batchSize * stride) {
+            auto rows =
+                torch::arange(s, std::min(n, s + batchSize * stride), stride, torch::kInt64);
+            Batch bt = makeBatch(train_, table_, rows, device_);
+            parts.push_back(net_->forward(bt.x, bt.pad, false, bt.extra).z.to(torch::kDouble));
+        }
+        net_->train(wasTraining);
+        const torch::Tensor z = torch::cat(parts, 0);
+        const int64_t k = net_->config().nComponents;
+        const auto seed = uint64_t(params_.value("seed", int64_t{1}));
+        const model::GmmSelection sel =
+            model::selectGmmByBic(z, k, seed, params_.at("cov_eps").get<double>());
+        const int64_t d = z.size(1);
+        const auto f64 = z.options();
+        model::GmmParams g{torch::zeros({k}, f64), torch::zeros({k, d}, f64),
+                           torch::eye(d, f64).expand({k, d, d}).clone()};
+        g.phi.narrow(0, 0, sel.components).copy_(sel.params.phi);
+        g.mu.narrow(0, 0, sel.components).copy_(sel.params.mu);
+        g.sigma.narrow(0, 0, sel.components).copy_(sel.params.sigma);
+        return g;
+    }
+
+    // One-sided reconstruction features: the bounds are the training set's medians of the
+    // relative distance and the cosine, from the deterministic scoring passes.
+    void fitReconBounds(int64_t batchSize) {
+        std::vector<double> rel, cosine;
+        rel.reserve(size_t(train_.size()));
+        cosine.reserve(size_t(train_.size()));
+        for (const auto& rows : sortedBatches(train_, batchSize)) {
+            Batch bt = makeBatch(train_, table_, rows, device_);
+            const auto f = net_->reconFeatures(bt.x, bt.pad, bt.extra).to(torch::kCPU).contiguous();
+            const double* p = f.data_ptr<double>();
+            for (int64_t i = 0; i < f.size(0); ++i) {
+                rel.push_back(p[2 * i]);
+                cosine.push_back(p[2 * i + 1]);
+            }
+        }
+        if (rel.empty()) return;
+        auto median = [](std::vector<double>& v) {
+            std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
+            return v[v.size() / 2];
+        };
+        net_->setReconBounds(median(rel), median(cosine));
+    }
     static std::string countsPath(const std::string& modelPath) { return modelPath + ".counts"; }
 
     embed::TemplateVectors loadVectors(Project& project, TaskContext* ctx) {

@@ -2,10 +2,13 @@
 
 #include "mlad/model/Shard.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mlad::model {
 
@@ -95,10 +98,16 @@ GmmParams gmmEstimate(const Tensor& z, const Tensor& gamma) {
     return {phi.to(outType), mu.to(outType), sigma.to(outType)};
 }
 
-Tensor gmmEnergy(const Tensor& z, const GmmParams& p, double eps) {
-    if (!z.defined() || z.dim() != 2) throw std::invalid_argument("gmmEnergy: z must be [N,D]");
-    if (!z.is_floating_point()) throw std::invalid_argument("gmmEnergy: z must be floating point");
-    checkParams(p, z.size(1), "gmmEnergy");
+namespace {
+
+// log(phi_k N(z_i; mu_k, Sigma_k + eps I)) as [K,N] in float64 on z's device: -inf for empty
+// components. Cholesky factors with jitter raised tenfold on failure (see gmmEnergy).
+Tensor componentLogDensity(const Tensor& z, const GmmParams& p, double eps, const char* what) {
+    if (!z.defined() || z.dim() != 2)
+        throw std::invalid_argument(std::string(what) + ": z must be [N,D]");
+    if (!z.is_floating_point())
+        throw std::invalid_argument(std::string(what) + ": z must be floating point");
+    checkParams(p, z.size(1), what);
     const auto device = z.device();
     const Tensor zd = asDouble(z);
     const Tensor phi = asDoubleOn(p.phi, device);
@@ -117,10 +126,10 @@ Tensor gmmEnergy(const Tensor& z, const GmmParams& p, double eps) {
             break;
         }
         if (attempt >= 6)
-            throw std::runtime_error(
-                "gmmEnergy: covariance not positive definite even with "
-                "jitter " +
-                std::to_string(jitter));
+            throw std::runtime_error(std::string(what) +
+                                     ": covariance not positive definite even with "
+                                     "jitter " +
+                                     std::to_string(jitter));
         jitter = jitter > 0 ? jitter * 10 : 1e-12;
     }
 
@@ -135,8 +144,89 @@ Tensor gmmEnergy(const Tensor& z, const GmmParams& p, double eps) {
     const Tensor logPhi =
         torch::where(live, torch::where(live, phi, torch::ones_like(phi)).log(),
                      torch::full_like(phi, -std::numeric_limits<double>::infinity()));
-    const Tensor energy = -torch::logsumexp(logPhi.unsqueeze(1) + logN, 0);  // [N]
+    return logPhi.unsqueeze(1) + logN;
+}
+
+}  // namespace
+
+Tensor gmmEnergy(const Tensor& z, const GmmParams& p, double eps) {
+    const Tensor energy = -torch::logsumexp(componentLogDensity(z, p, eps, "gmmEnergy"), 0);
     return energy.to(z.scalar_type());
+}
+
+GmmParams fitGmmByEm(const Tensor& z, int64_t k, uint64_t seed, double eps, double* logLikelihood) {
+    if (!z.defined() || z.dim() != 2 || z.size(0) < 1)
+        throw std::invalid_argument("fitGmmByEm: z must be [N,D] with N >= 1");
+    if (k < 1) throw std::invalid_argument("fitGmmByEm: k must be at least 1");
+    torch::NoGradGuard noGrad;
+    const Tensor zd = asDouble(z.detach());
+    const int64_t n = zd.size(0), d = zd.size(1);
+    k = std::min(k, n);
+    // k-means++ seeding (a seeded generator of our own: the result does not depend on torch's
+    // global random state), then one hard assignment as the first E-step.
+    std::mt19937_64 rng(seed);
+    const Tensor zc = zd.to(torch::kCPU).contiguous();
+    std::vector<int64_t> centres = {int64_t(std::uniform_int_distribution<int64_t>(0, n - 1)(rng))};
+    Tensor nearest = (zc - zc[centres[0]]).pow(2).sum(1);
+    while (int64_t(centres.size()) < k) {
+        const Tensor w = nearest.contiguous();
+        const double* pw = w.data_ptr<double>();
+        const double total = w.sum().item<double>();
+        int64_t pick = int64_t(std::uniform_int_distribution<int64_t>(0, n - 1)(rng));
+        if (total > 0) {
+            double u = std::uniform_real_distribution<double>(0.0, total)(rng);
+            for (int64_t i = 0; i < n; ++i) {
+                u -= pw[i];
+                if (u <= 0) {
+                    pick = i;
+                    break;
+                }
+            }
+        }
+        centres.push_back(pick);
+        nearest = torch::minimum(nearest, (zc - zc[pick]).pow(2).sum(1));
+    }
+    const Tensor c = zd.index_select(0, torch::tensor(centres, torch::kLong).to(zd.device()));
+    const Tensor dist = (zd.unsqueeze(1) - c.unsqueeze(0)).pow(2).sum(2);  // [N,K]
+    Tensor resp = torch::one_hot(dist.argmin(1), k).to(torch::kDouble);
+    GmmParams g;
+    double previous = -std::numeric_limits<double>::infinity(), ll = previous;
+    const Tensor ridge = eps * torch::eye(d, zd.options());
+    for (int iter = 0; iter < 200; ++iter) {
+        g = gmmEstimate(zd, resp);
+        g.sigma = g.sigma + ridge;  // keeps a component of identical points non-singular
+        const Tensor logP = componentLogDensity(zd, g, 0.0, "fitGmmByEm");  // [K,N]
+        const Tensor logSum = torch::logsumexp(logP, 0);                    // [N]
+        ll = logSum.sum().item<double>();
+        resp = (logP - logSum.unsqueeze(0)).exp().t();
+        if (std::abs(ll - previous) <= 1e-7 * std::max(1.0, std::abs(ll))) break;
+        previous = ll;
+    }
+    if (logLikelihood) *logLikelihood = ll;
+    return g;
+}
+
+GmmSelection selectGmmByBic(const Tensor& z, int64_t maxComponents, uint64_t seed, double eps) {
+    if (!z.defined() || z.dim() != 2 || z.size(0) < 1)
+        throw std::invalid_argument("selectGmmByBic: z must be [N,D] with N >= 1");
+    const int64_t n = z.size(0), d = z.size(1);
+    GmmSelection out;
+    double best = std::numeric_limits<double>::infinity();
+    for (int64_t k = 1; k <= std::min(maxComponents, n); ++k) {
+        double ll = 0;
+        GmmParams g = fitGmmByEm(z, k, seed + uint64_t(k), eps, &ll);
+        // Free parameters: k - 1 weights, k means, k symmetric covariances.
+        const double params = double(k - 1) + double(k * d) + double(k * d * (d + 1) / 2);
+        const double bic = -2.0 * ll + params * std::log(double(n));
+        out.bic.push_back(bic);
+        if (std::isfinite(bic) && bic < best) {
+            best = bic;
+            out.components = k;
+            out.params = g;
+        }
+    }
+    if (out.components == 0) throw std::runtime_error("selectGmmByBic: no finite fit");
+    return out;
 }
 
 Tensor covariancePenalty(const GmmParams& p, double eps) {

@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace mlad::model {
 
@@ -31,6 +32,24 @@ GmmParams gmmEstimate(const torch::Tensor& z, const torch::Tensor& gamma);
 /// tenfold, up to 1e6 * eps, before giving up with std::runtime_error. Result in z's dtype;
 /// +inf for every sample when all phi are 0.
 torch::Tensor gmmEnergy(const torch::Tensor& z, const GmmParams& p, double eps = 1e-6);
+
+/// A mixture of k full-covariance components fitted to z [N,D] by expectation maximisation (no
+/// memberships network): k-means++ seeding from `seed`, at most 200 iterations, until the
+/// log-likelihood changes by less than 1e-7 relative. eps is added to every covariance's
+/// diagonal (and stays in the returned sigma). k is capped at N. logLikelihood receives the
+/// training log-likelihood. float64 params on z's device.
+GmmParams fitGmmByEm(const torch::Tensor& z, int64_t k, uint64_t seed, double eps = 1e-6,
+                     double* logLikelihood = nullptr);
+
+struct GmmSelection {
+    GmmParams params;         ///< the chosen mixture (components entries)
+    int64_t components = 0;   ///< the k with the lowest BIC
+    std::vector<double> bic;  ///< BIC of k = 1, 2, ...
+};
+/// fitGmmByEm for k = 1..maxComponents; keeps the lowest BIC = -2 log L + p log N, p = k - 1 +
+/// k D + k D (D + 1) / 2: the mixture's capacity follows the amount of data.
+GmmSelection selectGmmByBic(const torch::Tensor& z, int64_t maxComponents, uint64_t seed,
+                            double eps = 1e-6);
 
 /// DAGMM's P(Sigma) = sum_k sum_j 1 / (Sigma_k,jj + eps) over components with phi_k > 0.
 /// eps keeps a zero-variance component (e.g. identical sequences) finite; pass the same eps

@@ -143,6 +143,8 @@ MladImpl::MladImpl(const MladConfig& cfg) : cfg_(cfg) {
     gmmMu_ = register_buffer("gmm_mu", torch::zeros({k, d}, f64));
     gmmSigma_ = register_buffer("gmm_sigma", torch::eye(d, f64).expand({k, d, d}).clone());
     gmmFitted_ = register_buffer("gmm_fitted", torch::zeros({}, f64));
+    if (cfg_.oneSidedRecon)
+        reconBounds_ = register_buffer("recon_bounds", torch::tensor({0.0, 1.0}, f64));
 }
 
 Tensor MladImpl::prepareInput(const Tensor& x) const {
@@ -215,8 +217,13 @@ MladOutput MladImpl::head(const Tensor& xc, const Tensor& reconIn, const Tensor&
     out.recon = recon;
     out.maskedPositions = positions;
     out.reconError = sqErr / (nPos * static_cast<double>(cfg_.dIn));
-    const Tensor rel = (sqErr + kTiny).sqrt() / (sx + kTiny).sqrt();
-    const Tensor cosine = dot / ((sx + kTiny) * (sr + kTiny)).sqrt();
+    Tensor rel = (sqErr + kTiny).sqrt() / (sx + kTiny).sqrt();
+    Tensor cosine = dot / ((sx + kTiny) * (sr + kTiny)).sqrt();
+    if (cfg_.oneSidedRecon && !is_training() && !boundsOff_) {
+        const Tensor b = reconBounds_.to(rel.device(), rel.scalar_type());
+        rel = torch::maximum(rel, b[0]);
+        cosine = torch::minimum(cosine, b[1]);
+    }
     // Under autocast zProj_ yields float16/bfloat16 while rel and cosine are float32: z (the
     // GMM's input) is kept in the wider type.
     Tensor latent = zProj_(pooled).to(rel.scalar_type());
@@ -368,6 +375,26 @@ GmmParams MladImpl::gmm() const {
 
 bool MladImpl::gmmFitted() const {
     return gmmFitted_.item<double>() != 0.0;
+}
+
+void MladImpl::setReconBounds(double relFloor, double cosCeiling) {
+    if (!cfg_.oneSidedRecon)
+        throw std::logic_error("Mlad::setReconBounds: the model is not one-sided");
+    torch::NoGradGuard noGrad;
+    reconBounds_[0].fill_(relFloor);
+    reconBounds_[1].fill_(cosCeiling);
+}
+
+Tensor MladImpl::reconFeatures(const Tensor& x, const Tensor& padMask, const Tensor& extra) {
+    torch::NoGradGuard noGrad;
+    EvalGuard evalGuard(*this);
+    struct BoundsOff {
+        bool& off;
+        explicit BoundsOff(bool& f) : off(f) { off = true; }
+        ~BoundsOff() { off = false; }
+    } boundsOff(boundsOff_);
+    const MladOutput out = forward(x, padMask, /*train=*/false, extra);
+    return out.z.slice(1, cfg_.dZ, cfg_.dZ + 2).to(torch::kDouble);
 }
 
 std::vector<Tensor> MladImpl::attentionMaps(const Tensor& x, const Tensor& padMask) {

@@ -53,6 +53,11 @@ struct MladConfig {
     /// The latent part of z is layer-normalised (no learned scale): a scale the energy cannot
     /// shrink.
     bool latentNorm = false;
+    /// One-sided reconstruction features in eval mode: the relative distance is raised to at
+    /// least, and the cosine lowered to at most, bounds fitted on the training set
+    /// (setReconBounds, e.g. their medians). A sequence reconstructed better than typical then
+    /// looks typical to the GMM instead of improbable: the density is two-sided, anomaly is not.
+    bool oneSidedRecon = false;
 
     /// Width of the estimation network's input z: dZ + relative distance + cosine similarity +
     /// the extra features.
@@ -131,6 +136,14 @@ class MladImpl : public torch::nn::Module {
     GmmParams gmm() const;
     bool gmmFitted() const;
 
+    /// With oneSidedRecon: the bounds applied to z's reconstruction features in eval mode
+    /// (a registered float64 buffer, saved with the module; neutral until set: 0 and 1).
+    void setReconBounds(double relFloor, double cosCeiling);
+    /// [B,2] float64 (relative distance, cosine) of the deterministic eval-mode pass, before
+    /// any bounds: what the bounds are fitted on.
+    torch::Tensor reconFeatures(const torch::Tensor& x, const torch::Tensor& padMask,
+                                const torch::Tensor& extra = {});
+
     /// When on, every forward keeps the detached attention weights of each layer: [B,H,L,L]
     /// per layer (for the deterministic masked passes: their mean, rows still sum to 1).
     void setKeepAttention(bool on) { keepAttention_ = on; }
@@ -165,6 +178,8 @@ class MladImpl : public torch::nn::Module {
     std::vector<EncoderLayer> layers_;
     torch::Tensor maskToken_;
     torch::Tensor gmmPhi_, gmmMu_, gmmSigma_, gmmFitted_;
+    torch::Tensor reconBounds_;  ///< [2] float64, oneSidedRecon only
+    bool boundsOff_ = false;
     bool keepAttention_ = false;
     std::vector<torch::Tensor> lastAttention_;
 };
