@@ -48,6 +48,11 @@ config_args() {  # config name -> training options
     one-sided) echo "--model mlad --one-sided-recon" ;;
     shared-unseen) echo "--model mlad --unseen-vectors shared" ;;
     one-sided+shared) echo "--model mlad --one-sided-recon --unseen-vectors shared" ;;
+    bic) echo "--model mlad --components-by bic" ;;
+    one-sided+bic) echo "--model mlad --one-sided-recon --components-by bic" ;;
+    novel-0.2) echo "--model mlad --novel-templates 0.2" ;;
+    novel-0.2+drf) echo "--model mlad --novel-templates 0.2 --detach-recon-features" ;;
+    drf) echo "--model mlad --detach-recon-features" ;;
     *) echo "unknown config $1" >&2; exit 2 ;;
   esac
 }

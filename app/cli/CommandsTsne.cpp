@@ -120,7 +120,7 @@ struct O {
     int iterations = 1000, threads = 0;
     int64_t sample = 10000;
     uint64_t seed = 1;
-    bool force = false, json = false;
+    bool force = false, json = false, representation = false;
 };
 
 tsne::Options optionsFrom(const O& o, int64_t n) {
@@ -195,14 +195,20 @@ std::string fromRun(const O& o, tsne::Result& r, int64_t& n) {
     std::map<int64_t, size_t> at;
     for (size_t k = 0; k < sc.testIds.size(); ++k) at[sc.testIds[k]] = k;
     std::ostringstream s;
-    s << "sequence_id,label,score,predicted,x,y\n";
+    s << "sequence_id,label,score,predicted,x,y";
+    if (o.representation)
+        for (int64_t j = 0; j < x.d; ++j) s << ",r" << j + 1;
+    s << '\n';
     for (size_t i = 0; i < rep.ids.size(); ++i) {
         const size_t k = at.at(rep.ids[i]);
         const uint8_t label = sc.testLabels[k];
         const double score = sc.testScores[k];
         s << rep.ids[i] << ',' << (label > 1 ? std::string() : std::to_string(label)) << ','
           << fmtNumber(score) << ',' << (score >= sc.defaultThreshold ? 1 : 0) << ','
-          << fmtNumber(r.y[2 * i]) << ',' << fmtNumber(r.y[2 * i + 1]) << '\n';
+          << fmtNumber(r.y[2 * i]) << ',' << fmtNumber(r.y[2 * i + 1]);
+        if (o.representation)
+            for (float v : rep.vectors[i]) s << ',' << fmtNumber(double(v));
+        s << '\n';
     }
     return s.str();
 }
@@ -255,6 +261,9 @@ void addTsneCommand(Cli& cli) {
     s->add_option("--init", o->init, "initial layout: pca | random")
         ->check(CLI::IsMember({"pca", "random"}));
     s->add_option("--threads", o->threads, "threads (0 = all cores)")->check(intRange(0, 1024));
+    s->add_flag("--representation", o->representation,
+                "with --run: also write the representation projected (r1, r2, ...; MLAD: the "
+                "latent z, then the relative distance and cosine, then any extra channels)");
     s->add_flag("--force", o->force, "replace an existing --out file");
     s->add_flag("--json", o->json, "machine-readable result");
     s->footer(

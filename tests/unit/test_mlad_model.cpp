@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -463,6 +464,83 @@ TEST(MladModel, OneSidedReconstructionFeaturesAreBoundedInEvalMode) {
 
     Mlad plain(smallConfig());
     EXPECT_THROW(plain->setReconBounds(0.5, 0.5), std::logic_error);
+}
+
+// The new-template augmentation (issue 13): p = 0 changes nothing; p = 1 replaces every
+// non-padded position; all positions of one template in a sequence get the same vector, and
+// positions of different templates (almost always) different ones; padding stays; the vectors
+// follow the given mean and spread; about a share p of (sequence, template) pairs is replaced.
+TEST(MladModel, NewTemplateAugmentKeepsWhichPositionsShareATemplate) {
+    torch::manual_seed(17);
+    const int64_t b = 64, l = 12, d = 6, rows = 9;
+    Tensor idx = torch::randint(1, rows, {b, l}, torch::kLong);
+    idx.narrow(1, 10, 2).fill_(0);  // padding
+    const Tensor table = torch::randn({rows, d});
+    table[0].zero_();
+    const Tensor x = table.index_select(0, idx.reshape({-1})).reshape({b, l, d});
+    const Tensor mean = torch::full({d}, 5.0), spread = torch::full({d}, 0.5);
+    EXPECT_TRUE(torch::equal(mlad::model::newTemplateAugment(x, idx, 0.0, rows, mean, spread), x));
+
+    const Tensor all = mlad::model::newTemplateAugment(x, idx, 1.0, rows, mean, spread);
+    const Tensor changed = (all - x).abs().sum(-1).gt(0);
+    EXPECT_TRUE(torch::equal(changed, idx.ne(0)));
+    EXPECT_TRUE(torch::equal(all.narrow(1, 10, 2), x.narrow(1, 10, 2)));
+    const Tensor fresh = all.narrow(1, 0, 10).reshape({-1, d});
+    EXPECT_NEAR(fresh.mean().item<double>(), 5.0, 0.1);
+    EXPECT_NEAR(fresh.std().item<double>(), 0.5, 0.1);
+    int same = 0, pairs = 0;
+    for (int64_t i = 0; i < b; ++i)
+        for (int64_t j = 0; j < 10; ++j)
+            for (int64_t k = j + 1; k < 10; ++k) {
+                const bool sameTemplate = idx[i][j].item<int64_t>() == idx[i][k].item<int64_t>();
+                const bool sameVector = torch::equal(all[i][j], all[i][k]);
+                if (sameTemplate) {
+                    EXPECT_TRUE(sameVector) << i << " " << j << " " << k;
+                } else {
+                    ++pairs;
+                    same += sameVector;
+                }
+            }
+    EXPECT_LT(same, pairs / 20);  // a pool of 256: different templates rarely share a vector
+
+    const Tensor some = mlad::model::newTemplateAugment(x, idx, 0.3, rows, mean, spread);
+    int replaced = 0, total = 0;
+    for (int64_t i = 0; i < b; ++i) {
+        std::set<int64_t> seen, hit;
+        for (int64_t j = 0; j < 10; ++j) {
+            const int64_t t = idx[i][j].item<int64_t>();
+            seen.insert(t);
+            if (!torch::equal(some[i][j], x[i][j])) hit.insert(t);
+        }
+        total += int(seen.size());
+        replaced += int(hit.size());
+    }
+    EXPECT_NEAR(double(replaced) / double(total), 0.3, 0.08);
+    EXPECT_THROW(mlad::model::newTemplateAugment(x, idx.narrow(1, 0, 5), 0.5, rows, mean, spread),
+                 std::invalid_argument);
+}
+
+// detachReconFeatures: the GMM terms of the loss send no gradient into the reconstruction head
+// (the output projection only shapes the reconstruction features); without it they do.
+TEST(MladModel, DetachedReconFeaturesKeepTheGmmTermsOffTheReconstruction) {
+    for (bool detach : {false, true}) {
+        torch::manual_seed(23);
+        MladConfig cfg = smallConfig();
+        cfg.detachReconFeatures = detach;
+        Mlad model(cfg);
+        const Batch b = makeBatch(someLengths(16, 10), 10, cfg.dIn);
+        const auto parts = model->loss(model->forward(b.x, b.pad, true), b.x, b.pad);
+        (parts.energy + parts.cov).backward();
+        Tensor grad;
+        for (const auto& p : model->named_parameters())
+            if (p.key() == "out_proj.weight") grad = p.value().grad();
+        const double g = grad.defined() ? grad.abs().sum().item<double>() : 0.0;
+        if (detach) {
+            EXPECT_EQ(g, 0.0);
+        } else {
+            EXPECT_GT(g, 0.0);
+        }
+    }
 }
 
 TEST(MladModel, ScoreRestoresModeAndNeedsGmm) {

@@ -320,14 +320,16 @@ TEST(Trainer, MladOptionsForNewPeriodsTrainRecordAndReload) {
 // every such template gets one vector, so two later windows that differ only in which new
 // template they hold score the same (with the embedder's own vectors they do not); with
 // --one-sided-recon the training medians bound the reconstruction features; --components-by bic
-// refits the stored mixture by EM. All are recorded, and a reloaded run scores as the run did.
+// refits the stored mixture by EM; --novel-templates augments training with random template
+// vectors; --detach-recon-features. All are recorded, and a reloaded run scores as the run did.
 TEST(Trainer, SharedUnseenVectorsAndOneSidedFeaturesTrainRecordAndReload) {
     TempDir dir;
     auto p = Project::open(dir.file("p.mlad"));
     makeProject(*p, dir);
     auto shared = tinyConfig();
     shared.set("unseen_vectors", "shared").set("one_sided_recon", true);
-    shared.set("components_by", "bic");
+    shared.set("components_by", "bic").set("novel_templates", 0.3);
+    shared.set("detach_recon_features", true);
     const RunInfo run = trainRun(*p, "chrono", "shared", shared);
     ASSERT_EQ(run.status, "done") << run.message;
     const RunInfo plain = trainRun(*p, "chrono", "plain", tinyConfig());
@@ -337,6 +339,8 @@ TEST(Trainer, SharedUnseenVectorsAndOneSidedFeaturesTrainRecordAndReload) {
     EXPECT_EQ(params.at("unseen_vectors").get<std::string>(), "shared");
     EXPECT_TRUE(params.at("one_sided_recon").get<bool>());
     EXPECT_EQ(params.at("components_by").get<std::string>(), "bic");
+    EXPECT_DOUBLE_EQ(params.at("novel_templates").get<double>(), 0.3);
+    EXPECT_TRUE(params.at("detach_recon_features").get<bool>());
 
     const RunScores s = loadRunScores(*p, run.id);
     ASSERT_FALSE(s.testIds.empty());

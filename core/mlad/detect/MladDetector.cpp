@@ -49,9 +49,11 @@ ParamList mladParams(double dropout, bool workbenchDefaults) {
         P::flag("diversity_channel", false, "model", "adds the sequence's share of distinct templates to the GMM's input"),
         P::flag("detach_gmm", false, "model", "the GMM terms of the loss train the estimation network only; the encoder learns from reconstruction alone (its representation cannot shrink to lower the energy)"),
         P::flag("latent_norm", false, "model", "layer-normalises the latent part of the GMM's input (no learned scale), so that the energy cannot be lowered by shrinking it"),
+        P::flag("detach_recon_features", false, "model", "the reconstruction-error features enter the GMM detached: the energy and covariance terms cannot reshape the reconstruction (it learns from the MSE alone; the latent from both)"),
         P::flag("one_sided_recon", false, "model", "scores with one-sided reconstruction features: a sequence reconstructed better than the training median (relative distance below it, cosine above it) counts as at the median, so that being unusually predictable is not scored as improbable"),
         P::text("unseen_vectors", "embedder", "embedder|shared", "model", "templates the training part never held: their embedder vectors, or one shared vector for all of them (the mean of the training templates' vectors)"),
         P::text("components_by", "network", "network|bic", "model", "the stored mixture after training: the estimation network's memberships with --components components, or a mixture refitted by EM on the training set's z with 1..--components components, the count with the lowest BIC (capacity follows the amount of data)"),
+        P::real("novel_templates", 0.0, 0.0, 1.0, "model", "training augmentation: each template of a training sequence is, with this probability, replaced in all its positions by a random vector (from the training templates' per-dimension mean and spread), as a template never seen before would be: the model learns to reconstruct a template from its other occurrences rather than from its identity, and the stored mixture covers windows that hold new templates (0 = off)"),
         P::real("cov_shrinkage", 0.0, 0.0, 1.0, "model", "shrinks each stored GMM covariance toward its mean variance times I (0 = off, 1 = spherical)"),
         P::text("stop_on", "loss", "loss|energy", "optimisation", "early stopping on the validation loss, or on the validation sequences' mean energy under the GMM re-estimated on the training set each epoch"),
     };
@@ -100,6 +102,7 @@ model::MladConfig modelConfig(const Json& v, int dIn) {
     m.detachGmm = option(v, "detach_gmm");
     m.latentNorm = option(v, "latent_norm");
     m.oneSidedRecon = option(v, "one_sided_recon");
+    m.detachReconFeatures = option(v, "detach_recon_features");
     const std::string ablation = v.at("ablation").get<std::string>();
     if (ablation == "w/o-entmax") m.alpha = 1.0;
     if (ablation == "w/o-gmm") m.useGmm = false;
@@ -236,6 +239,7 @@ Dataset makeDataset(const seq::EventSequences& seqs, const VectorTable& vt, int6
 
 struct Batch {
     torch::Tensor x, pad, extra;
+    torch::Tensor idx;  // [B,L] rows of the vector table (0 = padding)
 };
 
 // A streamed dataset: lengths only; the rows are built per batch from the stream.
@@ -282,6 +286,7 @@ Batch makeBatch(const Dataset& ds, const torch::Tensor& table, const torch::Tens
     }
     idx = idx.narrow(1, 0, len).to(dev);
     Batch b;
+    b.idx = idx;
     b.pad = idx.eq(0);
     b.x = table.index_select(0, idx.reshape({-1})).reshape({idx.size(0), len, table.size(1)});
     if (extra.defined()) b.extra = extra.to(dev);
@@ -391,7 +396,7 @@ class MladDetector final : public Detector, public TorchTrainable {
     }
     bool shardAware() const override { return true; }
     LossTerms trainStep(const torch::Tensor& rows) override {
-        Batch bt = makeBatch(train_, table_, rows, device_);
+        Batch bt = trainBatch(rows);
         auto out = net_->forward(bt.x, bt.pad, true, bt.extra);
         auto parts = net_->loss(out, bt.x, bt.pad);
         return {{"loss", parts.total},
@@ -637,6 +642,29 @@ class MladDetector final : public Detector, public TorchTrainable {
     }
     bool diversity() const { return option(params_, "diversity_channel"); }
     bool sharedUnseen() const { return params_.value("unseen_vectors", "embedder") == "shared"; }
+    double novelTemplates() const { return params_.value("novel_templates", 0.0); }
+
+    // A batch of training sequences, with the new-template augmentation when it is on (in
+    // training steps and in the fits after training: the mixture and the bounds then cover
+    // windows that hold new templates, as a later period's do).
+    Batch trainBatch(const torch::Tensor& rows) {
+        Batch bt = makeBatch(train_, table_, rows, device_);
+        const double p = novelTemplates();
+        if (p > 0) {
+            if (!novelMean_.defined()) {
+                // The training templates' vectors: their per-dimension mean and spread.
+                std::vector<int64_t> seen;
+                for (const auto& [t, r] : vt_.row)
+                    if (counts_.count.count(int32_t(t))) seen.push_back(r);
+                const torch::Tensor v = vt_.table.index_select(0, torch::tensor(seen));
+                novelMean_ = v.mean(0).to(device_);
+                novelSpread_ = (seen.size() > 1 ? v.std(0) : torch::ones({v.size(1)})).to(device_);
+            }
+            bt.x = model::newTemplateAugment(bt.x, bt.idx, p, table_.size(0), novelMean_,
+                                             novelSpread_);
+        }
+        return bt;
+    }
 
     // Every template the training part never held gets one vector, the mean of the training
     // templates' vectors: new templates look alike to the model instead of each being a new
@@ -663,7 +691,7 @@ class MladDetector final : public Detector, public TorchTrainable {
     model::GmmParams reestimateGmm(int64_t batchSize) {
         model::GmmAccumulator acc;
         for (const auto& rows : sortedBatches(train_, batchSize)) {
-            Batch bt = makeBatch(train_, table_, rows, device_);
+            Batch bt = trainBatch(rows);
             net_->accumulateGmm(acc, bt.x, bt.pad, bt.extra);
         }
         return acc.finish();
@@ -678,7 +706,7 @@ class MladDetector final : public Detector, public TorchTrainable {
         for (int64_t s = 0; s < n; s += batchSize * stride) {
             auto rows =
                 torch::arange(s, std::min(n, s + batchSize * stride), stride, torch::kInt64);
-            Batch bt = makeBatch(train_, table_, rows, device_);
+            Batch bt = trainBatch(rows);
             parts.push_back(net_->forward(bt.x, bt.pad, false, bt.extra).z.to(torch::kDouble));
         }
         net_->train(wasTraining);
@@ -704,7 +732,7 @@ class MladDetector final : public Detector, public TorchTrainable {
         rel.reserve(size_t(train_.size()));
         cosine.reserve(size_t(train_.size()));
         for (const auto& rows : sortedBatches(train_, batchSize)) {
-            Batch bt = makeBatch(train_, table_, rows, device_);
+            Batch bt = trainBatch(rows);
             const auto f = net_->reconFeatures(bt.x, bt.pad, bt.extra).to(torch::kCPU).contiguous();
             const double* p = f.data_ptr<double>();
             for (int64_t i = 0; i < f.size(0); ++i) {
@@ -735,6 +763,7 @@ class MladDetector final : public Detector, public TorchTrainable {
     std::string embedderId_;
     VectorTable vt_;
     torch::Tensor table_;
+    torch::Tensor novelMean_, novelSpread_;  // novel_templates: the random vectors' law
     Dataset train_, val_;
     TemplateCounts counts_;
     torch::Device device_{torch::kCPU};

@@ -228,6 +228,10 @@ MladOutput MladImpl::head(const Tensor& xc, const Tensor& reconIn, const Tensor&
     // GMM's input) is kept in the wider type.
     Tensor latent = zProj_(pooled).to(rel.scalar_type());
     if (cfg_.latentNorm && cfg_.dZ > 1) latent = torch::layer_norm(latent, {cfg_.dZ});
+    if (cfg_.detachReconFeatures) {
+        rel = rel.detach();
+        cosine = cosine.detach();
+    }
     std::vector<Tensor> parts = {latent, rel.unsqueeze(1), cosine.unsqueeze(1)};
     if (cfg_.nExtra > 0) {
         if (!extra.defined() || extra.dim() != 2 || extra.size(0) != xc.size(0) ||
@@ -403,6 +407,27 @@ std::vector<Tensor> MladImpl::attentionMaps(const Tensor& x, const Tensor& padMa
     const Tensor xf = prepareInput(x);
     const Tensor pad = preparePad(xf, padMask);
     return encode(xf.masked_fill(pad.unsqueeze(-1), 0.0), pad, /*keepAttn=*/true).attn;
+}
+
+Tensor newTemplateAugment(const Tensor& x, const Tensor& idx, double p, int64_t tableRows,
+                          const Tensor& mean, const Tensor& spread) {
+    if (!x.defined() || x.dim() != 3 || !idx.defined() || idx.dim() != 2 ||
+        idx.size(0) != x.size(0) || idx.size(1) != x.size(1))
+        throw std::invalid_argument("newTemplateAugment: x [B,L,D] and idx [B,L] expected");
+    if (p <= 0) return x;
+    constexpr int64_t kPool = 256;
+    const int64_t n = x.size(0), len = x.size(1), d = x.size(2);
+    const Tensor rows = idx.to(x.device(), torch::kLong);
+    const auto l = torch::TensorOptions().dtype(torch::kLong).device(x.device());
+    const Tensor chosen = torch::rand({n, tableRows}, x.options().dtype(torch::kFloat))
+                              .lt(p)
+                              .gather(1, rows)
+                              .logical_and(rows.ne(0));  // [B,L]
+    const Tensor which = torch::randint(kPool, {n, tableRows}, l).gather(1, rows);
+    const Tensor pool =
+        torch::randn({kPool, d}, x.options()) * spread.to(x.options()) + mean.to(x.options());
+    const Tensor fresh = pool.index_select(0, which.reshape({-1})).reshape({n, len, d});
+    return torch::where(chosen.unsqueeze(-1), fresh, x);
 }
 
 }  // namespace mlad::model

@@ -58,6 +58,10 @@ struct MladConfig {
     /// (setReconBounds, e.g. their medians). A sequence reconstructed better than typical then
     /// looks typical to the GMM instead of improbable: the density is two-sided, anomaly is not.
     bool oneSidedRecon = false;
+    /// The reconstruction features enter z detached: the GMM terms of the loss (energy and
+    /// P(Sigma)) cannot reshape the reconstruction to make its error features more probable or
+    /// more spread; the reconstruction learns from the MSE term alone, the latent from both.
+    bool detachReconFeatures = false;
 
     /// Width of the estimation network's input z: dZ + relative distance + cosine similarity +
     /// the extra features.
@@ -184,5 +188,16 @@ class MladImpl : public torch::nn::Module {
     std::vector<torch::Tensor> lastAttention_;
 };
 TORCH_MODULE(Mlad);
+
+/// Training augmentation for templates never seen before (issue 13). x: [B,L,D] template
+/// vectors, idx: [B,L] int64 template rows (0 = padding, < tableRows). Each distinct template of
+/// a sequence is, with probability p, replaced in all its positions by one random vector drawn
+/// from N(mean, diag(spread^2)) ([D] each); padding stays. Which positions share a template is
+/// kept, what the template is, is not: the model must reconstruct such a position from the
+/// template's other occurrences, as it must for a template a later period brings. Draws from
+/// torch's generator (a pool of 256 vectors per call: two templates may rarely share one).
+torch::Tensor newTemplateAugment(const torch::Tensor& x, const torch::Tensor& idx, double p,
+                                 int64_t tableRows, const torch::Tensor& mean,
+                                 const torch::Tensor& spread);
 
 }  // namespace mlad::model
