@@ -53,6 +53,8 @@ config_args() {  # config name -> training options
     novel-0.2) echo "--model mlad --novel-templates 0.2" ;;
     novel-0.2+drf) echo "--model mlad --novel-templates 0.2 --detach-recon-features" ;;
     drf) echo "--model mlad --detach-recon-features" ;;
+    novel-0.2+drf+mse) echo "--model mlad --novel-templates 0.2 --detach-recon-features --stop-on mse" ;;
+    novel-0.2+mse) echo "--model mlad --novel-templates 0.2 --stop-on mse" ;;
     *) echo "unknown config $1" >&2; exit 2 ;;
   esac
 }

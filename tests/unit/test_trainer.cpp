@@ -321,7 +321,8 @@ TEST(Trainer, MladOptionsForNewPeriodsTrainRecordAndReload) {
 // template they hold score the same (with the embedder's own vectors they do not); with
 // --one-sided-recon the training medians bound the reconstruction features; --components-by bic
 // refits the stored mixture by EM; --novel-templates augments training with random template
-// vectors; --detach-recon-features. All are recorded, and a reloaded run scores as the run did.
+// vectors; --detach-recon-features; --stop-on mse. All are recorded, and a reloaded run scores as
+// the run did.
 TEST(Trainer, SharedUnseenVectorsAndOneSidedFeaturesTrainRecordAndReload) {
     TempDir dir;
     auto p = Project::open(dir.file("p.mlad"));
@@ -329,7 +330,7 @@ TEST(Trainer, SharedUnseenVectorsAndOneSidedFeaturesTrainRecordAndReload) {
     auto shared = tinyConfig();
     shared.set("unseen_vectors", "shared").set("one_sided_recon", true);
     shared.set("components_by", "bic").set("novel_templates", 0.3);
-    shared.set("detach_recon_features", true);
+    shared.set("detach_recon_features", true).set("stop_on", "mse").set("patience", 2);
     const RunInfo run = trainRun(*p, "chrono", "shared", shared);
     ASSERT_EQ(run.status, "done") << run.message;
     const RunInfo plain = trainRun(*p, "chrono", "plain", tinyConfig());
@@ -341,6 +342,7 @@ TEST(Trainer, SharedUnseenVectorsAndOneSidedFeaturesTrainRecordAndReload) {
     EXPECT_EQ(params.at("components_by").get<std::string>(), "bic");
     EXPECT_DOUBLE_EQ(params.at("novel_templates").get<double>(), 0.3);
     EXPECT_TRUE(params.at("detach_recon_features").get<bool>());
+    EXPECT_EQ(params.at("stop_on").get<std::string>(), "mse");
 
     const RunScores s = loadRunScores(*p, run.id);
     ASSERT_FALSE(s.testIds.empty());

@@ -55,7 +55,7 @@ ParamList mladParams(double dropout, bool workbenchDefaults) {
         P::text("components_by", "network", "network|bic", "model", "the stored mixture after training: the estimation network's memberships with --components components, or a mixture refitted by EM on the training set's z with 1..--components components, the count with the lowest BIC (capacity follows the amount of data)"),
         P::real("novel_templates", 0.0, 0.0, 1.0, "model", "training augmentation: each template of a training sequence is, with this probability, replaced in all its positions by a random vector (from the training templates' per-dimension mean and spread), as a template never seen before would be: the model learns to reconstruct a template from its other occurrences rather than from its identity, and the stored mixture covers windows that hold new templates (0 = off)"),
         P::real("cov_shrinkage", 0.0, 0.0, 1.0, "model", "shrinks each stored GMM covariance toward its mean variance times I (0 = off, 1 = spherical)"),
-        P::text("stop_on", "loss", "loss|energy", "optimisation", "early stopping on the validation loss, or on the validation sequences' mean energy under the GMM re-estimated on the training set each epoch"),
+        P::text("stop_on", "loss", "loss|energy|mse", "optimisation", "early stopping on the validation loss, on the validation sequences' mean energy under the GMM re-estimated on the training set each epoch, or on the validation reconstruction error alone (steady on small validation sets, where a batch mixture's energy swings)"),
     };
     // clang-format on
     return joinParams({p, params::torchTraining(), params::templateVectors(), params::threshold()});
@@ -420,6 +420,7 @@ class MladDetector final : public Detector, public TorchTrainable {
             return sum / double(vn);
         }
         double sum = 0;
+        const bool mseOnly = params_.value("stop_on", "loss") == "mse";
         const model::RankGroup* group = model::activeGroup();
         const int world = group ? group->world : 1;
         // Batches in data order, not by length: the loss estimates a GMM per batch, and
@@ -435,7 +436,8 @@ class MladDetector final : public Detector, public TorchTrainable {
             Batch bt = makeBatch(vd, table_, local, device_);
             AutocastScope autocast(device_.type(), amp);
             auto out = net_->forward(bt.x, bt.pad, false, bt.extra);
-            sum += net_->loss(out, bt.x, bt.pad).total.item<double>() * double(rows.size(0)) /
+            const auto parts = net_->loss(out, bt.x, bt.pad);
+            sum += (mseOnly ? parts.mse : parts.total).item<double>() * double(rows.size(0)) /
                    (split ? 1.0 : double(world));
         }
         if (group) {
