@@ -687,9 +687,7 @@ class MladDetector final : public Detector, public TorchTrainable {
                 for (int64_t j = 0; j < d; ++j) acc[r][j] = float(mean[size_t(j)] / double(seen));
     }
 
-    // The stored mixture refitted by EM on the training set's eval-mode z, its component count
-    // chosen by BIC (at most 50,000 sequences, evenly spaced, enter the fit); the components
-    // not chosen stay empty (weight 0: absent from the energy).
+    // The stored mixture with the estimation network's memberships, over the whole training set.
     model::GmmParams reestimateGmm(int64_t batchSize) {
         model::GmmAccumulator acc;
         for (const auto& rows : sortedBatches(train_, batchSize)) {
@@ -699,6 +697,9 @@ class MladDetector final : public Detector, public TorchTrainable {
         return acc.finish();
     }
 
+    // The stored mixture refitted by EM on the training set's eval-mode z, its component count
+    // chosen by BIC (at most 50,000 sequences, evenly spaced, enter the fit); the components
+    // not chosen stay empty (weight 0: absent from the energy).
     model::GmmParams fitGmmByBic(int64_t batchSize) {
         const int64_t n = train_.size(), cap = 50000;
         const int64_t stride = std::max<int64_t>(1, (n + cap - 1) / cap);
